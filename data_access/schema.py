@@ -1,0 +1,173 @@
+"""The Fivetran source tables Pulse reads, with their BigQuery column types.
+
+This is schema truth taken from Fivetran's connector docs and the integration-test
+seeds in ``shared/data/fivetran`` (ids INT64, HubSpot pipeline/stage ids STRING,
+HubSpot dates TIMESTAMP, QuickBooks transaction dates DATE). The demo generator
+writes exactly these columns; the CSV loader casts these columns to these types
+(other columns in a real export are kept with inferred types).
+
+Types are BigQuery names: INT64, FLOAT64, NUMERIC, STRING, BOOL, DATE, TIMESTAMP.
+"""
+from __future__ import annotations
+
+TABLES: dict[str, dict[str, dict[str, str]]] = {
+    "hubspot": {
+        "owner": {
+            "owner_id": "INT64",
+            "_fivetran_synced": "TIMESTAMP",
+            "created_at": "TIMESTAMP",
+            "portal_id": "INT64",
+            "type": "STRING",
+            "updated_at": "TIMESTAMP",
+            "email": "STRING",
+            "first_name": "STRING",
+            "last_name": "STRING",
+            "active_user_id": "INT64",
+        },
+        "team": {"id": "INT64", "name": "STRING", "_fivetran_synced": "TIMESTAMP"},
+        "owner_team": {
+            "owner_id": "INT64",
+            "team_id": "INT64",
+            "is_team_primary": "BOOL",
+            "_fivetran_synced": "TIMESTAMP",
+        },
+        "company": {
+            "id": "INT64",
+            "is_deleted": "BOOL",
+            "_fivetran_synced": "TIMESTAMP",
+            "property_name": "STRING",
+            "property_description": "STRING",
+            "property_createdate": "TIMESTAMP",
+            "property_industry": "STRING",
+            "property_city": "STRING",
+            "property_state": "STRING",
+            "property_country": "STRING",
+            "property_annualrevenue": "FLOAT64",
+        },
+        "contact": {
+            "id": "INT64",
+            "_fivetran_deleted": "BOOL",
+            "_fivetran_synced": "TIMESTAMP",
+            "property_email": "STRING",
+            "property_company": "STRING",
+            "property_firstname": "STRING",
+            "property_lastname": "STRING",
+            "property_createdate": "TIMESTAMP",
+            "property_jobtitle": "STRING",
+        },
+        "deal_pipeline": {
+            "pipeline_id": "STRING",
+            "_fivetran_deleted": "BOOL",
+            "_fivetran_synced": "TIMESTAMP",
+            "active": "BOOL",
+            "display_order": "INT64",
+            "label": "STRING",
+            "created_at": "TIMESTAMP",
+            "updated_at": "TIMESTAMP",
+        },
+        "deal_pipeline_stage": {
+            "_fivetran_deleted": "BOOL",
+            "_fivetran_synced": "TIMESTAMP",
+            "active": "BOOL",
+            "closed_won": "BOOL",
+            "is_closed": "BOOL",
+            "display_order": "INT64",
+            "probability": "FLOAT64",
+            "stage_id": "STRING",
+            "label": "STRING",
+            "pipeline_id": "STRING",
+            "created_at": "TIMESTAMP",
+            "updated_at": "TIMESTAMP",
+        },
+        "deal": {
+            "deal_id": "INT64",
+            "is_deleted": "BOOL",
+            "deal_pipeline_id": "STRING",
+            "deal_pipeline_stage_id": "STRING",
+            "owner_id": "INT64",
+            "portal_id": "INT64",
+            "property_dealname": "STRING",
+            "property_description": "STRING",
+            "property_amount": "FLOAT64",
+            "property_closedate": "TIMESTAMP",
+            "property_createdate": "TIMESTAMP",
+        },
+        "deal_company": {
+            "company_id": "INT64",
+            "deal_id": "INT64",
+            "type_id": "INT64",
+            "category": "STRING",
+        },
+        "deal_stage": {
+            "_fivetran_start": "TIMESTAMP",
+            "deal_id": "INT64",
+            "_fivetran_active": "BOOL",
+            "_fivetran_end": "TIMESTAMP",
+            "_fivetran_synced": "TIMESTAMP",
+            "date_entered": "TIMESTAMP",
+            "source": "STRING",
+            "source_id": "STRING",
+            "value": "STRING",
+        },
+    },
+    "quickbooks": {
+        "customer_type": {
+            "id": "INT64",
+            "_fivetran_synced": "TIMESTAMP",
+            "active": "BOOL",
+            "created_at": "TIMESTAMP",
+            "name": "STRING",
+            "updated_at": "TIMESTAMP",
+            "_fivetran_deleted": "BOOL",
+        },
+        "customer": {
+            "id": "INT64",
+            "_fivetran_synced": "TIMESTAMP",
+            "active": "BOOL",
+            "balance": "FLOAT64",
+            "company_name": "STRING",
+            "created_at": "TIMESTAMP",
+            "currency_id": "STRING",
+            "display_name": "STRING",
+            "email": "STRING",
+            "fully_qualified_name": "STRING",
+            "updated_at": "TIMESTAMP",
+            "_fivetran_deleted": "BOOL",
+            "customer_type_id": "INT64",
+        },
+        "invoice": {
+            "id": "INT64",
+            "_fivetran_deleted": "BOOL",
+            "_fivetran_synced": "TIMESTAMP",
+            "balance": "FLOAT64",
+            "created_at": "TIMESTAMP",
+            "currency_id": "STRING",
+            "customer_id": "INT64",
+            "doc_number": "STRING",
+            "due_date": "DATE",
+            "exchange_rate": "FLOAT64",
+            "home_balance": "FLOAT64",
+            "home_total_amount": "FLOAT64",
+            "total_amount": "FLOAT64",
+            "transaction_date": "DATE",
+            "updated_at": "TIMESTAMP",
+        },
+        "invoice_line": {
+            "index": "INT64",
+            "invoice_id": "INT64",
+            "_fivetran_synced": "TIMESTAMP",
+            "amount": "FLOAT64",
+            "description": "STRING",
+            "sales_item_item_id": "INT64",
+            "sales_item_quantity": "FLOAT64",
+            "sales_item_unit_price": "FLOAT64",
+            "detail_type": "STRING",
+        },
+    },
+    "zendesk": {},
+}
+
+
+def columns(source: str, table: str) -> dict[str, str]:
+    """Column name → BigQuery type for a known table; ``{}`` for an unknown one."""
+    return TABLES.get(source, {}).get(table, {})
