@@ -56,6 +56,7 @@ class Settings(BaseSettings):
     hubspot_dataset: str = "hubspot"
     quickbooks_dataset: str = "quickbooks"
     zendesk_dataset: str = "zendesk"
+    sales_pipeline_id: str = "demand_sales"  # HubSpot pipeline id of the demand sales pipeline
 
     redis_url: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("PULSE_REDIS_URL", "REDIS_URL")

@@ -86,22 +86,60 @@ def parse_sql(query_name: str) -> exp.Expression:
     return tree
 
 
+MODEL_LAYERS = ("staging", "intermediate")
+
+
+def _expand_models(tree: exp.Expression, stack: tuple[str, ...] = ()) -> exp.Expression:
+    """Inline ``staging.<x>`` / ``intermediate.<x>`` references as CTEs (dependencies first).
+
+    Models are ordinary SQL files (``sql/staging/x.sql``); inlining them keeps every
+    definition (what "revenue" or "a deal" is) in one file without needing views in
+    the warehouse, so Pulse stays read-only against a company's BigQuery.
+    """
+    models: dict[str, exp.Expression] = {}
+
+    def visit(node: exp.Expression, chain: tuple[str, ...]) -> None:
+        for table in list(node.find_all(exp.Table)):
+            if table.db not in MODEL_LAYERS:
+                continue
+            key = f"{table.db}__{table.name}"
+            if key in chain:
+                raise SqlFileError(f"model cycle: {' -> '.join(chain + (key,))}")
+            if key not in models:
+                sub = parse_sql(f"{table.db}/{table.name}")
+                visit(sub, chain + (key,))
+                models[key] = sub
+            alias = table.alias or table.name
+            table.replace(exp.Table(this=exp.to_identifier(key), alias=exp.TableAlias(this=exp.to_identifier(alias))))
+
+    tree = tree.copy()
+    visit(tree, stack)
+    if not models:
+        return tree
+    ctes = [exp.CTE(this=sub, alias=exp.TableAlias(this=exp.to_identifier(k))) for k, sub in models.items()]
+    existing = tree.args.get("with_")
+    if existing is not None:
+        ctes += list(existing.expressions)
+    tree.set("with_", exp.With(expressions=ctes))
+    return tree
+
+
+def expanded_sql(query_name: str) -> exp.Expression:
+    """A query's parsed tree with its staging/intermediate models inlined."""
+    return _expand_models(parse_sql(query_name))
+
+
 def parameters_of(query_name: str) -> set[str]:
-    """Names of the ``@named`` parameters a query uses."""
-    return {p.name for p in parse_sql(query_name).find_all(exp.Parameter)}
+    """Names of the ``@named`` parameters a query uses (its models' included)."""
+    return {p.name for p in expanded_sql(query_name).find_all(exp.Parameter)}
 
 
 def source_tables(query_name: str) -> set[tuple[str, str]]:
-    """``(source, table)`` pairs a query reads, e.g. ``{("hubspot", "deal")}``."""
-    out = set()
-    for t in parse_sql(query_name).find_all(exp.Table):
-        if t.db in SOURCES:
-            out.add((t.db, t.name))
-    return out
+    """``(source, table)`` pairs a query reads, models included, e.g. ``{("hubspot", "deal")}``."""
+    return {(t.db, t.name) for t in expanded_sql(query_name).find_all(exp.Table) if t.db in SOURCES}
 
 
 def _rewrite_tables(tree: exp.Expression, datasets: Mapping[str, str], project: str | None) -> exp.Expression:
-    tree = tree.copy()
     for t in tree.find_all(exp.Table):
         if t.db in datasets:
             t.set("db", exp.to_identifier(validate_identifier(datasets[t.db])))
@@ -111,8 +149,8 @@ def _rewrite_tables(tree: exp.Expression, datasets: Mapping[str, str], project: 
 
 
 def render(query_name: str, dialect: str, datasets: Mapping[str, str], project: str | None = None) -> str:
-    """The SQL text of a query for ``dialect`` (``bigquery`` | ``duckdb``) with datasets mapped."""
-    tree = _rewrite_tables(parse_sql(query_name), datasets, project)
+    """The SQL text of a query for ``dialect`` (``bigquery`` | ``duckdb``): models inlined, datasets mapped."""
+    tree = _rewrite_tables(expanded_sql(query_name), datasets, project)
     return tree.sql(dialect=dialect, pretty=True)
 
 

@@ -1,0 +1,95 @@
+"""The metrics API, served from the same cached frames as the pages.
+
+GET /api/metrics                              every metric: id, title, value, unit, target, status, as_of
+GET /api/metrics/<id>                         one metric
+GET /api/metrics/<id>/views/<view>?rep=<owner_id>&start=YYYY-MM&end=YYYY-MM&format=json|csv
+Unknown ids → 404 JSON error; bad parameters → 400 JSON error.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pandas as pd
+from flask import Blueprint, Response, jsonify, request
+
+from data_access.metrics import month_start, snapshot, view_frame
+from data_access.runtime import get_runtime
+
+api = Blueprint("api", __name__, url_prefix="/api")
+
+
+def _error(status: int, message: str):
+    return jsonify({"error": message}), status
+
+
+@api.get("/metrics")
+def list_metrics():
+    rt = get_runtime()
+    targets = rt.targets().targets
+    return jsonify({"metrics": [snapshot(m, rt.store, targets, rt.today()).to_dict()
+                                for m in rt.catalog.metrics.values()]})
+
+
+@api.get("/metrics/<metric_id>")
+def get_metric(metric_id: str):
+    rt = get_runtime()
+    metric = rt.catalog.metrics.get(metric_id)
+    if metric is None:
+        return _error(404, f"unknown metric {metric_id!r}")
+    return jsonify(snapshot(metric, rt.store, rt.targets().targets, rt.today()).to_dict())
+
+
+def _json_default(v):
+    if isinstance(v, (dt.date, dt.datetime, pd.Timestamp)):
+        return v.isoformat()
+    if hasattr(v, "item"):
+        return v.item()
+    return str(v)
+
+
+@api.get("/metrics/<metric_id>/views/<view_id>")
+def get_view(metric_id: str, view_id: str):
+    rt = get_runtime()
+    metric = rt.catalog.metrics.get(metric_id)
+    if metric is None:
+        return _error(404, f"unknown metric {metric_id!r}")
+    view = metric.view(view_id)
+    if view is None:
+        return _error(404, f"metric {metric_id!r} has no view {view_id!r}")
+    fmt = request.args.get("format", "json")
+    if fmt not in ("json", "csv"):
+        return _error(400, "format must be json or csv")
+    try:
+        reps = [int(r) for r in request.args.getlist("rep") if r != ""]
+    except ValueError:
+        return _error(400, "rep must be an owner id (integer)")
+    try:
+        start, end = month_start(request.args.get("start")), month_start(request.args.get("end"))
+    except ValueError:
+        return _error(400, "start and end must be months as YYYY-MM")
+    if start and end and start > end:
+        return _error(400, "start must not be after end")
+    if reps and "owner" not in view.filters:
+        return _error(400, f"view {view_id!r} has no rep dimension")
+    if (start or end) and "month" not in view.filters:
+        return _error(400, f"view {view_id!r} has no month dimension")
+    cached = rt.store.get(view.query)
+    if cached is None:
+        return _error(503, "this view has not been refreshed yet")
+    df = view_frame(view, cached.frame, owners=reps, start=start, end=end, targets=rt.targets().targets)
+    if fmt == "csv":
+        name = f"{metric_id}__{view_id}__{cached.meta.as_of.isoformat()}.csv"
+        return Response(df.to_csv(index=False), mimetype="text/csv",
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    body = {
+        "metric": metric_id,
+        "view": view_id,
+        "as_of": cached.meta.as_of.isoformat(),
+        "refreshed_at": cached.meta.refreshed_at.isoformat(),
+        "filters": {"rep": reps, "start": request.args.get("start"), "end": request.args.get("end")},
+        "columns": list(df.columns),
+        "rows": json.loads(json.dumps(df.astype(object).where(df.notna(), None).to_dict("records"),
+                                      default=_json_default)),
+    }
+    return jsonify(body)

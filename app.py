@@ -1,0 +1,66 @@
+"""Pulse: build the Dash app, register pages, expose ``server`` (for gunicorn)."""
+from __future__ import annotations
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import html
+
+from components import drilldown, ids
+
+
+def create_app(start_scheduler: bool = True) -> dash.Dash:
+    """The Dash app. With ``start_scheduler`` and no Redis, refreshes run in-process (embedded mode)."""
+    app = dash.Dash(
+        __name__,
+        use_pages=True,
+        external_stylesheets=[dbc.themes.BOOTSTRAP],
+        title="Pulse",
+        update_title=None,
+    )
+    from api import api  # noqa: E402  (blueprint registration only)
+    import pages.drilldown  # noqa: F401  (modal callbacks shared by all pages)
+
+    app.server.register_blueprint(api)
+    app.layout = html.Div(
+        [
+            dbc.Navbar(
+                dbc.Container(
+                    [
+                        dbc.NavbarBrand([html.Span("●", className="brand-dot"), " Pulse"], href="/"),
+                        dbc.Nav([dbc.NavLink(p["name"], href=p["relative_path"], active="exact")
+                                 for p in dash.page_registry.values()], navbar=True),
+                    ],
+                    fluid=True,
+                ),
+                color="white",
+                className="pulse-navbar border-bottom",
+                id=ids.NAVBAR,
+            ),
+            dbc.Container(dash.page_container, fluid=True, className="pulse-main"),
+            drilldown.modal(),
+        ]
+    )
+    if start_scheduler:
+        from worker import start_embedded
+
+        start_embedded()
+    return app
+
+
+def __getattr__(name: str):
+    """``app:server`` for gunicorn, built on first access (nothing runs at import)."""
+    if name in ("app", "server"):
+        global _APP
+        if _APP is None:
+            _APP = create_app()
+        return _APP if name == "app" else _APP.server
+    raise AttributeError(name)
+
+
+_APP: dash.Dash | None = None
+
+if __name__ == "__main__":
+    from data_access.config import get_settings
+
+    settings = get_settings()
+    create_app().run(host=settings.host, port=settings.port, debug=False)

@@ -1,0 +1,140 @@
+"""The drill-down modal: shell, header, filter bar and a view's chart + table (pure builders)."""
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import dash_table, dcc, html
+from dash.dash_table.Format import Format, Group, Scheme, Symbol
+
+from components import figures, formatting, ids
+from data_access.catalog import Metric, View
+
+NO_DATA = "No data for this period"
+HIDDEN_COLUMNS = {"owner_id", "customer_id", "stage_order", "deal_id"}
+
+
+def modal() -> dbc.Modal:
+    """The (closed) modal every page includes once; callbacks fill it."""
+    return dbc.Modal(
+        [
+            dbc.ModalHeader(dbc.ModalTitle(id=ids.DRILLDOWN_HEADER)),
+            dbc.ModalBody(
+                [
+                    dcc.Store(id=ids.DRILLDOWN_STATE),
+                    dbc.Tabs(id=ids.DRILLDOWN_TABS, className="mb-3"),
+                    filter_bar(),
+                    dcc.Loading(html.Div(id=ids.DRILLDOWN_BODY), type="dot", delay_show=150),
+                ]
+            ),
+        ],
+        id=ids.DRILLDOWN_MODAL,
+        size="xl",
+        scrollable=True,
+        is_open=False,
+    )
+
+
+def filter_bar() -> dbc.Row:
+    """Rep multi-select and month range; hidden for views without those dimensions."""
+    return dbc.Row(
+        [
+            dbc.Col(
+                [dbc.Label("Rep", html_for=ids.FILTER_REP, className="small text-muted mb-1"),
+                 dcc.Dropdown(id=ids.FILTER_REP, multi=True, placeholder="All reps")],
+                md=6, id={"type": "filter-col", "dim": "owner"},
+            ),
+            dbc.Col(
+                [dbc.Label("From month", html_for=ids.FILTER_START, className="small text-muted mb-1"),
+                 dcc.Dropdown(id=ids.FILTER_START, placeholder="Start", clearable=True)],
+                md=3, id={"type": "filter-col", "dim": "start"},
+            ),
+            dbc.Col(
+                [dbc.Label("To month", html_for=ids.FILTER_END, className="small text-muted mb-1"),
+                 dcc.Dropdown(id=ids.FILTER_END, placeholder="End", clearable=True)],
+                md=3, id={"type": "filter-col", "dim": "end"},
+            ),
+        ],
+        id=ids.DRILLDOWN_FILTERS,
+        className="g-2 mb-3",
+    )
+
+
+def header(metric: Metric, value_text: str, status_label: str, status_color: str, as_of: str) -> list:
+    """Modal title: metric title, value, status badge and as-of line."""
+    return [
+        html.Span(metric.title, className="me-2"),
+        html.Span(value_text, className="fw-bold me-2"),
+        dbc.Badge(status_label, color=status_color, pill=True, className="me-2 align-middle"),
+        html.Small(as_of, className="text-muted fw-normal"),
+    ]
+
+
+def tabs(metric: Metric) -> list[dbc.Tab]:
+    """One tab per drill-down view (``tab_id`` = view id)."""
+    return [dbc.Tab(label=v.title, tab_id=v.id) for v in metric.views]
+
+
+def month_options(months: list) -> list[dict]:
+    """Dropdown options ``{"label": "Nov 2026", "value": "2026-11"}`` for month-start dates."""
+    uniq = sorted({pd.Timestamp(m).date().replace(day=1) for m in months if pd.notna(m)})
+    return [{"label": f"{m:%b %Y}", "value": f"{m:%Y-%m}"} for m in uniq]
+
+
+def _column(name: str, dtype) -> dict:
+    kind = formatting.column_kind(name)
+    col = {"name": formatting.column_title(name), "id": name}
+    if kind == "usd":
+        col.update(type="numeric", format=Format(precision=0, scheme=Scheme.fixed, group=Group.yes,
+                                                 symbol=Symbol.yes, symbol_prefix="$"))
+    elif kind == "ratio":
+        col.update(type="numeric", format=Format(precision=1, scheme=Scheme.percentage))
+    elif kind in ("count", "days") or pd.api.types.is_numeric_dtype(dtype):
+        col.update(type="numeric", format=Format(precision=0, scheme=Scheme.fixed, group=Group.yes))
+    return col
+
+
+def _records(df: pd.DataFrame) -> list[dict]:
+    out = df.copy()
+    for c in out.columns:
+        if formatting.column_kind(c) == "date" or pd.api.types.is_datetime64_any_dtype(out[c]):
+            fmt = "%Y-%m" if c == "month" else "%Y-%m-%d"
+            out[c] = pd.to_datetime(out[c]).dt.strftime(fmt)
+    out = out.astype(object).where(out.notna(), None)
+    return out.to_dict("records")
+
+
+def totals_text(df: pd.DataFrame) -> str:
+    """``42 rows · Amount (USD) $4.20M · Deal (count) 128`` for the additive columns."""
+    parts = [f"{len(df):,} rows"]
+    for c in df.columns:
+        kind = formatting.column_kind(c)
+        if kind == "usd":
+            parts.append(f"{formatting.column_title(c)} {formatting.usd(df[c].sum())}")
+        elif kind == "count":
+            parts.append(f"{formatting.column_title(c)} {df[c].sum():,.0f}")
+    return " · ".join(parts)
+
+
+def view_body(view: View, df: pd.DataFrame, page_size: int = 12) -> list:
+    """Chart + sortable table of one view; a clear message when ``df`` has no rows."""
+    if df.empty:
+        return [dbc.Alert(NO_DATA, color="light", className="text-center my-4 py-4 no-data")]
+    shown = [c for c in df.columns if c not in HIDDEN_COLUMNS]
+    table = dash_table.DataTable(
+        data=_records(df[shown]),
+        columns=[_column(c, df[c].dtype) for c in shown],
+        sort_action="native",
+        page_size=page_size,
+        style_as_list_view=True,
+        style_table={"overflowX": "auto"},
+        style_header={"fontWeight": "600", "backgroundColor": "#f8fafc"},
+        style_cell={"fontFamily": "inherit", "fontSize": 13, "padding": "6px 10px", "textAlign": "left",
+                    "maxWidth": 320, "overflow": "hidden", "textOverflow": "ellipsis"},
+        style_cell_conditional=[{"if": {"column_type": "numeric"}, "textAlign": "right"}],
+        id={"type": "drilldown-table", "view": view.id},
+    )
+    return [
+        dcc.Graph(figure=figures.view_figure(view.chart, df, view.title), config={"displaylogo": False}),
+        html.Div(totals_text(df), className="small text-muted mb-2 drilldown-totals"),
+        table,
+    ]

@@ -1,0 +1,84 @@
+"""Number formatting for cards, tables, charts and tooltips (pure functions)."""
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+UNIT_SUFFIX = {"usd": "", "ratio": "", "multiple": "×", "days": " days", "count": ""}
+
+
+def _missing(v) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v))
+
+
+def usd(v: float | None) -> str:
+    """USD, compact: ``$1.24M``, ``$842K``, ``$950``, ``-$12.5K``; ``—`` when missing."""
+    if _missing(v):
+        return "—"
+    sign = "-" if v < 0 else ""
+    a = abs(v)
+    for div, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if a >= div:
+            x = a / div
+            digits = 2 if x < 10 else 1 if x < 100 else 0
+            return f"{sign}${x:.{digits}f}{suffix}"
+    return f"{sign}${a:,.0f}"
+
+
+def value(v: float | None, unit: str) -> str:
+    """A metric value in its unit: ``$1.24M``, ``34.2%``, ``3.1×``, ``42 days``, ``1,234``."""
+    if _missing(v):
+        return "—"
+    if unit == "usd":
+        return usd(v)
+    if unit == "ratio":
+        return f"{v * 100:.1f}%"
+    if unit == "multiple":
+        return f"{v:.1f}×"
+    if unit == "days":
+        return f"{v:.0f} days" if abs(v) != 1 else "1 day"
+    return f"{v:,.0f}"
+
+
+def target_text(target: float, unit: str, direction: str) -> str:
+    """``Target ≥ 3.0×`` / ``Target ≤ 30.0%``."""
+    return f"Target {'≥' if direction == 'higher' else '≤'} {value(target, unit)}"
+
+
+def column_kind(name: str) -> str:
+    """How a drill-down column is formatted, from its name's suffix (tidy naming convention)."""
+    if name.endswith("_usd"):
+        return "usd"
+    if name in ("share", "win_rate", "probability") or name.endswith(("_rate", "_pct", "_ratio")):
+        return "ratio"
+    if name.endswith("_count"):
+        return "count"
+    if name.endswith("_days"):
+        return "days"
+    if name.endswith(("_date", "month", "week_start")):
+        return "date"
+    return "text"
+
+
+def column_title(name: str) -> str:
+    """Human header for a tidy column name: ``amount_usd`` → ``Amount (USD)``."""
+    special = {"owner_name": "Rep", "owner_id": "Rep id", "share": "Share", "stage_label": "Stage",
+               "week_start": "Week of", "deal_name": "Deal", "customer_name": "Customer",
+               "company_name": "Company", "age_days": "Age (days)", "cycle_days": "Cycle (days)"}
+    if name in special:
+        return special[name]
+    for suffix, unit in (("_usd", " (USD)"), ("_count", ""), ("_days", " (days)")):
+        if name.endswith(suffix):
+            base = name[: -len(suffix)].replace("_", " ").capitalize()
+            return base + (unit if suffix != "_count" else " (count)")
+    return name.replace("_", " ").capitalize()
+
+
+def as_of_text(as_of: dt.date | None, refreshed_at: dt.datetime | None) -> str:
+    """``As of Nov 21, 2026 · refreshed 14:05 UTC``; ``Not refreshed yet`` before the first refresh."""
+    if as_of is None:
+        return "Not refreshed yet"
+    text = f"As of {as_of:%b %-d, %Y}"
+    if refreshed_at is not None:
+        text += f" · refreshed {refreshed_at:%H:%M} UTC"
+    return text

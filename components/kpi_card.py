@@ -1,0 +1,95 @@
+"""KPI card and its five-part tooltip (pure builders: data in, Dash tree out)."""
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+from dash import html
+
+from components import formatting, ids
+from data_access.catalog import Metric
+
+STATUS_LABEL = {"green": "On target", "yellow": "Near target", "red": "Off target", "nodata": "No data"}
+STATUS_COLOR = {"green": "success", "yellow": "warning", "red": "danger", "nodata": "secondary"}
+
+
+def metric_tooltip(metric: Metric, target_text: str) -> list:
+    """The tooltip body: Definition, Why it matters, Calculation, Target/Benchmark pills, Edge cases."""
+    t = metric.tooltip
+    body = [
+        html.Div("Definition", className="tt-label"),
+        html.Div(t.definition, className="tt-text"),
+        html.Div("Why it matters", className="tt-label"),
+        html.Div(t.why, className="tt-text"),
+        html.Div("Calculation", className="tt-label"),
+        html.Pre(t.calculation, className="tt-formula"),
+        html.Div(
+            [
+                dbc.Badge(["Target: ", t.target or target_text], color="primary", pill=True, className="tt-pill"),
+                dbc.Badge(["Benchmark: ", t.benchmark], color="info", pill=True, className="tt-pill"),
+            ],
+            className="tt-pills",
+        ),
+    ]
+    if t.edge_cases:
+        body.append(
+            html.Div(
+                [html.Div("Edge cases", className="tt-label")] + [html.Div(f"• {e}") for e in t.edge_cases],
+                className="tt-edge",
+            )
+        )
+    return body
+
+
+def kpi_card(
+    metric: Metric,
+    value: float | None,
+    target: float,
+    status: str,
+    as_of_text: str,
+    error: str | None = None,
+) -> html.Div:
+    """A clickable KPI card: title, value in its unit, target, status badge, as-of line.
+
+    ``status`` is green | yellow | red | nodata. Clicking it (id ``ids.kpi_card(metric.id)``)
+    opens the metric's drill-down; hovering it shows the tooltip.
+    """
+    target_line = formatting.target_text(target, metric.unit, metric.direction)
+    value_text = formatting.value(value, metric.unit) if status != "nodata" else "No data"
+    footer = [html.Span(as_of_text)]
+    if error:
+        footer.append(html.Span(f" · last refresh failed ({error})", className="text-danger"))
+    card = dbc.Card(
+        dbc.CardBody(
+            [
+                html.Div(
+                    [
+                        html.Span(metric.title, className="kpi-title"),
+                        html.Span("ⓘ", className="kpi-info"),
+                    ],
+                    className="kpi-head",
+                ),
+                html.Div(value_text, className=f"kpi-value kpi-value-{status}"),
+                html.Div(
+                    [
+                        html.Span(target_line, className="kpi-target"),
+                        dbc.Badge(STATUS_LABEL[status], color=STATUS_COLOR[status], className="kpi-status",
+                                  pill=True),
+                    ],
+                    className="kpi-row",
+                ),
+                html.Div(footer, className="kpi-asof"),
+            ]
+        ),
+        className=f"kpi-card kpi-{status} h-100",
+    )
+    return html.Div(
+        [
+            card,
+            dbc.Tooltip(metric_tooltip(metric, target_line), target=ids.kpi_card(metric.id),
+                        placement="bottom", className="kpi-tooltip"),
+        ],
+        id=ids.kpi_card(metric.id),
+        n_clicks=0,
+        role="button",
+        className="kpi-card-wrap h-100",
+        **{"aria-label": f"{metric.title}: {value_text}. Open details."},
+    )

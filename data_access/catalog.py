@@ -1,0 +1,195 @@
+"""The metric catalog: pydantic models for ``catalog.yml`` and its validation.
+
+``load_catalog()`` parses the YAML, validates every entry and the SQL files it
+names, and raises ``CatalogError`` whose message names the bad entry
+(``metrics.win_rate.views[0].query: …``).
+"""
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from data_access.warehouse import SQL_DIR, SqlFileError, expanded_sql
+
+CATALOG_PATH = Path(__file__).resolve().parent / "catalog.yml"
+
+Unit = Literal["usd", "ratio", "multiple", "days", "count"]
+FILTER_COLUMNS = {"owner": "owner_id", "month": "month"}
+
+
+class CatalogError(ValueError):
+    """The catalog or one of the SQL files it names is invalid."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Cadence(_Strict):
+    """When the worker refreshes a metric: a cron line (company time zone) or an interval."""
+
+    cron: str | None = None
+    interval_minutes: int | None = Field(default=None, gt=0)
+
+    @model_validator(mode="after")
+    def _one_of(self) -> "Cadence":
+        if (self.cron is None) == (self.interval_minutes is None):
+            raise ValueError("give exactly one of cron or interval_minutes")
+        if self.cron is not None:
+            from apscheduler.triggers.cron import CronTrigger
+
+            CronTrigger.from_crontab(self.cron)
+        return self
+
+
+class Tooltip(_Strict):
+    """The five parts of a metric's tooltip."""
+
+    definition: str
+    why: str
+    calculation: str
+    target: str
+    benchmark: str
+    edge_cases: list[str] = []
+
+
+class Chart(_Strict):
+    """How a drill-down view is charted: ``kind`` and the frame columns it uses."""
+
+    kind: Literal["bar", "hbar", "stacked_bar", "bar_line", "line"]
+    x: str
+    y: str
+    color: str | None = None
+    line: str | None = None
+    order: str | None = None
+    top: int | None = Field(default=None, gt=0)
+
+
+class Ratio(_Strict):
+    """A ratio recomputed after re-aggregation: numerator ÷ Σ denominator columns."""
+
+    name: str
+    numerator: str
+    denominator: list[str]
+
+
+class View(_Strict):
+    """One drill-down tab, backed by one SQL file."""
+
+    id: str
+    title: str
+    query: str
+    filters: list[Literal["owner", "month"]] = []
+    group_by: list[str] = []
+    share_of: str | None = None
+    ratio: Ratio | None = None
+    add_monthly_target: bool = False
+    chart: Chart
+
+
+class Metric(_Strict):
+    """One KPI: its SQL, unit, direction, default target, tooltip, cadence and views."""
+
+    id: str
+    title: str
+    page: str
+    unit: Unit
+    direction: Literal["higher", "lower"]
+    query: str
+    target: float | None = None
+    target_rule: Literal["revenue_plan_ytd"] | None = None
+    yellow_band: float = Field(ge=0, lt=1)
+    cadence: Cadence
+    tooltip: Tooltip
+    views: list[View] = []
+
+    @model_validator(mode="after")
+    def _target_given(self) -> "Metric":
+        if self.target is None and self.target_rule is None:
+            raise ValueError("give a target or a target_rule")
+        ids = [v.id for v in self.views]
+        if len(ids) != len(set(ids)):
+            raise ValueError(f"duplicate view ids {ids}")
+        return self
+
+    def view(self, view_id: str) -> View | None:
+        return next((v for v in self.views if v.id == view_id), None)
+
+
+class Page(_Strict):
+    title: str
+    path: str
+    description: str = ""
+
+
+class Catalog(_Strict):
+    """All pages and metrics, plus ``version``: a hash of the catalog and its SQL files."""
+
+    pages: dict[str, Page]
+    metrics: dict[str, Metric]
+    version: str = ""
+
+    @field_validator("metrics", mode="before")
+    @classmethod
+    def _inject_ids(cls, v):
+        if isinstance(v, dict):
+            return {k: ({"id": k, **m} if isinstance(m, dict) else m) for k, m in v.items()}
+        return v
+
+    def metrics_on(self, page: str) -> list[Metric]:
+        return [m for m in self.metrics.values() if m.page == page]
+
+    def queries(self) -> list[str]:
+        """Every SQL query the refresh runs (metric values first, then distinct view queries)."""
+        out = [m.query for m in self.metrics.values()]
+        for m in self.metrics.values():
+            out += [v.query for v in m.views]
+        return list(dict.fromkeys(out))
+
+
+def _check_sql(catalog: Catalog) -> None:
+    for mid, m in catalog.metrics.items():
+        if m.page not in catalog.pages:
+            raise CatalogError(f"metrics.{mid}.page: unknown page {m.page!r}")
+        refs = [(f"metrics.{mid}.query", m.query)]
+        refs += [(f"metrics.{mid}.views[{i}].query", v.query) for i, v in enumerate(m.views)]
+        for where, q in refs:
+            try:
+                expanded_sql(q)
+            except SqlFileError as e:
+                raise CatalogError(f"{where}: {e}") from e
+
+
+def _version(raw: str, catalog: Catalog) -> str:
+    h = hashlib.sha256(raw.encode())
+    for path in sorted(SQL_DIR.rglob("*.sql")):
+        h.update(str(path.relative_to(SQL_DIR)).encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()[:12]
+
+
+def parse_catalog(raw: str) -> Catalog:
+    """Parse and validate catalog YAML text. Raises ``CatalogError`` naming the bad entry."""
+    try:
+        data = yaml.safe_load(raw)
+    except yaml.YAMLError as e:
+        raise CatalogError(f"catalog is not valid YAML: {e}") from e
+    try:
+        catalog = Catalog.model_validate(data)
+    except ValidationError as e:
+        err = e.errors()[0]
+        where = ".".join(str(p) for p in err["loc"])
+        raise CatalogError(f"catalog entry {where}: {err['msg']}") from e
+    _check_sql(catalog)
+    return catalog.model_copy(update={"version": _version(raw, catalog)})
+
+
+@lru_cache(maxsize=1)
+def load_catalog(path: Path = CATALOG_PATH) -> Catalog:
+    """The catalog from ``catalog.yml`` (validated, cached per process)."""
+    return parse_catalog(path.read_text(encoding="utf-8"))

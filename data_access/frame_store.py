@@ -1,0 +1,141 @@
+"""The frame store: where refreshed frames wait for callbacks to read them.
+
+Callbacks only ever read from here; they never query the warehouse.
+
+- ``MemoryFrameStore``: in-process (the embedded default, and tests).
+- ``RedisFrameStore``: Arrow IPC stream bytes with LZ4 compression (never pickle:
+  unpickling bytes from a shared cache would be code execution). Keys are
+  ``pulse:<catalog version>:…`` so a deploy with a changed catalog or SQL never
+  reads frames of the old shape.
+
+Every frame is stored with its ``FrameMeta`` (as-of date, refresh time, duration,
+rows, query). Refresh outcomes (success or the sanitized error of the last
+failure) are kept separately, so a failure never removes the last good frame.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+from dataclasses import asdict, dataclass
+from typing import Protocol
+
+import pandas as pd
+import pyarrow as pa
+
+_META_KEY = b"pulse"
+
+
+@dataclass(frozen=True)
+class FrameMeta:
+    """About one stored frame. ``refreshed_at`` is UTC; ``duration_s`` in seconds."""
+
+    query: str
+    as_of: dt.date
+    refreshed_at: dt.datetime
+    duration_s: float
+    rows: int
+
+    def to_json(self) -> str:
+        d = asdict(self)
+        d["as_of"] = self.as_of.isoformat()
+        d["refreshed_at"] = self.refreshed_at.isoformat()
+        return json.dumps(d)
+
+    @classmethod
+    def from_json(cls, raw: str | bytes) -> "FrameMeta":
+        d = json.loads(raw)
+        d["as_of"] = dt.date.fromisoformat(d["as_of"])
+        d["refreshed_at"] = dt.datetime.fromisoformat(d["refreshed_at"])
+        return cls(**d)
+
+
+@dataclass(frozen=True)
+class CachedFrame:
+    """A frame as refreshed, with its metadata. Treat ``frame`` as read-only."""
+
+    frame: pd.DataFrame
+    meta: FrameMeta
+
+
+def frame_to_bytes(cached: CachedFrame) -> bytes:
+    """Serialise to an Arrow IPC stream (LZ4-compressed) with the metadata in the schema."""
+    table = pa.Table.from_pandas(cached.frame, preserve_index=False)
+    table = table.replace_schema_metadata({**(table.schema.metadata or {}), _META_KEY: cached.meta.to_json()})
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema, options=pa.ipc.IpcWriteOptions(compression="lz4")) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
+
+
+def frame_from_bytes(data: bytes) -> CachedFrame:
+    """Inverse of ``frame_to_bytes``."""
+    table = pa.ipc.open_stream(pa.py_buffer(data)).read_all()
+    meta = FrameMeta.from_json(table.schema.metadata[_META_KEY])
+    return CachedFrame(table.to_pandas(), meta)
+
+
+class FrameStore(Protocol):
+    """Storage of refreshed frames and refresh outcomes, keyed by query name."""
+
+    def put(self, name: str, cached: CachedFrame) -> None: ...
+
+    def get(self, name: str) -> CachedFrame | None: ...
+
+    def put_outcome(self, name: str, outcome: dict) -> None: ...
+
+    def get_outcome(self, name: str) -> dict | None: ...
+
+
+class MemoryFrameStore:
+    """In-process frame store (thread-safe). Frames are kept as stored; readers must not mutate."""
+
+    def __init__(self) -> None:
+        self._frames: dict[str, CachedFrame] = {}
+        self._outcomes: dict[str, dict] = {}
+        self._lock = threading.Lock()
+
+    def put(self, name: str, cached: CachedFrame) -> None:
+        with self._lock:
+            self._frames[name] = cached
+
+    def get(self, name: str) -> CachedFrame | None:
+        with self._lock:
+            return self._frames.get(name)
+
+    def put_outcome(self, name: str, outcome: dict) -> None:
+        with self._lock:
+            self._outcomes[name] = dict(outcome)
+
+    def get_outcome(self, name: str) -> dict | None:
+        with self._lock:
+            o = self._outcomes.get(name)
+            return dict(o) if o else None
+
+
+class RedisFrameStore:
+    """Frames in Redis as Arrow IPC bytes under ``pulse:<version>:frame:<query>``.
+
+    Frames have no TTL: the last good value must survive a long outage of the warehouse.
+    """
+
+    def __init__(self, client, version: str, namespace: str = "pulse") -> None:
+        self._r = client
+        self._prefix = f"{namespace}:{version}"
+
+    def _key(self, kind: str, name: str) -> str:
+        return f"{self._prefix}:{kind}:{name}"
+
+    def put(self, name: str, cached: CachedFrame) -> None:
+        self._r.set(self._key("frame", name), frame_to_bytes(cached))
+
+    def get(self, name: str) -> CachedFrame | None:
+        data = self._r.get(self._key("frame", name))
+        return frame_from_bytes(data) if data is not None else None
+
+    def put_outcome(self, name: str, outcome: dict) -> None:
+        self._r.set(self._key("outcome", name), json.dumps(outcome, default=str))
+
+    def get_outcome(self, name: str) -> dict | None:
+        raw = self._r.get(self._key("outcome", name))
+        return json.loads(raw) if raw is not None else None

@@ -1,0 +1,150 @@
+"""The read model: metric snapshots and drill-down frames, from cached frames only.
+
+Nothing here touches the warehouse. ``snapshot()`` turns a metric's cached value
+frame and the targets into what a card shows; ``view_frame()`` applies the rep and
+month filters to a view's cached frame and re-aggregates it (pure pandas).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from data_access.catalog import Metric, View
+from data_access.frame_store import FrameStore
+from data_access.targets import Status, Targets, status, target_for
+
+
+@dataclass(frozen=True)
+class MetricSnapshot:
+    """What a KPI card shows. ``value`` is in the metric's unit (USD, ratio 0–1, ×, days, count);
+    ``None`` when the data has no value. ``as_of`` is the as-of date of the data,
+    ``refreshed_at`` (UTC) when it was computed; both ``None`` before the first refresh."""
+
+    metric: Metric
+    value: float | None
+    target: float
+    yellow_band: float
+    status: Status
+    as_of: dt.date | None
+    refreshed_at: dt.datetime | None
+    extras: dict = field(default_factory=dict)
+    last_error: str | None = None
+
+    def to_dict(self) -> dict:
+        """JSON-ready form for the API."""
+        return {
+            "id": self.metric.id,
+            "title": self.metric.title,
+            "page": self.metric.page,
+            "unit": self.metric.unit,
+            "direction": self.metric.direction,
+            "value": self.value,
+            "target": self.target,
+            "yellow_band": self.yellow_band,
+            "status": self.status,
+            "as_of": self.as_of.isoformat() if self.as_of else None,
+            "refreshed_at": self.refreshed_at.isoformat() if self.refreshed_at else None,
+            "details": self.extras,
+            "views": [v.id for v in self.metric.views],
+        }
+
+
+def _scalar(v):
+    if v is None or v is pd.NA or v is pd.NaT:
+        return None
+    if hasattr(v, "item"):
+        v = v.item()
+    if isinstance(v, float) and math.isnan(v):
+        return None
+    if isinstance(v, (dt.date, dt.datetime)):
+        return v.isoformat()
+    return v
+
+
+def snapshot(metric: Metric, store: FrameStore, targets: Targets, today: dt.date) -> MetricSnapshot:
+    """The card for ``metric`` from its cached value frame (one row, column ``value``)."""
+    cached = store.get(metric.query)
+    outcome = store.get_outcome(metric.query) or {}
+    last_error = None if outcome.get("ok", True) else outcome.get("error_class")
+    as_of = cached.meta.as_of if cached else today
+    target, band = target_for(metric, targets, as_of)
+    if cached is None:
+        return MetricSnapshot(metric, None, target, band, "nodata", None, None, {}, last_error)
+    row = cached.frame.iloc[0].to_dict() if len(cached.frame) else {}
+    value = _scalar(row.pop("value", None))
+    value = float(value) if value is not None else None
+    extras = {k: _scalar(v) for k, v in row.items()}
+    return MetricSnapshot(
+        metric, value, target, band, status(value, target, metric.direction, band),
+        cached.meta.as_of, cached.meta.refreshed_at, extras, last_error,
+    )
+
+
+def month_start(value: str | dt.date | None) -> dt.date | None:
+    """``YYYY-MM`` (or a date) → first day of that month. Raises ``ValueError`` if malformed."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.date):
+        return value.replace(day=1)
+    return dt.datetime.strptime(value, "%Y-%m").date()
+
+
+def view_frame(
+    view: View,
+    frame: pd.DataFrame,
+    owners: list[int] | None = None,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    targets: Targets | None = None,
+) -> pd.DataFrame:
+    """Filter and re-aggregate a view's cached frame; returns a new frame.
+
+    - ``owners``: keep rows whose ``owner_id`` is in the list (views with the owner filter).
+    - ``start``/``end``: first days of months; keep rows whose ``month`` is in [start, end].
+    - then ``group_by`` sums every numeric column, ``ratio`` recomputes a ratio (0–1),
+      ``share_of`` adds ``share`` (0–1 of the column's total), ``add_monthly_target``
+      adds ``target_usd`` from the revenue plan.
+    """
+    df = frame
+    if "owner" in view.filters and owners:
+        df = df[df["owner_id"].isin(owners)]
+    if "month" in view.filters and "month" in df.columns and (start or end):
+        months = pd.to_datetime(df["month"])
+        keep = pd.Series(True, index=df.index)
+        if start:
+            keep &= months >= pd.Timestamp(start)
+        if end:
+            keep &= months <= pd.Timestamp(end)
+        df = df[keep]
+    if view.group_by:
+        measures = [c for c in df.columns if c not in view.group_by and c != "month"
+                    and pd.api.types.is_numeric_dtype(df[c])]
+        df = df.groupby(view.group_by, as_index=False, dropna=False)[measures].sum()
+        sort_col = view.chart.x if view.chart.kind == "hbar" and view.chart.x in df.columns else None
+        if sort_col:
+            df = df.sort_values(sort_col, ascending=False, kind="stable")
+    else:
+        df = df.copy()
+    if view.ratio:
+        denom = df[view.ratio.denominator].sum(axis=1)
+        df[view.ratio.name] = (df[view.ratio.numerator] / denom.where(denom > 0)).astype("float64")
+        df = df.sort_values(view.ratio.name, ascending=False, kind="stable")
+    if view.share_of:
+        total = df[view.share_of].sum()
+        df["share"] = (df[view.share_of] / total) if total else float("nan")
+        df = df.sort_values(view.share_of, ascending=False, kind="stable")
+    if view.add_monthly_target and targets is not None and "month" in df.columns:
+        df["target_usd"] = [targets.revenue_plan.month_usd(m.year, m.month) for m in pd.to_datetime(df["month"])]
+    return df.reset_index(drop=True)
+
+
+def owner_options(frame: pd.DataFrame) -> list[dict]:
+    """Dropdown options ``{"label": owner_name, "value": owner_id}`` from a view frame, by name."""
+    if "owner_id" not in frame.columns:
+        return []
+    pairs = frame[["owner_id", "owner_name"]].dropna(subset=["owner_id"]).drop_duplicates("owner_id")
+    pairs = pairs.sort_values("owner_name")
+    return [{"label": str(n), "value": int(i)} for i, n in zip(pairs["owner_id"], pairs["owner_name"])]

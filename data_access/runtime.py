@@ -1,0 +1,82 @@
+"""The process's wiring: settings, catalog, frame store, targets and warehouse.
+
+Built lazily on first use (never at import), once per process, by the web app and
+the worker alike (the same bootstrap).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from functools import lru_cache
+
+from data_access.catalog import Catalog, load_catalog
+from data_access.config import Settings, get_settings
+from data_access.frame_store import FrameStore, MemoryFrameStore, RedisFrameStore
+from data_access.refresh import RefreshResult, refresh_all
+from data_access.targets import LoadedTargets, load_targets
+from data_access.warehouse import Warehouse, warehouse_from_settings
+
+
+class Runtime:
+    """One process's Pulse: read-side (store, targets) and refresh-side (warehouse)."""
+
+    def __init__(self, settings: Settings, catalog: Catalog, store: FrameStore):
+        self.settings = settings
+        self.catalog = catalog
+        self.store = store
+        self._warehouse: Warehouse | None = None
+        self._targets: LoadedTargets | None = None
+        self._targets_mtime: float | None = None
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "Runtime":
+        catalog = load_catalog()
+        if settings.redis_url is not None:
+            import redis
+
+            client = redis.Redis.from_url(settings.redis_url.get_secret_value())
+            store: FrameStore = RedisFrameStore(client, catalog.version)
+        else:
+            store = MemoryFrameStore()
+        return cls(settings, catalog, store)
+
+    def targets(self) -> LoadedTargets:
+        """Targets in force, re-read when the file's mtime changes (last valid kept on error)."""
+        path = self.settings.targets_path
+        try:
+            mtime = path.stat().st_mtime
+        except OSError:
+            mtime = None
+        with self._lock:
+            if self._targets is None or mtime != self._targets_mtime:
+                last_good = self._targets.targets if self._targets else None
+                self._targets = load_targets(path, last_good)
+                self._targets_mtime = mtime
+            return self._targets
+
+    def today(self) -> dt.date:
+        return self.settings.today()
+
+    def warehouse(self) -> Warehouse:
+        """The configured warehouse (opened on first use; read-only for DuckDB)."""
+        with self._lock:
+            if self._warehouse is None:
+                if self.settings.backend == "duckdb":
+                    from data_access.warehouse import DuckDBWarehouse
+
+                    self._warehouse = DuckDBWarehouse.from_settings(self.settings, read_only=True)
+                else:
+                    self._warehouse = warehouse_from_settings(self.settings)
+            return self._warehouse
+
+    def refresh(self, queries=None) -> list[RefreshResult]:
+        """Refresh ``queries`` (default all) into the store."""
+        return refresh_all(self.warehouse(), self.store, self.catalog, self.settings,
+                           self.targets().targets, queries=queries)
+
+
+@lru_cache(maxsize=1)
+def get_runtime() -> Runtime:
+    """The process-wide runtime."""
+    return Runtime.from_settings(get_settings())

@@ -1,0 +1,40 @@
+-- pipeline_coverage: open pipeline closing this quarter ÷ revenue still needed
+-- this quarter = open amount (close date in the as-of quarter) ÷
+-- (@quarter_revenue_target_usd − revenue booked quarter-to-date).
+-- value is NULL when the target is already met (nothing left to cover).
+with quarter as (
+    select
+        cast(date_trunc(@as_of_date, quarter) as date) as quarter_start,
+        date_sub(date_add(cast(date_trunc(@as_of_date, quarter) as date), interval 3 month), interval 1 day)
+            as quarter_end
+),
+
+open_pipeline as (
+    select sum(d.amount_usd) as open_pipeline_usd, count(*) as open_deal_count
+    from staging.deals as d
+    cross join quarter as q
+    where not d.is_closed and d.close_date between q.quarter_start and q.quarter_end
+),
+
+booked as (
+    select sum(r.amount_usd) as revenue_qtd_usd
+    from staging.revenue_lines as r
+    cross join quarter as q
+    where r.transaction_date between q.quarter_start and @as_of_date
+),
+
+final as (
+    select
+        if(@quarter_revenue_target_usd - coalesce(b.revenue_qtd_usd, 0) > 0,
+            coalesce(p.open_pipeline_usd, 0) / (@quarter_revenue_target_usd - coalesce(b.revenue_qtd_usd, 0)),
+            null) as value,
+        coalesce(p.open_pipeline_usd, 0) as open_pipeline_usd,
+        p.open_deal_count,
+        @quarter_revenue_target_usd as quarter_target_usd,
+        coalesce(b.revenue_qtd_usd, 0) as revenue_qtd_usd,
+        @quarter_revenue_target_usd - coalesce(b.revenue_qtd_usd, 0) as remaining_target_usd
+    from open_pipeline as p
+    cross join booked as b
+)
+
+select * from final
