@@ -13,7 +13,7 @@ def create_app(start_scheduler: bool = True) -> dash.Dash:
     app = dash.Dash(
         __name__,
         use_pages=True,
-        external_stylesheets=[dbc.themes.BOOTSTRAP],
+        external_stylesheets=[],  # Bootstrap 5.3.9 is served from assets/ (no CDN: works offline)
         title="Pulse",
         update_title=None,
     )

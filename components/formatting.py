@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from zoneinfo import ZoneInfo
 
 UNIT_SUFFIX = {"usd": "", "ratio": "", "multiple": "×", "days": " days", "count": ""}
 
@@ -74,11 +75,13 @@ def column_title(name: str) -> str:
     return name.replace("_", " ").capitalize()
 
 
-def as_of_text(as_of: dt.date | None, refreshed_at: dt.datetime | None) -> str:
-    """``As of Nov 21, 2026 · refreshed 14:05 UTC``; ``Not refreshed yet`` before the first refresh."""
+def as_of_text(as_of: dt.date | None, refreshed_at: dt.datetime | None, tz: str = "UTC") -> str:
+    """``As of Nov 21, 2026 · refreshed 09:05 EST`` (refresh time in the company time zone ``tz``);
+    ``Not refreshed yet`` before the first refresh."""
     if as_of is None:
         return "Not refreshed yet"
     text = f"As of {as_of:%b %-d, %Y}"
     if refreshed_at is not None:
-        text += f" · refreshed {refreshed_at:%H:%M} UTC"
+        local = refreshed_at.astimezone(ZoneInfo(tz))
+        text += f" · refreshed {local:%H:%M %Z}"
     return text

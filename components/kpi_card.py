@@ -63,7 +63,7 @@ def kpi_card(
                 html.Div(
                     [
                         html.Span(metric.title, className="kpi-title"),
-                        html.Span("ⓘ", className="kpi-info"),
+                        html.Span("i", className="kpi-info"),
                     ],
                     className="kpi-head",
                 ),

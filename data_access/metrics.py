@@ -73,7 +73,7 @@ def snapshot(metric: Metric, store: FrameStore, targets: Targets, today: dt.date
     target, band = target_for(metric, targets, as_of)
     if cached is None:
         return MetricSnapshot(metric, None, target, band, "nodata", None, None, {}, last_error)
-    row = cached.frame.iloc[0].to_dict() if len(cached.frame) else {}
+    row = {c: cached.frame[c].iloc[0] for c in cached.frame.columns} if len(cached.frame) else {}
     value = _scalar(row.pop("value", None))
     value = float(value) if value is not None else None
     extras = {k: _scalar(v) for k, v in row.items()}

@@ -23,8 +23,8 @@ def kpi_grid() -> list:
     for metric in rt.catalog.metrics_on(PAGE):
         snap = snapshot(metric, rt.store, loaded.targets, rt.today())
         card = kpi_card(metric, snap.value, snap.target, snap.status,
-                        formatting.as_of_text(snap.as_of, snap.refreshed_at), snap.last_error)
-        cols.append(dbc.Col(card, xs=12, sm=6, lg=4, xxl=3, className="mb-3"))
+                        formatting.as_of_text(snap.as_of, snap.refreshed_at, rt.settings.timezone), snap.last_error)
+        cols.append(dbc.Col(card, xs=12, sm=6, lg=4, xxl=3))
     alerts = []
     if loaded.error:
         alerts.append(dbc.Col(dbc.Alert(loaded.error, color="warning", className="mb-3"), xs=12))

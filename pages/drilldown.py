@@ -42,7 +42,7 @@ def show_header(state):
     snap = snapshot(metric, rt.store, rt.targets().targets, rt.today())
     value = formatting.value(snap.value, metric.unit) if snap.status != "nodata" else "No data"
     return drilldown.header(metric, value, STATUS_LABEL[snap.status], STATUS_COLOR[snap.status],
-                            formatting.as_of_text(snap.as_of, snap.refreshed_at))
+                            formatting.as_of_text(snap.as_of, snap.refreshed_at, rt.settings.timezone))
 
 
 @callback(

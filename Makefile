@@ -1,0 +1,50 @@
+# Pulse — make run (embedded demo) · make test (everything CI runs)
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PIP    := $(VENV)/bin/pip
+SCALE  ?= 1
+SEED   ?= 7
+export PYTHONPATH := $(CURDIR)
+
+.PHONY: run test venv demo refresh load-seeds run-seeds test-unit test-browser clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -r requirements-dev.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+## Build the demo company in var/pulse.duckdb (SCALE=1 ≈ 5,000 deals)
+demo: venv
+	$(PY) -m data_access.demo --scale $(SCALE) --seed $(SEED)
+
+## Serve Pulse on the embedded demo at http://127.0.0.1:8050 (Ctrl-C stops it)
+run: demo
+	$(PY) app.py
+
+## Load the Fivetran seed CSVs instead of the demo (see README), then `make run-seeds`
+load-seeds: venv
+	$(PY) -m data_access.load hubspot ../shared/data/fivetran/dbt_hubspot --duckdb-path var/seeds.duckdb
+	$(PY) -m data_access.load quickbooks ../shared/data/fivetran/dbt_quickbooks --duckdb-path var/seeds.duckdb
+
+run-seeds: load-seeds
+	PULSE_DUCKDB_PATH=var/seeds.duckdb $(PY) app.py
+
+## Refresh every metric once into the configured store
+refresh: venv
+	$(PY) worker.py --once
+
+test: venv
+	$(PY) -m pytest -q
+
+test-unit: venv
+	$(PY) -m pytest -q tests/unit
+
+test-browser: venv
+	$(PY) -m pytest -q tests/browser
+
+clean:
+	rm -rf var .pytest_cache
