@@ -75,9 +75,13 @@ def tabs(metric: Metric) -> list[dbc.Tab]:
 
 
 def month_options(months: list) -> list[dict]:
-    """Dropdown options ``{"label": "Nov 2026", "value": "2026-11"}`` for month-start dates."""
-    uniq = sorted({pd.Timestamp(m).date().replace(day=1) for m in months if pd.notna(m)})
-    return [{"label": f"{m:%b %Y}", "value": f"{m:%Y-%m}"} for m in uniq]
+    """Dropdown options ``{"label": "Nov 2026", "value": "2026-11"}``: every month from the
+    earliest to the latest of ``months`` (gaps included, so an empty month can be chosen)."""
+    stamps = [pd.Timestamp(m) for m in months if pd.notna(m)]
+    if not stamps:
+        return []
+    span = pd.period_range(min(stamps).to_period("M"), max(stamps).to_period("M"), freq="M")
+    return [{"label": p.strftime("%b %Y"), "value": p.strftime("%Y-%m")} for p in span]
 
 
 def _column(name: str, dtype) -> dict:

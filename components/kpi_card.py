@@ -85,7 +85,7 @@ def kpi_card(
         [
             card,
             dbc.Tooltip(metric_tooltip(metric, target_line), target=ids.kpi_card(metric.id),
-                        placement="bottom", className="kpi-tooltip"),
+                        placement="bottom", trigger="hover", className="kpi-tooltip"),
         ],
         id=ids.kpi_card(metric.id),
         n_clicks=0,
