@@ -13,7 +13,7 @@ import json
 import pandas as pd
 from flask import Blueprint, Response, jsonify, request
 
-from data_access.metrics import month_start, snapshot, view_frame
+from data_access.metrics import display_frame, month_start, snapshot, view_frame
 from data_access.runtime import get_runtime
 
 api = Blueprint("api", __name__, url_prefix="/api")
@@ -80,7 +80,7 @@ def get_view(metric_id: str, view_id: str):
     df = view_frame(view, cached.frame, owners=reps, start=start, end=end, targets=rt.targets().targets)
     if fmt == "csv":
         name = f"{metric_id}__{view_id}__{cached.meta.as_of.isoformat()}.csv"
-        return Response(df.to_csv(index=False), mimetype="text/csv",
+        return Response(display_frame(df).to_csv(index=False), mimetype="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
     body = {
         "metric": metric_id,
@@ -89,7 +89,6 @@ def get_view(metric_id: str, view_id: str):
         "refreshed_at": cached.meta.refreshed_at.isoformat(),
         "filters": {"rep": reps, "start": request.args.get("start"), "end": request.args.get("end")},
         "columns": list(df.columns),
-        "rows": json.loads(json.dumps(df.astype(object).where(df.notna(), None).to_dict("records"),
-                                      default=_json_default)),
+        "rows": json.loads(json.dumps(display_frame(df).to_dict("records"), default=_json_default)),
     }
     return jsonify(body)

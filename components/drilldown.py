@@ -8,6 +8,7 @@ from dash.dash_table.Format import Format, Group, Scheme, Symbol
 
 from components import figures, formatting, ids
 from data_access.catalog import Metric, View
+from data_access.metrics import display_frame
 
 NO_DATA = "No data for this period"
 HIDDEN_COLUMNS = {"owner_id", "customer_id", "stage_order", "deal_id"}
@@ -97,16 +98,6 @@ def _column(name: str, dtype) -> dict:
     return col
 
 
-def _records(df: pd.DataFrame) -> list[dict]:
-    out = df.copy()
-    for c in out.columns:
-        if formatting.column_kind(c) == "date" or pd.api.types.is_datetime64_any_dtype(out[c]):
-            fmt = "%Y-%m" if c == "month" else "%Y-%m-%d"
-            out[c] = pd.to_datetime(out[c]).dt.strftime(fmt)
-    out = out.astype(object).where(out.notna(), None)
-    return out.to_dict("records")
-
-
 def totals_text(df: pd.DataFrame) -> str:
     """``42 rows · Amount (USD) $4.20M · Deal (count) 128`` for the additive columns."""
     parts = [f"{len(df):,} rows"]
@@ -125,7 +116,7 @@ def view_body(view: View, df: pd.DataFrame, page_size: int = 12) -> list:
         return [dbc.Alert(NO_DATA, color="light", className="text-center my-4 py-4 no-data")]
     shown = [c for c in df.columns if c not in HIDDEN_COLUMNS]
     table = dash_table.DataTable(
-        data=_records(df[shown]),
+        data=display_frame(df[shown], month_format="%Y-%m").to_dict("records"),
         columns=[_column(c, df[c].dtype) for c in shown],
         sort_action="native",
         page_size=page_size,

@@ -148,3 +148,17 @@ def owner_options(frame: pd.DataFrame) -> list[dict]:
     pairs = frame[["owner_id", "owner_name"]].dropna(subset=["owner_id"]).drop_duplicates("owner_id")
     pairs = pairs.sort_values("owner_name")
     return [{"label": str(n), "value": int(i)} for i, n in zip(pairs["owner_id"], pairs["owner_name"])]
+
+
+DATE_SUFFIXES = ("_date", "month", "week_start")
+
+
+def display_frame(df: pd.DataFrame, month_format: str = "%Y-%m-%d") -> pd.DataFrame:
+    """A copy with date columns (``*_date``, ``month``, ``week_start``, datetimes) as ISO text
+    (``month`` in ``month_format``) and missing values as ``None``: ready for JSON, CSV or a table."""
+    out = df.copy()
+    for c in out.columns:
+        if c.endswith(DATE_SUFFIXES) or pd.api.types.is_datetime64_any_dtype(out[c]):
+            stamps = pd.to_datetime(out[c])
+            out[c] = stamps.dt.strftime(month_format if c == "month" else "%Y-%m-%d")
+    return out.astype(object).where(out.notna(), None)

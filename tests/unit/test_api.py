@@ -1,0 +1,80 @@
+"""The metrics API on the hand-built company: values, 404, 400, CSV."""
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+
+@pytest.fixture
+def client(pulse_app):
+    return pulse_app.server.test_client()
+
+
+def test_api001_list_metrics(client):
+    r = client.get("/api/metrics")
+    assert r.status_code == 200
+    metrics = {m["id"]: m for m in r.get_json()["metrics"]}
+    assert len(metrics) == 8
+    assert metrics["revenue_ytd"]["value"] == pytest.approx(5300)
+    assert metrics["revenue_ytd"]["unit"] == "usd"
+    assert metrics["win_rate"]["value"] == pytest.approx(2 / 3)
+    assert metrics["win_rate"]["status"] == "green"
+    assert metrics["win_rate"]["target"] == pytest.approx(0.30)
+    assert metrics["win_rate"]["as_of"] == "2026-11-21"
+    assert metrics["win_rate"]["details"] == {"won_count": 2, "lost_count": 1}
+
+
+def test_api002_one_metric_and_unknown(client):
+    r = client.get("/api/metrics/grr")
+    assert r.status_code == 200 and r.get_json()["value"] == pytest.approx(0.75)
+    r = client.get("/api/metrics/ebitda")
+    assert r.status_code == 404 and "unknown metric" in r.get_json()["error"]
+    r = client.get("/api/metrics/grr/views/nope")
+    assert r.status_code == 404 and "no view" in r.get_json()["error"]
+
+
+def test_api003_view_with_filters(client):
+    r = client.get("/api/metrics/pipeline_coverage/views/open_deals?rep=11")
+    body = r.get_json()
+    assert r.status_code == 200
+    assert [row["deal_name"] for row in body["rows"]] == ["Deal 1"]
+    assert body["rows"][0]["amount_usd"] == 10000
+    assert body["rows"][0]["close_date"] == "2026-12-15"
+    r = client.get("/api/metrics/revenue_ytd/views/revenue_by_customer?start=2026-10&end=2026-11")
+    rows = {row["customer_name"]: row["revenue_usd"] for row in r.get_json()["rows"]}
+    assert rows == {"Acme Drinks": 2000, "Bloom Beauty": 400, "Crest Foods": 300}
+
+
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ("?rep=abc", "rep must be"),
+        ("?start=2026-13", "YYYY-MM"),
+        ("?start=Nov", "YYYY-MM"),
+        ("?start=2026-11&end=2026-01", "start must not be after end"),
+        ("?format=xml", "format must be"),
+    ],
+)
+def test_api004_bad_parameters_are_400(client, query, message):
+    r = client.get(f"/api/metrics/pipeline_coverage/views/open_deals{query}")
+    assert r.status_code == 400
+    assert message in r.get_json()["error"]
+
+
+def test_api005_dimension_the_view_lacks_is_400(client):
+    r = client.get("/api/metrics/nrr/views/churned_customers?rep=11")
+    assert r.status_code == 400 and "no rep dimension" in r.get_json()["error"]
+
+
+def test_api006_csv(client):
+    r = client.get("/api/metrics/nrr/views/churned_customers?format=csv")
+    assert r.status_code == 200
+    assert r.mimetype == "text/csv"
+    assert 'filename="nrr__churned_customers__2026-11-21.csv"' in r.headers["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(r.get_data(as_text=True))))
+    assert len(rows) == 1
+    assert rows[0]["customer_name"] == "Dune Co"
+    assert float(rows[0]["prior_usd"]) == 1000
+    assert rows[0]["last_invoice_date"].startswith("2025-03-01")
