@@ -1,7 +1,8 @@
 -- pipeline_coverage: open pipeline closing this quarter ÷ revenue still needed
 -- this quarter = open amount (close date in the as-of quarter) ÷
 -- (@quarter_revenue_target_usd − revenue booked quarter-to-date).
--- value is NULL when the target is already met (nothing left to cover).
+-- value is NULL when the target is already met (nothing left to cover) or when
+-- the sales pipeline has no deals at all (no CRM data, not an empty pipeline).
 with quarter as (
     select
         cast(date_trunc(@as_of_date, quarter) as date) as quarter_start,
@@ -16,6 +17,11 @@ open_pipeline as (
     where not d.is_closed and d.close_date between q.quarter_start and q.quarter_end
 ),
 
+crm as (
+    select count(*) as pipeline_deal_count
+    from staging.deals
+),
+
 booked as (
     select sum(r.amount_usd) as revenue_qtd_usd
     from staging.revenue_lines as r
@@ -25,7 +31,7 @@ booked as (
 
 final as (
     select
-        if(@quarter_revenue_target_usd - coalesce(b.revenue_qtd_usd, 0) > 0,
+        if(c.pipeline_deal_count > 0 and @quarter_revenue_target_usd - coalesce(b.revenue_qtd_usd, 0) > 0,
             coalesce(p.open_pipeline_usd, 0) / (@quarter_revenue_target_usd - coalesce(b.revenue_qtd_usd, 0)),
             null) as value,
         coalesce(p.open_pipeline_usd, 0) as open_pipeline_usd,
@@ -35,6 +41,7 @@ final as (
         @quarter_revenue_target_usd - coalesce(b.revenue_qtd_usd, 0) as remaining_target_usd
     from open_pipeline as p
     cross join booked as b
+    cross join crm as c
 )
 
 select * from final
