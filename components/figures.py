@@ -18,9 +18,9 @@ TEMPLATE = go.layout.Template(
         margin=dict(l=10, r=10, t=48, b=10),
         xaxis=dict(gridcolor="#eef2f7", zerolinecolor="#cbd5e1", automargin=True),
         yaxis=dict(gridcolor="#eef2f7", zerolinecolor="#cbd5e1", automargin=True),
-        legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1, traceorder="normal"),
         hoverlabel=dict(bgcolor="white"),
-        title=dict(x=0.01, font=dict(size=15)),
+        title=dict(x=0.01, y=0.98, yanchor="top", font=dict(size=15)),
     )
 )
 
@@ -61,7 +61,9 @@ def _tickformat(col: str) -> dict:
 
 def view_figure(chart: Chart, df: pd.DataFrame, title: str) -> go.Figure:
     """The chart of a drill-down view. ``df`` columns are named by ``chart`` (x, y, color, line)."""
-    fig = go.Figure(layout=dict(template=TEMPLATE, title=title, height=380))
+    if chart.kind == "hbar" and chart.top and len(df) > chart.top:
+        title = f"{title}: top {chart.top} of {len(df):,} by {_axis_title(chart.x).lower()}"
+    fig = go.Figure(layout=dict(template=TEMPLATE, title=title, height=380, margin=dict(t=80)))
     if chart.kind == "hbar":
         data = df.dropna(subset=[chart.x]).sort_values(chart.x, ascending=False).head(chart.top or 20)
         data = data.iloc[::-1]  # largest on top

@@ -123,8 +123,9 @@ def view_frame(
         measures = [c for c in df.columns if c not in view.group_by and c != "month"
                     and pd.api.types.is_numeric_dtype(df[c])]
         df = df.groupby(view.group_by, as_index=False, dropna=False)[measures].sum()
-        sort_col = view.chart.x if view.chart.kind == "hbar" and view.chart.x in df.columns else None
-        if sort_col:
+        # largest first, by the charted value (x of a horizontal bar, y otherwise)
+        sort_col = view.chart.x if view.chart.kind == "hbar" else view.chart.y
+        if sort_col in df.columns and pd.api.types.is_numeric_dtype(df[sort_col]):
             df = df.sort_values(sort_col, ascending=False, kind="stable")
     else:
         df = df.copy()

@@ -1,0 +1,117 @@
+"""Pure pieces: formatting, target status, the KPI card and drill-down builders, the frame codec."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pandas as pd
+import pytest
+
+from components import drilldown, formatting, ids
+from components.kpi_card import kpi_card
+from data_access.catalog import load_catalog
+from data_access.frame_store import CachedFrame, FrameMeta, frame_from_bytes, frame_to_bytes
+from data_access.metrics import view_frame
+from data_access.targets import RevenuePlan, load_targets, status
+
+
+@pytest.mark.parametrize(
+    "value, unit, text",
+    [(1_240_000, "usd", "$1.24M"), (842_300, "usd", "$842K"), (950, "usd", "$950"), (-12_500, "usd", "-$12.5K"),
+     (0.342, "ratio", "34.2%"), (3.14, "multiple", "3.1×"), (42, "days", "42 days"), (1, "days", "1 day"),
+     (1234, "count", "1,234"), (None, "usd", "—"), (float("nan"), "ratio", "—")],
+)
+def test_fmt001_values_in_their_units(value, unit, text):
+    assert formatting.value(value, unit) == text
+
+
+def test_fmt002_as_of_in_company_time_zone():
+    at = dt.datetime(2026, 11, 22, 2, 5, tzinfo=dt.timezone.utc)
+    assert formatting.as_of_text(dt.date(2026, 11, 21), at, "America/New_York") == \
+        "As of Nov 21, 2026 · refreshed 21:05 EST"
+    assert formatting.as_of_text(None, None) == "Not refreshed yet"
+
+
+@pytest.mark.parametrize(
+    "value, target, direction, band, expected",
+    [(3.0, 3.0, "higher", 0.2, "green"), (2.5, 3.0, "higher", 0.2, "yellow"), (2.39, 3.0, "higher", 0.2, "red"),
+     (0.30, 0.30, "lower", 0.15, "green"), (0.34, 0.30, "lower", 0.15, "yellow"), (0.35, 0.30, "lower", 0.15, "red"),
+     (None, 3.0, "higher", 0.2, "nodata"), (float("nan"), 3.0, "higher", 0.2, "nodata")],
+)
+def test_kpi004_status_against_target(value, target, direction, band, expected):
+    assert status(value, target, direction, band) == expected
+
+
+def test_kpi005_revenue_plan_ytd_and_quarter():
+    plan = RevenuePlan(monthly_usd=100, months={"2026-11": 300})
+    assert plan.ytd_usd(dt.date(2026, 11, 15)) == pytest.approx(1000 + 300 * 15 / 30)
+    assert plan.quarter_usd(dt.date(2026, 11, 15)) == pytest.approx(100 + 300 + 100)
+
+
+def test_kpi006_malformed_targets_file_keeps_last_good(tmp_path):
+    p = tmp_path / "targets.json"
+    p.write_text(json.dumps({"revenue_plan": {"monthly_usd": 5}, "metrics": {"win_rate": {"target": 0.4}}}))
+    good = load_targets(p)
+    assert good.error is None and good.targets.metrics["win_rate"].target == 0.4
+    p.write_text('{"revenue_plan": {"monthly_usd": -1}}')
+    bad = load_targets(p, good.targets)
+    assert bad.targets == good.targets
+    assert "invalid" in bad.error and "targets.json" in bad.error
+    p.write_text("{ truncated")
+    assert load_targets(p, good.targets).targets == good.targets
+
+
+def test_kpi007_card_shows_value_target_status_and_id():
+    metric = load_catalog().metrics["pipeline_coverage"]
+    card = kpi_card(metric, 3.14, 3.0, "green", "As of Nov 21, 2026")
+    text = str(card)
+    assert card.id == ids.kpi_card("pipeline_coverage")
+    assert "3.1×" in text and "Target ≥ 3.0×" in text and "On target" in text and "As of Nov 21, 2026" in text
+    assert "kpi-green" in text
+    nodata = str(kpi_card(metric, None, 3.0, "nodata", "Not refreshed yet"))
+    assert "No data" in nodata and "kpi-nodata" in nodata
+
+
+def test_dd001_empty_view_says_no_data():
+    view = load_catalog().metrics["win_rate"].views[0]
+    body = drilldown.view_body(view, pd.DataFrame(columns=["owner_id", "owner_name", "won_count"]))
+    assert "No data for this period" in str(body)
+    assert "Graph" not in str(body)
+
+
+def test_dd002_month_options_fill_gaps():
+    opts = drilldown.month_options([dt.date(2026, 1, 1), dt.date(2026, 3, 1)])
+    assert [o["value"] for o in opts] == ["2026-01", "2026-02", "2026-03"]
+    assert opts[1]["label"] == "Feb 2026"
+
+
+def test_dd003_view_frame_filters_then_reaggregates():
+    view = load_catalog().metrics["win_rate"].view("win_rate_by_rep")
+    frame = pd.DataFrame({
+        "owner_id": [1, 1, 2], "owner_name": ["A", "A", "B"],
+        "month": pd.to_datetime(["2026-09-01", "2026-10-01", "2026-10-01"]),
+        "won_count": [1, 3, 0], "lost_count": [1, 1, 2], "won_usd": [10.0, 30.0, 0.0],
+    })
+    df = view_frame(view, frame)
+    assert df[["owner_name", "won_count", "lost_count"]].values.tolist() == [["A", 4, 2], ["B", 0, 2]]
+    assert df["win_rate"].tolist() == pytest.approx([4 / 6, 0.0])
+    oct_ = view_frame(view, frame, start=dt.date(2026, 10, 1))
+    assert oct_["win_rate"].tolist() == pytest.approx([0.75, 0.0])
+    only_b = view_frame(view, frame, owners=[2])
+    assert only_b["owner_name"].tolist() == ["B"]
+    assert len(frame) == 3  # the cached frame is never mutated
+
+
+def test_fs001_arrow_round_trip_keeps_dtypes_and_meta():
+    frame = pd.DataFrame({
+        "owner_id": pd.array([1, None], dtype="Int64"),
+        "owner_name": ["Ana", None],
+        "amount_usd": [1.5, float("nan")],
+        "month": pd.to_datetime(["2026-10-01", "2026-11-01"]),
+        "is_won": pd.array([True, None], dtype="boolean"),
+        "close_date": [dt.date(2026, 10, 1), dt.date(2026, 11, 2)],
+    })
+    meta = FrameMeta("q", dt.date(2026, 11, 21), dt.datetime(2026, 11, 22, 2, 0, tzinfo=dt.timezone.utc), 0.25, 2)
+    back = frame_from_bytes(frame_to_bytes(CachedFrame(frame, meta)))
+    pd.testing.assert_frame_equal(back.frame, frame)
+    assert back.meta == meta

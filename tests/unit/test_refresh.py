@@ -1,0 +1,55 @@
+"""Refresh: frames stored with metadata; a failing query keeps the last good frame; worker --once."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from data_access.catalog import load_catalog
+from data_access.config import Settings
+from data_access.frame_store import MemoryFrameStore
+from data_access.refresh import refresh_all
+from data_access.targets import DEFAULT_TARGETS
+from data_access.warehouse import DuckDBWarehouse
+from tests.conftest import PROJECT_ROOT
+from tests.fixtures import known_company
+
+DATASETS = {"hubspot": "hubspot", "quickbooks": "quickbooks", "zendesk": "zendesk"}
+
+
+def _warehouse(path):
+    wh = DuckDBWarehouse(path, DATASETS)
+    wh.replace_tables("hubspot", known_company.hubspot())
+    wh.replace_tables("quickbooks", known_company.quickbooks())
+    return wh
+
+
+def test_ref001_failure_keeps_last_good_frame_and_records_error(tmp_path):
+    wh = _warehouse(tmp_path / "w.duckdb")
+    store, catalog = MemoryFrameStore(), load_catalog()
+    q = "company_health/win_rate"
+    [ok] = refresh_all(wh, store, catalog, Settings(), DEFAULT_TARGETS, as_of=known_company.AS_OF, queries=[q])
+    assert ok.ok and ok.rows == 1
+    good = store.get(q)
+    assert good.meta.as_of == known_company.AS_OF and good.meta.rows == 1
+    wh.connect().execute("drop table hubspot.deal")  # the source disappears
+    [failed] = refresh_all(wh, store, catalog, Settings(), DEFAULT_TARGETS, as_of=known_company.AS_OF, queries=[q])
+    assert not failed.ok and failed.error_class == "CatalogException"
+    assert "company_health/win_rate" in failed.error
+    assert store.get(q) is good  # last good frame still served
+    outcome = store.get_outcome(q)
+    assert outcome["ok"] is False and outcome["error_class"] == "CatalogException"
+    wh.close()
+
+
+def test_ref002_worker_once_refreshes_everything(tmp_path):
+    _warehouse(tmp_path / "w.duckdb").close()
+    env = {**os.environ, "PULSE_DUCKDB_PATH": str(tmp_path / "w.duckdb"), "PULSE_AS_OF_DATE": "2026-11-21",
+           "PYTHONPATH": str(PROJECT_ROOT)}
+    env.pop("PULSE_REDIS_URL", None)
+    env.pop("REDIS_URL", None)
+    r = subprocess.run([sys.executable, "worker.py", "--once"], cwd=PROJECT_ROOT, env=env,
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    n = len(load_catalog().queries())
+    assert f"{n}/{n} queries refreshed for 2026-11-21" in r.stdout
