@@ -88,12 +88,10 @@ class Settings(BaseSettings):
 
     @property
     def backend(self) -> Literal["duckdb", "bigquery"]:
-        """``bigquery`` when chosen explicitly or when a BigQuery project is set."""
-        if self.warehouse == "bigquery" or (self.bigquery_project and self.warehouse != "duckdb"):
-            return "bigquery"
-        if self.bigquery_project and "warehouse" not in self.model_fields_set:
-            return "bigquery"
-        return self.warehouse
+        """``PULSE_WAREHOUSE`` when given; otherwise BigQuery exactly when a project is set."""
+        if "warehouse" in self.model_fields_set:
+            return self.warehouse
+        return "bigquery" if self.bigquery_project else "duckdb"
 
     @property
     def datasets(self) -> dict[str, str]:

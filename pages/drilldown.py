@@ -40,7 +40,7 @@ def show_header(state):
     rt = get_runtime()
     metric = rt.catalog.metrics[state["metric"]]
     snap = snapshot(metric, rt.store, rt.targets().targets, rt.today())
-    value = formatting.value(snap.value, metric.unit) if snap.status != "nodata" else "No data"
+    value = formatting.value(snap.value, metric.unit) if snap.status != "nodata" else ""
     return drilldown.header(metric, value, STATUS_LABEL[snap.status], STATUS_COLOR[snap.status],
                             formatting.as_of_text(snap.as_of, snap.refreshed_at, rt.settings.timezone))
 
