@@ -3,18 +3,9 @@
 -- (@quarter_revenue_target_usd − revenue booked quarter-to-date).
 -- value is NULL when the target is already met (nothing left to cover) or when
 -- the sales pipeline has no deals at all (no CRM data, not an empty pipeline).
-with quarter as (
-    select
-        cast(date_trunc(@as_of_date, quarter) as date) as quarter_start,
-        date_sub(date_add(cast(date_trunc(@as_of_date, quarter) as date), interval 3 month), interval 1 day)
-            as quarter_end
-),
-
-open_pipeline as (
-    select sum(d.amount_usd) as open_pipeline_usd, count(*) as open_deal_count
-    from staging.deals as d
-    cross join quarter as q
-    where not d.is_closed and d.close_date between q.quarter_start and q.quarter_end
+with open_pipeline as (
+    select sum(amount_usd) as open_pipeline_usd, count(*) as open_deal_count
+    from intermediate.open_deals_quarter
 ),
 
 crm as (
@@ -25,7 +16,7 @@ crm as (
 booked as (
     select sum(r.amount_usd) as revenue_qtd_usd
     from staging.revenue_lines as r
-    cross join quarter as q
+    cross join intermediate.periods as q
     where r.transaction_date between q.quarter_start and @as_of_date
 ),
 

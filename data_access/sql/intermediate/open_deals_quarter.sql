@@ -1,13 +1,6 @@
 -- open_deals: open sales-pipeline deals with close date in the as-of quarter
 -- (the numerator of pipeline_coverage), one row per deal.
-with quarter as (
-    select
-        cast(date_trunc(@as_of_date, quarter) as date) as quarter_start,
-        date_sub(date_add(cast(date_trunc(@as_of_date, quarter) as date), interval 3 month), interval 1 day)
-            as quarter_end
-),
-
-final as (
+with final as (
     select
         d.deal_id,
         d.deal_name,
@@ -26,7 +19,7 @@ final as (
             as date) as week_start,
         date_diff(@as_of_date, d.created_date, day) as age_days
     from staging.deals as d
-    cross join quarter as q
+    cross join intermediate.periods as q
     where not d.is_closed and d.close_date between q.quarter_start and q.quarter_end
 )
 
