@@ -1,7 +1,13 @@
-"""The refresh worker: runs every catalog query on its metric's cadence.
+"""The refresh worker: runs every metric on its cadence into the frame store.
 
     python worker.py          run the schedule (blocks); production: with PULSE_REDIS_URL
-    python worker.py --once   refresh everything once and exit (non-zero if any query failed)
+    python worker.py --once   refresh everything once and exit (non-zero if any refresh failed)
+
+Each metric is one job (its value and its views) on its cadence in the company time
+zone, with coalescing, one instance per job, a misfire grace time and jitter. Several
+workers may run: a claim in Redis makes each scheduled refresh run once. The worker
+also records a heartbeat, serves admins' "refresh now" requests (pushed through Redis
+by the web process) and cleans frames of catalog versions no longer deployed.
 
 Without Redis the web process runs the same schedule in-process (``start_embedded``),
 because an in-memory frame store is only visible to its own process.
@@ -18,22 +24,55 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from data_access.refresh import refresh_metric
 from data_access.runtime import Runtime, get_runtime
 
 log = logging.getLogger("pulse.worker")
 
+HEARTBEAT_S = 15
+REQUEST_POLL_S = 3
+
+
+def serve_requests(rt: Runtime) -> int:
+    """Run every pending "refresh now" request (forced: no claim). Returns how many ran."""
+    done = 0
+    for metric_id in rt.coordinator.pop_requests():
+        if metric_id in rt.catalog.metrics:
+            log.info("refresh now: %s", metric_id)
+            refresh_metric(rt, metric_id, force=True)
+            done += 1
+    return done
+
+
+def heartbeat(rt: Runtime) -> None:
+    """Record that this worker is alive (and, with Redis, that its catalog version is in use)."""
+    rt.coordinator.beat()
+    if rt.redis is not None:
+        from data_access.frame_store import clean_old_versions
+
+        clean_old_versions(rt.redis, rt.catalog.version)
+
 
 def add_jobs(scheduler: BaseScheduler, rt: Runtime) -> None:
-    """One job per metric: its value query and its views' queries, on the metric's cadence."""
+    """One job per metric on its cadence, plus heartbeat and refresh-now polling."""
     tz = rt.settings.timezone
     for metric in rt.catalog.metrics.values():
-        queries = [metric.query] + [v.query for v in metric.views]
         c = metric.cadence
-        trigger = (CronTrigger.from_crontab(c.cron, timezone=tz) if c.cron
-                   else IntervalTrigger(minutes=c.interval_minutes, timezone=tz))
-        scheduler.add_job(rt.refresh, trigger, kwargs={"queries": queries}, id=f"refresh:{metric.id}",
-                          name=f"refresh {metric.id}", coalesce=True, max_instances=1, misfire_grace_time=600,
+        trigger = (CronTrigger.from_crontab(c.cron, timezone=tz, jitter=120) if c.cron
+                   else IntervalTrigger(minutes=c.interval_minutes, timezone=tz, jitter=30))
+        scheduler.add_job(refresh_metric, trigger, args=[rt, metric.id], id=f"refresh:{metric.id}",
+                          name=f"refresh {metric.id}", coalesce=True, max_instances=1, misfire_grace_time=900,
                           replace_existing=True)
+    scheduler.add_job(heartbeat, IntervalTrigger(seconds=HEARTBEAT_S), args=[rt], id="heartbeat",
+                      coalesce=True, max_instances=1, replace_existing=True, next_run_time=_now())
+    scheduler.add_job(serve_requests, IntervalTrigger(seconds=REQUEST_POLL_S), args=[rt], id="requests",
+                      coalesce=True, max_instances=1, replace_existing=True)
+
+
+def _now():
+    import datetime as dt
+
+    return dt.datetime.now(dt.timezone.utc)
 
 
 def start_embedded(rt: Runtime | None = None) -> BackgroundScheduler | None:
@@ -47,28 +86,30 @@ def start_embedded(rt: Runtime | None = None) -> BackgroundScheduler | None:
     scheduler = BackgroundScheduler(timezone=rt.settings.timezone, daemon=True)
     add_jobs(scheduler, rt)
     if rt.settings.refresh_on_start:
-        scheduler.add_job(rt.refresh, id="refresh:startup", name="initial refresh", max_instances=1)
+        scheduler.add_job(rt.refresh_everything, id="refresh:startup", name="initial refresh", max_instances=1,
+                          next_run_time=_now())
     scheduler.start()
     return scheduler
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--once", action="store_true", help="refresh every query once and exit")
+    parser.add_argument("--once", action="store_true", help="refresh everything once and exit")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     rt = get_runtime()
     if args.once:
-        results = rt.refresh()
+        results = rt.refresh_everything()
         for r in results:
             status = f"{r.rows:>7} rows {r.duration_s * 1000:7.0f} ms" if r.ok else f"FAILED {r.error_class}: {r.error}"
             print(f"{r.query:<45} {status}")
         failed = sum(not r.ok for r in results)
-        print(f"{len(results) - failed}/{len(results)} queries refreshed for {rt.today()}")
+        print(f"{len(results) - failed}/{len(results)} frames refreshed for {rt.today()}")
         return 1 if failed else 0
     scheduler = BlockingScheduler(timezone=rt.settings.timezone)
     add_jobs(scheduler, rt)
-    scheduler.add_job(rt.refresh, id="refresh:startup", name="initial refresh")
+    for metric_id in rt.catalog.metrics:  # fill the cache at start (claimed: two workers run it once)
+        scheduler.add_job(refresh_metric, args=[rt, metric_id], id=f"startup:{metric_id}", next_run_time=_now())
     log.info("worker started with %d jobs", len(scheduler.get_jobs()))
     scheduler.start()
     return 0

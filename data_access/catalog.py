@@ -93,18 +93,26 @@ class View(_Strict):
 
 
 class Metric(_Strict):
-    """One KPI: its SQL, unit, direction, default target, tooltip, cadence and views."""
+    """One KPI: its SQL (or API source), unit, direction, default target, tooltip, cadence,
+    freshness SLA and views.
+
+    ``source`` is ``warehouse`` (``query`` and view queries are SQL files) or the name of an
+    external API integration (``simplefin``), whose refresh produces the frames named by
+    ``query`` and the views' ``query`` (``api/<source>/<frame>``).
+    """
 
     id: str
     title: str
     page: str
     unit: Unit
     direction: Literal["higher", "lower"]
+    source: Literal["warehouse", "simplefin"] = "warehouse"
     query: str
     target: float | None = None
     target_rule: Literal["revenue_plan_ytd"] | None = None
     yellow_band: float = Field(ge=0, lt=1)
     cadence: Cadence
+    freshness_sla_minutes: int = Field(gt=0)
     tooltip: Tooltip
     views: list[View] = []
 
@@ -119,6 +127,10 @@ class Metric(_Strict):
 
     def view(self, view_id: str) -> View | None:
         return next((v for v in self.views if v.id == view_id), None)
+
+    def frames(self) -> list[str]:
+        """Names of every frame this metric's refresh produces: its value, then its views."""
+        return list(dict.fromkeys([self.query] + [v.query for v in self.views]))
 
 
 class Page(_Strict):
@@ -146,16 +158,27 @@ class Catalog(_Strict):
 
     def queries(self) -> list[str]:
         """Every SQL query the refresh runs (metric values first, then distinct view queries)."""
-        out = [m.query for m in self.metrics.values()]
-        for m in self.metrics.values():
+        wh = [m for m in self.metrics.values() if m.source == "warehouse"]
+        out = [m.query for m in wh]
+        for m in wh:
             out += [v.query for v in m.views]
         return list(dict.fromkeys(out))
+
+    def metrics_reading(self, frame: str) -> list[Metric]:
+        """The metrics whose value or a view is the frame ``frame``."""
+        return [m for m in self.metrics.values() if frame in m.frames()]
 
 
 def _check_sql(catalog: Catalog) -> None:
     for mid, m in catalog.metrics.items():
         if m.page not in catalog.pages:
             raise CatalogError(f"metrics.{mid}.page: unknown page {m.page!r}")
+        if m.source != "warehouse":
+            prefix = f"api/{m.source}/"
+            bad = [q for q in m.frames() if not q.startswith(prefix)]
+            if bad:
+                raise CatalogError(f"metrics.{mid}: frames of source {m.source} must be named {prefix}…, not {bad}")
+            continue
         refs = [(f"metrics.{mid}.query", m.query)]
         refs += [(f"metrics.{mid}.views[{i}].query", v.query) for i, v in enumerate(m.views)]
         for where, q in refs:

@@ -67,6 +67,13 @@ class Settings(BaseSettings):
     port: int = 8050
     targets_path: Path = PROJECT_ROOT / "targets" / "targets.json"
     refresh_on_start: bool = True
+    query_timeout_s: float = 300.0  # per query; a query running longer is cancelled, not retried
+    refresh_attempts: int = 3  # tries per query for transient errors (exponential backoff with jitter)
+    refresh_backoff_s: float = 2.0
+    refresh_backoff_max_s: float = 60.0
+    simplefin_access_url: SecretStr | None = None  # SimpleFIN Bridge Access URL (credentials inside)
+    simplefin_account_ids: list[str] | None = None  # optional allow-list for cash_position
+    simplefin_timeout_s: float = 20.0
 
     @field_validator("hubspot_dataset", "quickbooks_dataset", "zendesk_dataset")
     @classmethod

@@ -139,3 +139,82 @@ class RedisFrameStore:
     def get_outcome(self, name: str) -> dict | None:
         raw = self._r.get(self._key("outcome", name))
         return json.loads(raw) if raw is not None else None
+
+
+class ResilientStore:
+    """A frame store that survives an outage of the store behind it (Redis).
+
+    Every frame read successfully is also kept in-process (keyed by name, with its as-of
+    in the metadata). While the backing store is unreachable, reads are served from that
+    copy and ``unavailable_since`` is set (pages show a banner); after a failure the
+    backing store is not retried for ``retry_after_s`` seconds, so a page never waits on
+    a dead connection more than once. When the store answers again, everything recovers
+    without a restart. Writes are not buffered: they raise, and the worker records the failure.
+    """
+
+    def __init__(self, inner: FrameStore, errors: tuple[type[BaseException], ...], retry_after_s: float = 5.0):
+        self.inner = inner
+        self._errors = errors
+        self._retry_after = retry_after_s
+        self._frames: dict[str, CachedFrame] = {}
+        self._outcomes: dict[str, dict] = {}
+        self._down_until = 0.0
+        self.unavailable_since: dt.datetime | None = None
+        self._lock = threading.Lock()
+
+    def _call(self, fn, name, copies):
+        import time
+
+        if time.monotonic() < self._down_until:
+            return copies.get(name)
+        try:
+            value = fn(name)
+        except self._errors:
+            with self._lock:
+                self._down_until = time.monotonic() + self._retry_after
+                self.unavailable_since = self.unavailable_since or dt.datetime.now(dt.timezone.utc)
+            return copies.get(name)
+        with self._lock:
+            self.unavailable_since = None
+            if value is not None:
+                copies[name] = value
+        return value
+
+    def get(self, name: str) -> CachedFrame | None:
+        return self._call(self.inner.get, name, self._frames)
+
+    def get_outcome(self, name: str) -> dict | None:
+        return self._call(self.inner.get_outcome, name, self._outcomes)
+
+    def put(self, name: str, cached: CachedFrame) -> None:
+        self.inner.put(name, cached)
+
+    def put_outcome(self, name: str, outcome: dict) -> None:
+        self.inner.put_outcome(name, outcome)
+
+    @property
+    def available(self) -> bool:
+        """False while the backing store is known to be unreachable."""
+        return self.unavailable_since is None
+
+
+def clean_old_versions(client, current: str, keep_days: int = 7, namespace: str = "pulse") -> int:
+    """Delete Redis keys of catalog versions not seen for ``keep_days`` (returns keys deleted).
+
+    Each worker records its version's last-seen time, so a rolling deploy where two
+    versions run side by side never deletes the other's frames.
+    """
+    now = dt.datetime.now(dt.timezone.utc)
+    versions_key = f"{namespace}:versions"
+    client.hset(versions_key, current, now.isoformat())
+    deleted = 0
+    for version, seen in client.hgetall(versions_key).items():
+        version = version.decode() if isinstance(version, bytes) else version
+        seen_at = dt.datetime.fromisoformat(seen.decode() if isinstance(seen, bytes) else seen)
+        if version == current or now - seen_at < dt.timedelta(days=keep_days):
+            continue
+        keys = list(client.scan_iter(match=f"{namespace}:{version}:*", count=500))
+        if keys:
+            deleted += client.delete(*keys)
+        client.hdel(versions_key, version)
+    return deleted

@@ -11,13 +11,16 @@ import datetime as dt
 import logging
 import time
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Callable, Iterable
 
-from data_access.catalog import Catalog
+import pandas as pd
+from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
+
+from data_access.catalog import Catalog, Metric
 from data_access.config import Settings
 from data_access.frame_store import CachedFrame, FrameMeta, FrameStore
 from data_access.targets import Targets
-from data_access.warehouse import QueryError, SqlFileError, Warehouse
+from data_access.warehouse import QueryError, QueryTimeout, SqlFileError, Warehouse
 
 log = logging.getLogger(__name__)
 
@@ -44,25 +47,110 @@ def query_params(settings: Settings, targets: Targets, as_of: dt.date) -> dict:
     }
 
 
-def refresh_query(warehouse: Warehouse, store: FrameStore, query: str, params: dict) -> RefreshResult:
-    """Run one query and store its frame; on failure keep the old frame and record the error."""
+_TRANSIENT_NAMES = {
+    # google.api_core.exceptions: 5xx, 429, deadline
+    "InternalServerError", "BadGateway", "ServiceUnavailable", "GatewayTimeout", "TooManyRequests",
+    "DeadlineExceeded", "ServerError", "RetryError",
+    # transport and local I/O
+    "ConnectionError", "ConnectionResetError", "TimeoutError", "IOException", "TransportError",
+    # API integrations
+    "SimpleFinUnavailable",
+}
+
+
+def is_transient(exc: BaseException) -> bool:
+    """True for errors worth retrying (server errors, rate limits, dropped connections).
+
+    Syntax errors, missing tables, permission errors, byte caps and query timeouts are not.
+    """
+    if isinstance(exc, (SqlFileError, QueryTimeout)):
+        return False
+    seen = exc
+    while seen is not None:
+        if any(c.__name__ in _TRANSIENT_NAMES for c in type(seen).__mro__):
+            return True
+        seen = seen.__cause__
+    return False
+
+
+def _retrying(settings: Settings) -> Retrying:
+    return Retrying(
+        stop=stop_after_attempt(settings.refresh_attempts),
+        wait=wait_exponential_jitter(initial=settings.refresh_backoff_s, max=settings.refresh_backoff_max_s),
+        retry=retry_if_exception(is_transient),
+        reraise=True,
+    )
+
+
+def _error_class(e: BaseException) -> str:
+    return type(e.__cause__ or e).__name__
+
+
+def record_failure(store: FrameStore, name: str, e: BaseException, started: float,
+                   attempted_at: dt.datetime) -> RefreshResult:
+    """Record a failed refresh of frame ``name``; the last good frame stays in the store."""
+    result = RefreshResult(name, False, duration_s=time.perf_counter() - started,
+                           error_class=_error_class(e), error=str(e))
+    log.warning("refresh of %s failed: %s", name, result.error_class)
+    store.put_outcome(name, {"ok": False, "attempted_at": attempted_at.isoformat(),
+                             "duration_s": round(result.duration_s, 4),
+                             "error_class": result.error_class, "error": result.error})
+    return result
+
+
+def store_frame(store: FrameStore, name: str, frame: pd.DataFrame, as_of: dt.date, started: float,
+                attempted_at: dt.datetime, bytes_processed: int | None = None) -> RefreshResult:
+    """Store a freshly computed frame with its metadata and a success outcome."""
+    duration = time.perf_counter() - started
+    meta = FrameMeta(query=name, as_of=as_of, refreshed_at=attempted_at, duration_s=duration, rows=len(frame))
+    store.put(name, CachedFrame(frame, meta))
+    store.put_outcome(name, {"ok": True, "attempted_at": attempted_at.isoformat(), "rows": len(frame),
+                             "duration_s": round(duration, 4), "bytes_processed": bytes_processed})
+    return RefreshResult(name, True, rows=len(frame), duration_s=duration)
+
+
+def refresh_query(warehouse: Warehouse, store: FrameStore, query: str, params: dict,
+                  settings: Settings | None = None) -> RefreshResult:
+    """Run one query (retrying transient errors) and store its frame.
+
+    On failure the old frame stays and the error is recorded (class and a message that
+    names the query; parameter values are never part of it).
+    """
+    settings = settings or Settings()
     started = time.perf_counter()
     now = dt.datetime.now(dt.timezone.utc)
     try:
-        frame = warehouse.run(query, params)
+        frame = _retrying(settings)(warehouse.run, query, params)
     except (QueryError, SqlFileError) as e:
-        result = RefreshResult(query, False, duration_s=time.perf_counter() - started,
-                               error_class=type(e.__cause__ or e).__name__, error=str(e))
-        log.warning("refresh of %s failed: %s", query, result.error_class)
-        store.put_outcome(query, {"ok": False, "attempted_at": now.isoformat(),
-                                  "error_class": result.error_class, "error": result.error})
-        return result
-    duration = time.perf_counter() - started
-    meta = FrameMeta(query=query, as_of=params["as_of_date"], refreshed_at=now, duration_s=duration, rows=len(frame))
-    store.put(query, CachedFrame(frame, meta))
-    store.put_outcome(query, {"ok": True, "attempted_at": now.isoformat(), "rows": len(frame),
-                              "duration_s": round(duration, 4)})
-    return RefreshResult(query, True, rows=len(frame), duration_s=duration)
+        return record_failure(store, query, e, started, now)
+    except Exception as e:  # a transient error that outlived its retries, or a driver bug
+        log.exception("unexpected error refreshing %s", query)
+        return record_failure(store, query, QueryError(query, f"{type(e).__name__}: {e}"), started, now)
+    return store_frame(store, query, frame, params["as_of_date"], started, now,
+                       getattr(warehouse, "last_bytes_processed", None))
+
+
+ApiFetcher = Callable[[Settings], dict[str, pd.DataFrame]]
+
+
+def api_fetcher(source: str) -> ApiFetcher:
+    """The integration that refreshes an API source: settings → {frame name: frame}."""
+    if source == "simplefin":
+        from integrations.simplefin_source import fetch_frames
+
+        return fetch_frames
+    raise ValueError(f"unknown API source {source!r}")
+
+
+def refresh_api_metric(metric: Metric, store: FrameStore, settings: Settings, as_of: dt.date) -> list[RefreshResult]:
+    """Fetch an API source once (retrying transient errors) and store every frame it produces."""
+    started = time.perf_counter()
+    now = dt.datetime.now(dt.timezone.utc)
+    try:
+        frames = _retrying(settings)(api_fetcher(metric.source), settings)
+    except Exception as e:
+        return [record_failure(store, name, e, started, now) for name in metric.frames()]
+    return [store_frame(store, name, frames[name], as_of, started, now) for name in metric.frames() if name in frames]
 
 
 def refresh_all(
@@ -77,8 +165,31 @@ def refresh_all(
     """Refresh ``queries`` (default: every query in the catalog) for ``as_of`` (default: today)."""
     as_of = as_of or settings.today()
     params = query_params(settings, targets, as_of)
-    results = [refresh_query(warehouse, store, q, params) for q in (queries or catalog.queries())]
+    results = [refresh_query(warehouse, store, q, params, settings) for q in (queries or catalog.queries())]
     failed = [r.query for r in results if not r.ok]
     log.info("refreshed %d queries for %s (%d failed%s)", len(results), as_of, len(failed),
              f": {', '.join(failed)}" if failed else "")
     return results
+
+
+def refresh_metric(rt, metric_id: str, force: bool = False) -> list[RefreshResult] | None:
+    """The worker's job for one metric: its value and views, once across all workers.
+
+    Unless ``force`` (an admin's "refresh now"), a claim with a TTL of half the cadence
+    makes a second worker firing the same schedule skip it; a lock keeps two refreshes
+    of one metric from overlapping. Returns ``None`` when skipped.
+    """
+    metric = rt.catalog.metrics[metric_id]
+    cadence_s = (metric.cadence.interval_minutes or 24 * 60) * 60
+    if not force and not rt.coordinator.claim(metric_id, ttl_s=max(30, cadence_s // 2)):
+        log.info("refresh of %s skipped: another worker claimed it", metric_id)
+        return None
+    with rt.coordinator.lock(metric_id, timeout_s=max(60, rt.settings.query_timeout_s * 4)) as got:
+        if not got:
+            log.info("refresh of %s skipped: already running", metric_id)
+            return None
+        as_of = rt.settings.today()
+        if metric.source != "warehouse":
+            return refresh_api_metric(metric, rt.store, rt.settings, as_of)
+        return refresh_all(rt.warehouse(), rt.store, rt.catalog, rt.settings, rt.targets().targets,
+                           as_of=as_of, queries=metric.frames())

@@ -11,8 +11,9 @@ from functools import lru_cache
 
 from data_access.catalog import Catalog, load_catalog
 from data_access.config import Settings, get_settings
-from data_access.frame_store import FrameStore, MemoryFrameStore, RedisFrameStore
-from data_access.refresh import RefreshResult, refresh_all
+from data_access.coordination import Coordinator, MemoryCoordinator, RedisCoordinator
+from data_access.frame_store import FrameStore, MemoryFrameStore, RedisFrameStore, ResilientStore
+from data_access.refresh import RefreshResult, refresh_all, refresh_api_metric
 from data_access.targets import LoadedTargets, load_targets
 from data_access.warehouse import Warehouse, warehouse_from_settings
 
@@ -20,10 +21,13 @@ from data_access.warehouse import Warehouse, warehouse_from_settings
 class Runtime:
     """One process's Pulse: read-side (store, targets) and refresh-side (warehouse)."""
 
-    def __init__(self, settings: Settings, catalog: Catalog, store: FrameStore):
+    def __init__(self, settings: Settings, catalog: Catalog, store: FrameStore,
+                 coordinator: Coordinator | None = None, redis_client=None):
         self.settings = settings
         self.catalog = catalog
         self.store = store
+        self.coordinator = coordinator or MemoryCoordinator()
+        self.redis = redis_client
         self._warehouse: Warehouse | None = None
         self._targets: LoadedTargets | None = None
         self._targets_mtime: float | None = None
@@ -32,14 +36,15 @@ class Runtime:
     @classmethod
     def from_settings(cls, settings: Settings) -> "Runtime":
         catalog = load_catalog()
-        if settings.redis_url is not None:
-            import redis
+        if settings.redis_url is None:
+            return cls(settings, catalog, MemoryFrameStore())
+        import redis
 
-            client = redis.Redis.from_url(settings.redis_url.get_secret_value())
-            store: FrameStore = RedisFrameStore(client, catalog.version)
-        else:
-            store = MemoryFrameStore()
-        return cls(settings, catalog, store)
+        client = redis.Redis.from_url(settings.redis_url.get_secret_value(), socket_timeout=2,
+                                      socket_connect_timeout=2, health_check_interval=30)
+        store = ResilientStore(RedisFrameStore(client, catalog.version),
+                               errors=(redis.ConnectionError, redis.TimeoutError))
+        return cls(settings, catalog, store, RedisCoordinator(client, catalog.version), client)
 
     def targets(self) -> LoadedTargets:
         """Targets in force, re-read when the file's mtime changes (last valid kept on error)."""
@@ -71,9 +76,22 @@ class Runtime:
             return self._warehouse
 
     def refresh(self, queries=None) -> list[RefreshResult]:
-        """Refresh ``queries`` (default all) into the store."""
+        """Refresh ``queries`` (default: every warehouse query) into the store, now, unclaimed."""
         return refresh_all(self.warehouse(), self.store, self.catalog, self.settings,
                            self.targets().targets, queries=queries)
+
+    def refresh_everything(self) -> list[RefreshResult]:
+        """Every metric, warehouse and API sources alike (``worker.py --once``, start-up)."""
+        results = self.refresh()
+        for metric in self.catalog.metrics.values():
+            if metric.source != "warehouse":
+                results += refresh_api_metric(metric, self.store, self.settings, self.today())
+        return results
+
+    @property
+    def cache_available(self) -> bool:
+        """False while the shared frame cache (Redis) is unreachable."""
+        return getattr(self.store, "available", True)
 
 
 @lru_cache(maxsize=1)

@@ -45,6 +45,10 @@ class SqlFileError(ValueError):
     """A SQL file is missing or does not parse."""
 
 
+class QueryTimeout(QueryError):
+    """A query ran longer than the configured per-query timeout and was cancelled."""
+
+
 class Warehouse(Protocol):
     """What the refresh needs from a warehouse."""
 
@@ -167,6 +171,7 @@ class DuckDBWarehouse:
     path: Path
     datasets: Mapping[str, str]
     read_only: bool = False
+    timeout_s: float | None = None
     name: str = "duckdb"
 
     def __post_init__(self) -> None:
@@ -175,7 +180,8 @@ class DuckDBWarehouse:
 
     @classmethod
     def from_settings(cls, settings: Settings, read_only: bool = False) -> "DuckDBWarehouse":
-        return cls(settings.resolved_duckdb_path(), settings.datasets, read_only=read_only)
+        return cls(settings.resolved_duckdb_path(), settings.datasets, read_only=read_only,
+                   timeout_s=settings.query_timeout_s)
 
     def connect(self):
         """A DuckDB connection (one per warehouse object, serialised by a lock)."""
@@ -202,10 +208,19 @@ class DuckDBWarehouse:
             raise QueryError(query_name, f"missing parameters {sorted(missing)}")
         bound = {k: _bind_value(v) for k, v in params.items() if k in wanted}
         with self._lock:
+            con = self.connect()
+            timer = threading.Timer(self.timeout_s, con.interrupt) if self.timeout_s else None
+            if timer:
+                timer.start()
             try:
-                return self.connect().execute(sql, bound).df()
+                return con.execute(sql, bound).df()
+            except duckdb.InterruptException as e:
+                raise QueryTimeout(query_name, f"cancelled after {self.timeout_s:g} s (per-query timeout)") from e
             except duckdb.Error as e:
                 raise QueryError(query_name, f"{type(e).__name__}: {e}") from e
+            finally:
+                if timer:
+                    timer.cancel()
 
     def replace_tables(self, source: str, frames: Mapping[str, pd.DataFrame]) -> None:
         """Replace ``source``'s tables with ``frames`` in one transaction (all or nothing).

@@ -32,8 +32,9 @@ def test_cfg002_datasets_and_project_reach_the_sql_tree(monkeypatch):
 
 
 def test_cfg003_defaults_and_as_of(monkeypatch):
-    for k in ("PULSE_WAREHOUSE", "BIGQUERY_PROJECT", "PULSE_BIGQUERY_PROJECT", "PULSE_AS_OF_DATE", "REDIS_URL",
-              "PULSE_REDIS_URL"):
+    import os
+
+    for k in [k for k in os.environ if k.startswith("PULSE_")] + ["BIGQUERY_PROJECT", "REDIS_URL"]:
         monkeypatch.delenv(k, raising=False)
     s = Settings()
     assert (s.backend, s.duckdb_path.as_posix(), s.timezone, s.port, s.redis_url) == \

@@ -52,4 +52,4 @@ def test_ref002_worker_once_refreshes_everything(tmp_path):
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     n = len(load_catalog().queries())
-    assert f"{n}/{n} queries refreshed for 2026-11-21" in r.stdout
+    assert f"{n}/{n} frames refreshed for 2026-11-21" in r.stdout
