@@ -92,3 +92,25 @@ def get_view(metric_id: str, view_id: str):
         "rows": json.loads(json.dumps(display_frame(df).to_dict("records"), default=_json_default)),
     }
     return jsonify(body)
+
+
+@api.get("/status")
+def get_status():
+    """Every frame's refresh state and the worker heartbeat (for monitoring)."""
+    from data_access.status import status_report
+
+    return jsonify(status_report(get_runtime()))
+
+
+health = Blueprint("health", __name__)
+
+
+@health.get("/healthz")
+def healthz():
+    """200 while this web process can read the frame cache; 503 when it cannot (for load balancers).
+
+    A failing or stale metric does not make the process unhealthy: it still serves the last
+    good values (``GET /api/status`` reports those problems).
+    """
+    ok = get_runtime().ping_cache()
+    return jsonify({"ok": ok, "cache_available": ok}), (200 if ok else 503)

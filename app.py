@@ -5,7 +5,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import html
 
-from components import drilldown, ids
+from components import drilldown, ids, shell
 
 
 def create_app(start_scheduler: bool = True) -> dash.Dash:
@@ -17,10 +17,12 @@ def create_app(start_scheduler: bool = True) -> dash.Dash:
         title="Pulse",
         update_title=None,
     )
-    from api import api  # noqa: E402  (blueprint registration only)
+    from api import api, health  # noqa: E402  (blueprint registration only)
     import pages.drilldown  # noqa: F401  (modal callbacks shared by all pages)
+    import pages.shell  # noqa: F401  (cache banner)
 
     app.server.register_blueprint(api)
+    app.server.register_blueprint(health)
     app.layout = html.Div(
         [
             dbc.Navbar(
@@ -28,7 +30,7 @@ def create_app(start_scheduler: bool = True) -> dash.Dash:
                     [
                         dbc.NavbarBrand([html.Span("●", className="brand-dot"), " Pulse"], href="/"),
                         dbc.Nav([dbc.NavLink(p["name"], href=p["relative_path"], active="exact")
-                                 for p in dash.page_registry.values()], navbar=True),
+                                 for p in dash.page_registry.values()], navbar=True, className="ms-auto"),
                     ],
                     fluid=True,
                 ),
@@ -36,6 +38,7 @@ def create_app(start_scheduler: bool = True) -> dash.Dash:
                 className="pulse-navbar border-bottom",
                 id=ids.NAVBAR,
             ),
+            shell.cache_banner(),
             dbc.Container(dash.page_container, fluid=True, className="pulse-main"),
             drilldown.modal(),
         ]

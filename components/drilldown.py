@@ -22,6 +22,11 @@ def modal() -> dbc.Modal:
             dbc.ModalBody(
                 [
                     dcc.Store(id=ids.DRILLDOWN_STATE),
+                    html.Div(
+                        [html.Span(id=ids.REFRESH_NOTICE, className="small text-muted me-2"),
+                         dbc.Button("Refresh now", id=ids.REFRESH_NOW, size="sm", color="secondary", outline=True)],
+                        className="d-flex justify-content-end align-items-center mb-2",
+                    ),
                     dbc.Tabs(id=ids.DRILLDOWN_TABS, className="mb-3"),
                     filter_bar(),
                     dcc.Loading(html.Div(id=ids.DRILLDOWN_BODY), type="dot", delay_show=150),

@@ -75,13 +75,36 @@ def column_title(name: str) -> str:
     return name.replace("_", " ").capitalize()
 
 
-def as_of_text(as_of: dt.date | None, refreshed_at: dt.datetime | None, tz: str = "UTC") -> str:
-    """``As of Nov 21, 2026 · refreshed 09:05 EST`` (refresh time in the company time zone ``tz``);
-    ``Not refreshed yet`` before the first refresh."""
+def as_of_text(as_of: dt.date | None, refreshed_at: dt.datetime | None, now: dt.datetime | None = None) -> str:
+    """``As of Nov 21, 2026 · updated 2 h ago``; ``Waiting for the first refresh`` before there is data."""
     if as_of is None:
-        return "Not refreshed yet"
+        return "Waiting for the first refresh"
     text = f"As of {as_of:%b %-d, %Y}"
     if refreshed_at is not None:
-        local = refreshed_at.astimezone(ZoneInfo(tz))
-        text += f" · refreshed {local:%H:%M %Z}"
+        text += f" · updated {age_text(refreshed_at, now)}"
     return text
+
+
+def age_text(then: dt.datetime | None, now: dt.datetime | None = None) -> str:
+    """How long ago, for people: ``just now``, ``12 min ago``, ``2 h ago``, ``3 days ago``."""
+    if then is None:
+        return "never"
+    now = now or dt.datetime.now(dt.timezone.utc)
+    seconds = max(0, (now - then).total_seconds())
+    if seconds < 60:
+        return "just now"
+    if seconds < 3600:
+        return f"{seconds // 60:.0f} min ago"
+    if seconds < 48 * 3600:
+        return f"{seconds // 3600:.0f} h ago"
+    return f"{seconds // 86400:.0f} days ago"
+
+
+def local_time(at: dt.datetime, tz: str) -> str:
+    """``Nov 21 14:05 EST`` in the company time zone."""
+    return f"{at.astimezone(ZoneInfo(tz)):%b %-d %H:%M %Z}"
+
+
+def sla_text(minutes: int) -> str:
+    """A freshness SLA for people: ``2 h``, ``26 h``, ``45 min``."""
+    return f"{minutes // 60} h" if minutes % 60 == 0 else f"{minutes} min"

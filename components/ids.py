@@ -8,6 +8,8 @@ KPI_CARD = "kpi-card"
 # App shell
 URL = "url"
 NAVBAR = "navbar"
+CACHE_BANNER = "cache-banner"
+BANNER_INTERVAL = "banner-interval"
 
 # Company Health page
 KPI_GRID = "kpi-grid"
@@ -24,6 +26,12 @@ DRILLDOWN_BODY = "drilldown-body"
 FILTER_REP = "filter-rep"
 FILTER_START = "filter-start"
 FILTER_END = "filter-end"
+REFRESH_NOW = "refresh-now"
+REFRESH_NOTICE = "refresh-notice"
+
+# Status page
+STATUS_BODY = "status-body"
+STATUS_INTERVAL = "status-interval"
 
 
 def kpi_card(metric_id: Any) -> dict:

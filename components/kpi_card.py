@@ -45,18 +45,28 @@ def kpi_card(
     target: float,
     status: str,
     as_of_text: str,
-    error: str | None = None,
+    stale_sla: str | None = None,
+    failure: str | None = None,
+    not_connected: str | None = None,
 ) -> html.Div:
-    """A clickable KPI card: title, value in its unit, target, status badge, as-of line.
+    """A clickable KPI card: title, value in its unit, target, status badge, freshness line.
 
-    ``status`` is green | yellow | red | nodata. Clicking it (id ``ids.kpi_card(metric.id)``)
-    opens the metric's drill-down; hovering it shows the tooltip.
+    ``status`` is green | yellow | red | nodata. ``stale_sla`` (e.g. ``"2 h"``) marks data older
+    than its freshness SLA with a badge; ``failure`` (a sentence) marks a failed last refresh
+    with a warning icon — the last good value stays on the card. ``not_connected`` (a hint)
+    replaces the value for an API source that is not configured. Clicking the card (id
+    ``ids.kpi_card(metric.id)``) opens the metric's drill-down; hovering it shows the tooltip.
     """
     target_line = formatting.target_text(target, metric.unit, metric.direction)
     value_text = formatting.value(value, metric.unit) if status != "nodata" else "No data"
-    footer = [html.Span(as_of_text)]
-    if error:
-        footer.append(html.Span(f" · last refresh failed ({error})", className="text-danger"))
+    footer: list = [html.Span(as_of_text)]
+    if not_connected:
+        value_text, footer = "Not connected", [html.Span(not_connected, className="kpi-hint")]
+    if stale_sla:
+        footer.append(dbc.Badge(f"Stale · older than {stale_sla}", color="warning", text_color="dark",
+                                className="ms-1 kpi-stale"))
+    if failure:
+        footer.append(html.Div(["⚠ ", failure], className="kpi-failure", title=failure))
     card = dbc.Card(
         dbc.CardBody(
             [

@@ -10,11 +10,11 @@ import datetime as dt
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -52,6 +52,7 @@ class Settings(BaseSettings):
     bigquery_location: str | None = None
     bigquery_maximum_bytes_billed: int = 50 * 1024**3  # 50 GiB per query
     bigquery_api_endpoint: str | None = None  # only for local emulators (tests)
+    sql_overrides_dir: Path | None = None  # <dir>/staging/<model>.sql replaces the shipped staging model
 
     hubspot_dataset: str = "hubspot"
     quickbooks_dataset: str = "quickbooks"
@@ -72,7 +73,7 @@ class Settings(BaseSettings):
     refresh_backoff_s: float = 2.0
     refresh_backoff_max_s: float = 60.0
     simplefin_access_url: SecretStr | None = None  # SimpleFIN Bridge Access URL (credentials inside)
-    simplefin_account_ids: list[str] | None = None  # optional allow-list for cash_position
+    simplefin_account_ids: Annotated[list[str] | None, NoDecode] = None  # allow-list, comma-separated
     simplefin_timeout_s: float = 20.0
 
     @field_validator("hubspot_dataset", "quickbooks_dataset", "zendesk_dataset")
@@ -85,6 +86,13 @@ class Settings(BaseSettings):
     def _project_is_identifier(cls, v: str | None) -> str | None:
         if v is not None and not _PROJECT_RE.match(v):
             raise ValueError(f"BIGQUERY_PROJECT {v!r} is not a valid project id")
+        return v
+
+    @field_validator("simplefin_account_ids", mode="before")
+    @classmethod
+    def _comma_list(cls, v):
+        if isinstance(v, str):
+            return [x.strip() for x in v.split(",") if x.strip()] or None
         return v
 
     @field_validator("timezone")

@@ -32,6 +32,8 @@ class MetricSnapshot:
     refreshed_at: dt.datetime | None
     extras: dict = field(default_factory=dict)
     last_error: str | None = None
+    last_attempt_at: dt.datetime | None = None
+    stale: bool = False
 
     def to_dict(self) -> dict:
         """JSON-ready form for the API."""
@@ -47,6 +49,8 @@ class MetricSnapshot:
             "status": self.status,
             "as_of": self.as_of.isoformat() if self.as_of else None,
             "refreshed_at": self.refreshed_at.isoformat() if self.refreshed_at else None,
+            "stale": self.stale,
+            "last_refresh_failed": self.last_error is not None,
             "details": self.extras,
             "views": [v.id for v in self.metric.views],
         }
@@ -64,22 +68,37 @@ def _scalar(v):
     return v
 
 
-def snapshot(metric: Metric, store: FrameStore, targets: Targets, today: dt.date) -> MetricSnapshot:
-    """The card for ``metric`` from its cached value frame (one row, column ``value``)."""
+def is_stale(refreshed_at: dt.datetime | None, sla_minutes: int, now: dt.datetime | None = None) -> bool:
+    """True when data refreshed at ``refreshed_at`` (UTC) is older than its freshness SLA."""
+    if refreshed_at is None:
+        return False
+    now = now or dt.datetime.now(dt.timezone.utc)
+    return now - refreshed_at > dt.timedelta(minutes=sla_minutes)
+
+
+def snapshot(metric: Metric, store: FrameStore, targets: Targets, today: dt.date,
+             now: dt.datetime | None = None) -> MetricSnapshot:
+    """The card for ``metric`` from its cached value frame (one row, column ``value``).
+
+    ``stale`` when the frame is older than the metric's freshness SLA; ``last_error`` (the
+    error class) when the last refresh attempt failed — the last good value is still shown.
+    """
     cached = store.get(metric.query)
     outcome = store.get_outcome(metric.query) or {}
-    last_error = None if outcome.get("ok", True) else outcome.get("error_class")
+    last_error = None if outcome.get("ok", True) else outcome.get("error_class", "error")
+    attempted = dt.datetime.fromisoformat(outcome["attempted_at"]) if outcome.get("attempted_at") else None
     as_of = cached.meta.as_of if cached else today
     target, band = target_for(metric, targets, as_of)
     if cached is None:
-        return MetricSnapshot(metric, None, target, band, "nodata", None, None, {}, last_error)
+        return MetricSnapshot(metric, None, target, band, "nodata", None, None, {}, last_error, attempted)
     row = {c: cached.frame[c].iloc[0] for c in cached.frame.columns} if len(cached.frame) else {}
     value = _scalar(row.pop("value", None))
     value = float(value) if value is not None else None
     extras = {k: _scalar(v) for k, v in row.items()}
     return MetricSnapshot(
         metric, value, target, band, status(value, target, metric.direction, band),
-        cached.meta.as_of, cached.meta.refreshed_at, extras, last_error,
+        cached.meta.as_of, cached.meta.refreshed_at, extras, last_error, attempted,
+        is_stale(cached.meta.refreshed_at, metric.freshness_sla_minutes, now),
     )
 
 
@@ -90,6 +109,14 @@ def month_start(value: str | dt.date | None) -> dt.date | None:
     if isinstance(value, dt.date):
         return value.replace(day=1)
     return dt.datetime.strptime(value, "%Y-%m").date()
+
+
+def _decimals_to_float(frame: pd.DataFrame) -> pd.DataFrame:
+    """Money kept as exact Decimals (object columns ``*_usd``) as float64, for charts and tables."""
+    cols = [c for c in frame.columns if c.endswith("_usd") and frame[c].dtype == object]
+    if not cols:
+        return frame
+    return frame.assign(**{c: pd.to_numeric(frame[c].map(lambda v: None if v is None else float(v))) for c in cols})
 
 
 def view_frame(
@@ -108,7 +135,7 @@ def view_frame(
       ``share_of`` adds ``share`` (0–1 of the column's total), ``add_monthly_target``
       adds ``target_usd`` from the revenue plan.
     """
-    df = frame
+    df = _decimals_to_float(frame)
     if "owner" in view.filters and owners:
         df = df[df["owner_id"].isin(owners)]
     if "month" in view.filters and "month" in df.columns and (start or end):

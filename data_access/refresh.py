@@ -11,7 +11,7 @@ import datetime as dt
 import logging
 import time
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import Iterable
 
 import pandas as pd
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
@@ -53,8 +53,6 @@ _TRANSIENT_NAMES = {
     "DeadlineExceeded", "ServerError", "RetryError",
     # transport and local I/O
     "ConnectionError", "ConnectionResetError", "TimeoutError", "IOException", "TransportError",
-    # API integrations
-    "SimpleFinUnavailable",
 }
 
 
@@ -130,27 +128,38 @@ def refresh_query(warehouse: Warehouse, store: FrameStore, query: str, params: d
                        getattr(warehouse, "last_bytes_processed", None))
 
 
-ApiFetcher = Callable[[Settings], dict[str, pd.DataFrame]]
-
-
-def api_fetcher(source: str) -> ApiFetcher:
-    """The integration that refreshes an API source: settings → {frame name: frame}."""
+def api_source(source: str):
+    """The integration module of an API source (``fetch_frames``, ``is_connected``, ``NotConnected``)."""
     if source == "simplefin":
-        from integrations.simplefin_source import fetch_frames
+        from integrations import simplefin_source
 
-        return fetch_frames
+        return simplefin_source
     raise ValueError(f"unknown API source {source!r}")
 
 
 def refresh_api_metric(metric: Metric, store: FrameStore, settings: Settings, as_of: dt.date) -> list[RefreshResult]:
-    """Fetch an API source once (retrying transient errors) and store every frame it produces."""
+    """Fetch an API source once and store every frame it produces.
+
+    The client retries transient errors itself (httpx + tenacity). A source that is not
+    configured is skipped (no frames, no failure); any other error keeps the last good
+    frames and is recorded. Partial-data messages go into the outcome for /status.
+    """
+    src = api_source(metric.source)
+    if not src.is_connected(settings):
+        return []
     started = time.perf_counter()
     now = dt.datetime.now(dt.timezone.utc)
     try:
-        frames = _retrying(settings)(api_fetcher(metric.source), settings)
+        fetched = src.fetch_frames(settings)
     except Exception as e:
         return [record_failure(store, name, e, started, now) for name in metric.frames()]
-    return [store_frame(store, name, frames[name], as_of, started, now) for name in metric.frames() if name in frames]
+    results = [store_frame(store, name, fetched.frames[name], as_of, started, now)
+               for name in metric.frames() if name in fetched.frames]
+    if fetched.messages:
+        for name in metric.frames():
+            outcome = store.get_outcome(name) or {}
+            store.put_outcome(name, {**outcome, "messages": fetched.messages[:20]})
+    return results
 
 
 def refresh_all(

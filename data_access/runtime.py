@@ -88,6 +88,15 @@ class Runtime:
                 results += refresh_api_metric(metric, self.store, self.settings, self.today())
         return results
 
+    def ping_cache(self) -> bool:
+        """True when the frame cache answers now (always, for the in-process store)."""
+        if self.redis is None:
+            return True
+        try:
+            return bool(self.redis.ping())
+        except Exception:
+            return False
+
     @property
     def cache_available(self) -> bool:
         """False while the shared frame cache (Redis) is unreachable."""

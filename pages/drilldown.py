@@ -42,7 +42,7 @@ def show_header(state):
     snap = snapshot(metric, rt.store, rt.targets().targets, rt.today())
     value = formatting.value(snap.value, metric.unit) if snap.status != "nodata" else ""
     return drilldown.header(metric, value, STATUS_LABEL[snap.status], STATUS_COLOR[snap.status],
-                            formatting.as_of_text(snap.as_of, snap.refreshed_at, rt.settings.timezone))
+                            formatting.as_of_text(snap.as_of, snap.refreshed_at))
 
 
 @callback(
@@ -107,3 +107,31 @@ def render_view(view_id, reps, start, end, state):
                     start=month_start(start), end=month_start(end), targets=rt.targets().targets)
     return drilldown.view_body(view, df)
 
+
+
+@callback(
+    Output(ids.REFRESH_NOTICE, "children"),
+    Input(ids.REFRESH_NOW, "n_clicks"),
+    State(ids.DRILLDOWN_STATE, "data"),
+    prevent_initial_call=True,
+)
+def request_refresh(n_clicks, state):
+    """Ask the worker to refresh this metric now (through Redis; this process runs no query)."""
+    if not n_clicks or not state:
+        return no_update
+    rt = get_runtime()
+    metric_id = state["metric"]
+    if metric_id not in rt.catalog.metrics:
+        return "Unknown metric."
+    try:
+        rt.coordinator.request_refresh(metric_id)
+    except Exception as e:  # Redis down: say so, lose nothing
+        return f"Could not request a refresh ({type(e).__name__}); try again when the cache is back."
+    return "Refresh requested: the worker updates this metric within a minute."
+
+
+@callback(Output(ids.REFRESH_NOTICE, "children", allow_duplicate=True), Input(ids.DRILLDOWN_STATE, "data"),
+          prevent_initial_call=True)
+def clear_refresh_notice(_state):
+    """A newly opened drill-down has no refresh notice."""
+    return ""

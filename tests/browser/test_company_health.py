@@ -25,7 +25,9 @@ def test_kpi001_page_renders_every_card_with_values(dash_duo, pulse_app):
     _start(dash_duo, pulse_app)
     dash_duo.wait_for_text_to_equal(".page-title", "Company Health", timeout=10)
     cards = dash_duo.find_elements(".kpi-card")
-    assert len(cards) == 8
+    assert len(cards) == 9
+    assert "Not connected" in _card(dash_duo, "cash_position").text
+    assert "PULSE_SIMPLEFIN_ACCESS_URL" in _card(dash_duo, "cash_position").text
     assert "$5.30K" in _card(dash_duo, "revenue_ytd").text
     assert "5.8×" in _card(dash_duo, "pipeline_coverage").text  # 19,000 ÷ (6,000 − 2,700)
     assert "66.7%" in _card(dash_duo, "win_rate").text

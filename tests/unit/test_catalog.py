@@ -18,7 +18,7 @@ def _parse(data) -> None:
 def test_cat001_shipped_catalog_is_valid():
     catalog = load_catalog()
     assert set(catalog.metrics) == {"revenue_ytd", "pipeline_coverage", "win_rate", "avg_deal_size",
-                                    "sales_cycle_days", "nrr", "grr", "customer_concentration"}
+                                    "sales_cycle_days", "nrr", "grr", "customer_concentration", "cash_position"}
     assert len(catalog.version) == 12
     for m in catalog.metrics.values():
         assert m.tooltip.definition and m.tooltip.calculation and m.views

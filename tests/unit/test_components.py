@@ -25,11 +25,15 @@ def test_fmt001_values_in_their_units(value, unit, text):
     assert formatting.value(value, unit) == text
 
 
-def test_fmt002_as_of_in_company_time_zone():
+def test_fmt002_as_of_with_age_and_local_time():
     at = dt.datetime(2026, 11, 22, 2, 5, tzinfo=dt.timezone.utc)
-    assert formatting.as_of_text(dt.date(2026, 11, 21), at, "America/New_York") == \
-        "As of Nov 21, 2026 · refreshed 21:05 EST"
-    assert formatting.as_of_text(None, None) == "Not refreshed yet"
+    now = at + dt.timedelta(hours=2, minutes=10)
+    assert formatting.as_of_text(dt.date(2026, 11, 21), at, now) == "As of Nov 21, 2026 · updated 2 h ago"
+    assert formatting.as_of_text(None, None) == "Waiting for the first refresh"
+    assert formatting.age_text(at, at + dt.timedelta(seconds=30)) == "just now"
+    assert formatting.age_text(at, at + dt.timedelta(minutes=12)) == "12 min ago"
+    assert formatting.age_text(at, at + dt.timedelta(days=3)) == "3 days ago"
+    assert formatting.local_time(at, "America/New_York") == "Nov 21 21:05 EST"
 
 
 @pytest.mark.parametrize(
@@ -68,8 +72,12 @@ def test_kpi007_card_shows_value_target_status_and_id():
     assert card.id == ids.kpi_card("pipeline_coverage")
     assert "3.1×" in text and "Target ≥ 3.0×" in text and "On target" in text and "As of Nov 21, 2026" in text
     assert "kpi-green" in text
-    nodata = str(kpi_card(metric, None, 3.0, "nodata", "Not refreshed yet"))
+    nodata = str(kpi_card(metric, None, 3.0, "nodata", "Waiting for the first refresh"))
     assert "No data" in nodata and "kpi-nodata" in nodata
+    stale = str(kpi_card(metric, 3.14, 3.0, "green", "As of …", stale_sla="2 h",
+                         failure="Last refresh failed Nov 21 14:05 EST (BadRequest); last success Nov 21 09:00 EST"))
+    assert "Stale · older than 2 h" in stale and "3.1×" in stale  # the last good value stays
+    assert "⚠" in stale and "last success Nov 21 09:00 EST" in stale
 
 
 def test_dd001_empty_view_says_no_data():

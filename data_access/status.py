@@ -1,0 +1,100 @@
+"""Operational status: every frame's freshness and last refresh, the worker's heartbeat.
+
+Read from the frame store and the coordinator only (no warehouse). Used by the /status
+page, ``GET /api/status`` and ``/healthz``.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from data_access.metrics import is_stale
+
+STATE_ORDER = {"failing": 0, "stale": 1, "never": 2, "ok": 3}
+WORKER_STALE_S = 120
+
+
+def frame_statuses(rt, now: dt.datetime | None = None) -> list[dict]:
+    """One row per frame (metric value or view) the refresh produces, problems first.
+
+    Keys: ``frame``, ``source`` (warehouse | API name), ``metrics`` (ids), ``state``
+    (failing | stale | never | ok), ``last_success`` / ``last_attempt`` (ISO UTC or None),
+    ``duration_s``, ``rows``, ``bytes_processed``, ``sla_minutes`` (the strictest of its
+    metrics), ``error_class`` and ``error`` of the last failed attempt.
+    """
+    now = now or dt.datetime.now(dt.timezone.utc)
+    rows = []
+    seen: set[str] = set()
+    for metric in rt.catalog.metrics.values():
+        for frame in metric.frames():
+            if frame in seen:
+                continue
+            seen.add(frame)
+            metrics = rt.catalog.metrics_reading(frame)
+            sla = min(m.freshness_sla_minutes for m in metrics)
+            cached = rt.store.get(frame)
+            outcome = rt.store.get_outcome(frame) or {}
+            success = cached.meta.refreshed_at if cached else None
+            if outcome and not outcome.get("ok", True):
+                state = "failing"
+            elif success is None:
+                state = "never"
+            elif is_stale(success, sla, now):
+                state = "stale"
+            else:
+                state = "ok"
+            failed = state == "failing"
+            rows.append({
+                "frame": frame,
+                "source": metric.source,
+                "metrics": [m.id for m in metrics],
+                "state": state,
+                "last_success": success.isoformat() if success else None,
+                "last_attempt": outcome.get("attempted_at"),
+                "duration_s": outcome.get("duration_s", cached.meta.duration_s if cached else None),
+                "rows": cached.meta.rows if cached else None,
+                "bytes_processed": outcome.get("bytes_processed"),
+                "sla_minutes": sla,
+                "error_class": outcome.get("error_class") if failed else None,
+                "error": outcome.get("error") if failed else None,
+            })
+    return sorted(rows, key=lambda r: (STATE_ORDER[r["state"]], r["frame"]))
+
+
+def worker_status(rt, now: dt.datetime | None = None) -> dict:
+    """The worker heartbeat: ``{"mode", "last_seen", "age_s", "alive"}``.
+
+    In the embedded default the web process is its own worker (``mode`` = ``embedded``).
+    """
+    now = now or dt.datetime.now(dt.timezone.utc)
+    if rt.redis is None:
+        return {"mode": "embedded", "last_seen": now.isoformat(), "age_s": 0, "alive": True}
+    try:
+        beat = rt.coordinator.last_beat()
+    except Exception:  # Redis down: the heartbeat is unknown, not absent
+        beat = None
+    if not beat:
+        return {"mode": "redis", "last_seen": None, "age_s": None, "alive": False}
+    seen = dt.datetime.fromisoformat(beat["at"])
+    age = (now - seen).total_seconds()
+    return {"mode": "redis", "last_seen": seen.isoformat(), "age_s": round(age), "alive": age <= WORKER_STALE_S,
+            "host": beat.get("host"), "pid": beat.get("pid")}
+
+
+def status_report(rt, now: dt.datetime | None = None) -> dict:
+    """Everything /status shows, as JSON-ready data (no secrets: no URLs, no parameters)."""
+    frames = frame_statuses(rt, now)
+    worker = worker_status(rt, now)
+    problems = [f["frame"] for f in frames if f["state"] in ("failing", "stale")]
+    healthy = rt.cache_available and worker["alive"] and not any(f["state"] == "never" for f in frames) \
+        and not any(f["state"] == "failing" for f in frames)
+    return {
+        "healthy": healthy,
+        "cache_available": rt.cache_available,
+        "catalog_version": rt.catalog.version,
+        "warehouse": rt.settings.backend,
+        "as_of": rt.today().isoformat(),
+        "worker": worker,
+        "problems": problems,
+        "targets_error": rt.targets().error,
+        "frames": frames,
+    }

@@ -1,0 +1,17 @@
+"""Callbacks of the app shell (the banner shown on every page)."""
+from __future__ import annotations
+
+from dash import Input, Output, callback
+
+from components import formatting, ids, shell
+from data_access.runtime import get_runtime
+
+
+@callback(Output(ids.CACHE_BANNER, "children"), Input(ids.BANNER_INTERVAL, "n_intervals"))
+def show_cache_banner(_n):
+    """A warning banner while the frame cache (Redis) is unreachable; nothing otherwise."""
+    rt = get_runtime()
+    since = getattr(rt.store, "unavailable_since", None)
+    if rt.cache_available or since is None:
+        return None
+    return shell.cache_unavailable(formatting.local_time(since, rt.settings.timezone))

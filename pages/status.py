@@ -1,0 +1,88 @@
+"""Status: every metric's refresh state and the worker heartbeat, problems first."""
+from __future__ import annotations
+
+import datetime as dt
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import Input, Output, callback, dcc, html
+
+from components import formatting, ids
+from data_access.runtime import get_runtime
+from data_access.status import status_report
+
+dash.register_page(__name__, path="/status", name="Status", title="Pulse · Status", order=90)
+
+STATE_BADGE = {"failing": ("Failing", "danger"), "stale": ("Stale", "warning"), "never": ("Never refreshed", "secondary"),
+               "ok": ("OK", "success")}
+
+
+def _when(iso: str | None, tz: str) -> str:
+    if not iso:
+        return "—"
+    at = dt.datetime.fromisoformat(iso)
+    return f"{formatting.local_time(at, tz)} ({formatting.age_text(at)})"
+
+
+def status_body() -> list:
+    """Worker line, summary and the frames table, from the cache and coordinator only."""
+    rt = get_runtime()
+    report = status_report(rt)
+    tz = rt.settings.timezone
+    w = report["worker"]
+    if w["mode"] == "embedded":
+        worker = "Embedded scheduler (in this web process)"
+    elif w["last_seen"]:
+        worker = f"Worker last seen {formatting.age_text(dt.datetime.fromisoformat(w['last_seen']))}"
+    else:
+        worker = "No worker heartbeat"
+    head = [
+        dbc.Badge("Healthy" if report["healthy"] else "Needs attention",
+                  color="success" if report["healthy"] else "danger", className="me-2"),
+        html.Span(worker, className="me-3"),
+        html.Span(f"Warehouse: {report['warehouse']} · as of {report['as_of']} · catalog {report['catalog_version']}",
+                  className="text-muted"),
+    ]
+    alerts = []
+    if not report["cache_available"]:
+        alerts.append(dbc.Alert("The frame cache (Redis) is unreachable.", color="warning"))
+    if report["targets_error"]:
+        alerts.append(dbc.Alert(report["targets_error"], color="warning"))
+    rows = []
+    for f in report["frames"]:
+        label, color = STATE_BADGE[f["state"]]
+        rows.append(html.Tr([
+            html.Td(dbc.Badge(label, color=color)),
+            html.Td([html.Div(f["frame"], className="fw-semibold"),
+                     html.Div(", ".join(f["metrics"]) + f" · {f['source']}", className="small text-muted")]),
+            html.Td(_when(f["last_success"], tz)),
+            html.Td(_when(f["last_attempt"], tz)),
+            html.Td(f"{f['duration_s'] * 1000:,.0f} ms" if f["duration_s"] is not None else "—", className="text-end"),
+            html.Td(f"{f['rows']:,}" if f["rows"] is not None else "—", className="text-end"),
+            html.Td(f"{f['bytes_processed']:,}" if f["bytes_processed"] else "—", className="text-end"),
+            html.Td(formatting.sla_text(f["sla_minutes"]), className="text-end"),
+            html.Td(f"{f['error_class']}: {f['error']}" if f["error_class"] else "", className="small text-danger"),
+        ]))
+    table = dbc.Table(
+        [html.Thead(html.Tr([html.Th(h) for h in ("State", "Frame", "Last success", "Last attempt", "Duration",
+                                                   "Rows", "Bytes processed", "SLA", "Last error")])),
+         html.Tbody(rows)],
+        hover=True, size="sm", responsive=True, className="bg-white status-table",
+    )
+    return [html.Div(head, className="mb-3"), *alerts, table]
+
+
+def layout(**_query) -> html.Div:
+    return html.Div([
+        html.H2("Status", className="page-title"),
+        html.P("Refresh state of every metric and view, problems first. JSON: /api/status · load balancers: /healthz",
+               className="text-muted"),
+        html.Div(status_body(), id=ids.STATUS_BODY),
+        dcc.Interval(id=ids.STATUS_INTERVAL, interval=30_000),
+    ])
+
+
+@callback(Output(ids.STATUS_BODY, "children"), Input(ids.STATUS_INTERVAL, "n_intervals"), prevent_initial_call=True)
+def refresh_status(_n):
+    """Re-read the status every 30 s."""
+    return status_body()
