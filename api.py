@@ -13,7 +13,8 @@ import json
 import pandas as pd
 from flask import Blueprint, Response, jsonify, request
 
-from data_access.metrics import display_frame, month_start, snapshot, view_frame
+from data_access.metrics import display_frame, month_start, snapshot
+from data_access.view_cache import filtered_view
 from data_access.runtime import get_runtime
 
 api = Blueprint("api", __name__, url_prefix="/api")
@@ -74,19 +75,19 @@ def get_view(metric_id: str, view_id: str):
         return _error(400, f"view {view_id!r} has no rep dimension")
     if (start or end) and "month" not in view.filters:
         return _error(400, f"view {view_id!r} has no month dimension")
-    cached = rt.store.get(view.query)
-    if cached is None:
+    meta = rt.store.get_meta(view.query)
+    df = filtered_view(rt, metric, view, owners=reps, start=start, end=end)
+    if df is None or meta is None:
         return _error(503, "this view has not been refreshed yet")
-    df = view_frame(view, cached.frame, owners=reps, start=start, end=end, targets=rt.targets().targets)
     if fmt == "csv":
-        name = f"{metric_id}__{view_id}__{cached.meta.as_of.isoformat()}.csv"
+        name = f"{metric_id}__{view_id}__{meta.as_of.isoformat()}.csv"
         return Response(display_frame(df).to_csv(index=False), mimetype="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
     body = {
         "metric": metric_id,
         "view": view_id,
-        "as_of": cached.meta.as_of.isoformat(),
-        "refreshed_at": cached.meta.refreshed_at.isoformat(),
+        "as_of": meta.as_of.isoformat(),
+        "refreshed_at": meta.refreshed_at.isoformat(),
         "filters": {"rep": reps, "start": request.args.get("start"), "end": request.args.get("end")},
         "columns": list(df.columns),
         "rows": json.loads(json.dumps(display_frame(df).to_dict("records"), default=_json_default)),

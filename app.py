@@ -23,6 +23,10 @@ def create_app(start_scheduler: bool = True) -> dash.Dash:
 
     app.server.register_blueprint(api)
     app.server.register_blueprint(health)
+    from data_access.runtime import get_runtime
+    from data_access.view_cache import init_cache
+
+    init_cache(app.server, get_runtime().settings)
     app.layout = html.Div(
         [
             dbc.Navbar(

@@ -58,8 +58,11 @@ def add_jobs(scheduler: BaseScheduler, rt: Runtime) -> None:
     tz = rt.settings.timezone
     for metric in rt.catalog.metrics.values():
         c = metric.cadence
-        trigger = (CronTrigger.from_crontab(c.cron, timezone=tz, jitter=120) if c.cron
-                   else IntervalTrigger(minutes=c.interval_minutes, timezone=tz, jitter=30))
+        if c.cron:
+            trigger = CronTrigger.from_crontab(c.cron, timezone=tz)
+            trigger.jitter = 120  # from_crontab takes no jitter; spread workers' nightly load
+        else:
+            trigger = IntervalTrigger(minutes=c.interval_minutes, timezone=tz, jitter=30)
         scheduler.add_job(refresh_metric, trigger, args=[rt, metric.id], id=f"refresh:{metric.id}",
                           name=f"refresh {metric.id}", coalesce=True, max_instances=1, misfire_grace_time=900,
                           replace_existing=True)

@@ -68,6 +68,7 @@ class Settings(BaseSettings):
     port: int = 8050
     targets_path: Path = PROJECT_ROOT / "targets" / "targets.json"
     refresh_on_start: bool = True
+    cache_retry_after_s: float = 5.0  # after a Redis failure, serve in-process copies this long before retrying
     query_timeout_s: float = 300.0  # per query; a query running longer is cancelled, not retried
     refresh_attempts: int = 3  # tries per query for transient errors (exponential backoff with jitter)
     refresh_backoff_s: float = 2.0

@@ -82,6 +82,8 @@ class FrameStore(Protocol):
 
     def get(self, name: str) -> CachedFrame | None: ...
 
+    def get_meta(self, name: str) -> FrameMeta | None: ...
+
     def put_outcome(self, name: str, outcome: dict) -> None: ...
 
     def get_outcome(self, name: str) -> dict | None: ...
@@ -102,6 +104,10 @@ class MemoryFrameStore:
     def get(self, name: str) -> CachedFrame | None:
         with self._lock:
             return self._frames.get(name)
+
+    def get_meta(self, name: str) -> FrameMeta | None:
+        cached = self.get(name)
+        return cached.meta if cached else None
 
     def put_outcome(self, name: str, outcome: dict) -> None:
         with self._lock:
@@ -127,11 +133,20 @@ class RedisFrameStore:
         return f"{self._prefix}:{kind}:{name}"
 
     def put(self, name: str, cached: CachedFrame) -> None:
-        self._r.set(self._key("frame", name), frame_to_bytes(cached))
+        """Write the frame and its small metadata key together (MULTI/EXEC: both or neither)."""
+        pipe = self._r.pipeline(transaction=True)
+        pipe.set(self._key("frame", name), frame_to_bytes(cached))
+        pipe.set(self._key("meta", name), cached.meta.to_json())
+        pipe.execute()
 
     def get(self, name: str) -> CachedFrame | None:
         data = self._r.get(self._key("frame", name))
         return frame_from_bytes(data) if data is not None else None
+
+    def get_meta(self, name: str) -> FrameMeta | None:
+        """The frame's metadata only (a few hundred bytes): to check freshness without the frame."""
+        raw = self._r.get(self._key("meta", name))
+        return FrameMeta.from_json(raw) if raw is not None else None
 
     def put_outcome(self, name: str, outcome: dict) -> None:
         self._r.set(self._key("outcome", name), json.dumps(outcome, default=str))
@@ -181,7 +196,16 @@ class ResilientStore:
         return value
 
     def get(self, name: str) -> CachedFrame | None:
+        """The frame; re-read from the backing store only when its metadata changed."""
+        meta = self.get_meta(name)
+        copy = self._frames.get(name)
+        if copy is not None and (meta is None or meta == copy.meta):
+            return copy
         return self._call(self.inner.get, name, self._frames)
+
+    def get_meta(self, name: str) -> FrameMeta | None:
+        copies = {k: v.meta for k, v in self._frames.items()}
+        return self._call(self.inner.get_meta, name, copies)
 
     def get_outcome(self, name: str) -> dict | None:
         return self._call(self.inner.get_outcome, name, self._outcomes)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from functools import lru_cache
 
 from data_access.catalog import Catalog, load_catalog
 from data_access.config import Settings, get_settings
@@ -43,7 +42,8 @@ class Runtime:
         client = redis.Redis.from_url(settings.redis_url.get_secret_value(), socket_timeout=2,
                                       socket_connect_timeout=2, health_check_interval=30)
         store = ResilientStore(RedisFrameStore(client, catalog.version),
-                               errors=(redis.ConnectionError, redis.TimeoutError))
+                               errors=(redis.ConnectionError, redis.TimeoutError),
+                               retry_after_s=settings.cache_retry_after_s)
         return cls(settings, catalog, store, RedisCoordinator(client, catalog.version), client)
 
     def targets(self) -> LoadedTargets:
@@ -59,6 +59,11 @@ class Runtime:
                 self._targets = load_targets(path, last_good)
                 self._targets_mtime = mtime
             return self._targets
+
+    def targets_revision(self) -> str:
+        """Changes whenever the targets file changes (for cache keys)."""
+        self.targets()
+        return str(self._targets_mtime)
 
     def today(self) -> dt.date:
         return self.settings.today()
@@ -103,7 +108,22 @@ class Runtime:
         return getattr(self.store, "available", True)
 
 
-@lru_cache(maxsize=1)
+_current: Runtime | None = None
+_current_lock = threading.Lock()
+
+
 def get_runtime() -> Runtime:
-    """The process-wide runtime."""
-    return Runtime.from_settings(get_settings())
+    """The process-wide runtime (built from the environment on first use)."""
+    global _current
+    with _current_lock:
+        if _current is None:
+            _current = Runtime.from_settings(get_settings())
+        return _current
+
+
+def set_runtime(rt: Runtime | None) -> Runtime | None:
+    """Install ``rt`` as the process-wide runtime (tests, embedding); returns the previous one."""
+    global _current
+    with _current_lock:
+        previous, _current = _current, rt
+    return previous

@@ -8,8 +8,9 @@ from __future__ import annotations
 import datetime as dt
 
 from data_access.metrics import is_stale
+from data_access.refresh import api_source
 
-STATE_ORDER = {"failing": 0, "stale": 1, "never": 2, "ok": 3}
+STATE_ORDER = {"failing": 0, "stale": 1, "never": 2, "ok": 3, "not_connected": 4}
 WORKER_STALE_S = 120
 
 
@@ -17,7 +18,7 @@ def frame_statuses(rt, now: dt.datetime | None = None) -> list[dict]:
     """One row per frame (metric value or view) the refresh produces, problems first.
 
     Keys: ``frame``, ``source`` (warehouse | API name), ``metrics`` (ids), ``state``
-    (failing | stale | never | ok), ``last_success`` / ``last_attempt`` (ISO UTC or None),
+    (failing | stale | never | ok | not_connected), ``last_success`` / ``last_attempt`` (ISO UTC or None),
     ``duration_s``, ``rows``, ``bytes_processed``, ``sla_minutes`` (the strictest of its
     metrics), ``error_class`` and ``error`` of the last failed attempt.
     """
@@ -34,7 +35,9 @@ def frame_statuses(rt, now: dt.datetime | None = None) -> list[dict]:
             cached = rt.store.get(frame)
             outcome = rt.store.get_outcome(frame) or {}
             success = cached.meta.refreshed_at if cached else None
-            if outcome and not outcome.get("ok", True):
+            if metric.source != "warehouse" and not api_source(metric.source).is_connected(rt.settings):
+                state = "not_connected"
+            elif outcome and not outcome.get("ok", True):
                 state = "failing"
             elif success is None:
                 state = "never"
@@ -56,6 +59,7 @@ def frame_statuses(rt, now: dt.datetime | None = None) -> list[dict]:
                 "sla_minutes": sla,
                 "error_class": outcome.get("error_class") if failed else None,
                 "error": outcome.get("error") if failed else None,
+                "messages": outcome.get("messages", []),
             })
     return sorted(rows, key=lambda r: (STATE_ORDER[r["state"]], r["frame"]))
 

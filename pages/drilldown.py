@@ -10,7 +10,8 @@ from dash import ALL, Input, Output, State, callback, ctx, no_update
 
 from components import drilldown, formatting, ids
 from components.kpi_card import STATUS_COLOR, STATUS_LABEL
-from data_access.metrics import month_start, owner_options, snapshot, view_frame
+from data_access.metrics import month_start, owner_options, snapshot
+from data_access.view_cache import filtered_view
 from data_access.runtime import get_runtime
 
 HIDE = {"display": "none"}
@@ -100,12 +101,9 @@ def render_view(view_id, reps, start, end, state):
     view = metric.view(view_id)
     if view is None:
         return no_update
-    cached = rt.store.get(view.query)
-    if cached is None:
-        return drilldown.view_body(view, pd.DataFrame())
-    df = view_frame(view, cached.frame, owners=[int(r) for r in reps or []],
-                    start=month_start(start), end=month_start(end), targets=rt.targets().targets)
-    return drilldown.view_body(view, df)
+    df = filtered_view(rt, metric, view, owners=[int(r) for r in reps or []],
+                       start=month_start(start), end=month_start(end))
+    return drilldown.view_body(view, df if df is not None else pd.DataFrame())
 
 
 

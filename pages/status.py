@@ -14,7 +14,7 @@ from data_access.status import status_report
 dash.register_page(__name__, path="/status", name="Status", title="Pulse · Status", order=90)
 
 STATE_BADGE = {"failing": ("Failing", "danger"), "stale": ("Stale", "warning"), "never": ("Never refreshed", "secondary"),
-               "ok": ("OK", "success")}
+               "ok": ("OK", "success"), "not_connected": ("Not connected", "light")}
 
 
 def _when(iso: str | None, tz: str) -> str:
@@ -61,7 +61,8 @@ def status_body() -> list:
             html.Td(f"{f['rows']:,}" if f["rows"] is not None else "—", className="text-end"),
             html.Td(f"{f['bytes_processed']:,}" if f["bytes_processed"] else "—", className="text-end"),
             html.Td(formatting.sla_text(f["sla_minutes"]), className="text-end"),
-            html.Td(f"{f['error_class']}: {f['error']}" if f["error_class"] else "", className="small text-danger"),
+            html.Td([html.Div(f"{f['error_class']}: {f['error']}", className="text-danger") if f["error_class"] else None]
+                    + [html.Div(m, className="text-warning-emphasis") for m in f["messages"]], className="small"),
         ]))
     table = dbc.Table(
         [html.Thead(html.Tr([html.Th(h) for h in ("State", "Frame", "Last success", "Last attempt", "Duration",

@@ -26,32 +26,43 @@ def seeds_dir() -> Path:
     return SEEDS
 
 
+def known_runtime(tmp_dir: Path, **settings) -> runtime.Runtime:
+    """A runtime on the hand-built company (as of 2026-11-21, plan 2,000 USD/month), not yet refreshed.
+
+    Extra keyword arguments become settings (e.g. ``redis_url=...``).
+    """
+    path = tmp_dir / "known.duckdb"
+    if not path.exists():
+        wh = DuckDBWarehouse(path, {"hubspot": "hubspot", "quickbooks": "quickbooks", "zendesk": "zendesk"})
+        wh.replace_tables("hubspot", known_company.hubspot())
+        wh.replace_tables("quickbooks", known_company.quickbooks())
+        wh.close()
+    targets = tmp_dir / "targets.json"
+    if not targets.exists():
+        targets.write_text('{"revenue_plan": {"monthly_usd": 2000}, "metrics": {}}')
+    s = config.Settings(duckdb_path=path, as_of_date=known_company.AS_OF, targets_path=targets, **settings)
+    return runtime.Runtime.from_settings(s)
+
+
 @pytest.fixture(scope="session")
 def pulse_app(tmp_path_factory):
-    """The Pulse app on the hand-built company, refreshed once (as of 2026-11-21, plan 2,000 USD/month).
-
-    One per session: Dash pages register callbacks globally."""
-    path = tmp_path_factory.mktemp("browser") / "known.duckdb"
-    wh = DuckDBWarehouse(path, {"hubspot": "hubspot", "quickbooks": "quickbooks", "zendesk": "zendesk"})
-    wh.replace_tables("hubspot", known_company.hubspot())
-    wh.replace_tables("quickbooks", known_company.quickbooks())
-    wh.close()
-    targets = path.parent / "targets.json"
-    targets.write_text('{"revenue_plan": {"monthly_usd": 2000}, "metrics": {}}')
-    mp = pytest.MonkeyPatch()
-    mp.setenv("PULSE_TARGETS_PATH", str(targets))
-    mp.setenv("PULSE_DUCKDB_PATH", str(path))
-    mp.setenv("PULSE_AS_OF_DATE", known_company.AS_OF.isoformat())
-    mp.delenv("PULSE_REDIS_URL", raising=False)
-    mp.delenv("REDIS_URL", raising=False)
-    config.get_settings.cache_clear()
-    runtime.get_runtime.cache_clear()
-    results = runtime.get_runtime().refresh()
+    """The Pulse app on the hand-built company, refreshed once. One per session: Dash pages
+    register callbacks globally. Tests that need another runtime install it with
+    ``runtime.set_runtime`` and must put this one back (fixture ``swap_runtime``)."""
+    rt = known_runtime(tmp_path_factory.mktemp("app"))
+    results = rt.refresh_everything()
     assert all(r.ok for r in results), [r for r in results if not r.ok]
+    previous = runtime.set_runtime(rt)
 
     import app as app_module
 
     yield app_module.create_app(start_scheduler=False)
-    mp.undo()
-    config.get_settings.cache_clear()
-    runtime.get_runtime.cache_clear()
+    runtime.set_runtime(previous)
+
+
+@pytest.fixture
+def swap_runtime():
+    """Install runtimes for one test; the session's runtime comes back afterwards."""
+    saved = runtime.get_runtime() if runtime._current is not None else None
+    yield runtime.set_runtime
+    runtime.set_runtime(saved)

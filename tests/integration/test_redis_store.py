@@ -2,48 +2,26 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
-import socket
-import subprocess
-import time
+import decimal
 
 import pandas as pd
-import pytest
-import redis
 
 from data_access.frame_store import CachedFrame, FrameMeta, RedisFrameStore
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def redis_client():
-    exe = shutil.which("redis-server")
-    if exe is None:
-        pytest.fail("redis-server is not installed (.ci/run installs Debian's redis-server)")
-    port = _free_port()
-    proc = subprocess.Popen([exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    client = redis.Redis(port=port)
-    for _ in range(100):
-        try:
-            client.ping()
-            break
-        except redis.ConnectionError:
-            time.sleep(0.05)
-    yield client
-    proc.terminate()
-    proc.wait(timeout=10)
-
-
 def test_redis001_frames_round_trip_with_meta_and_versioned_keys(redis_client):
     store = RedisFrameStore(redis_client, "v1")
-    frame = pd.DataFrame({"owner_id": pd.array([11, None], dtype="Int64"), "amount_usd": [10.0, 2.5],
-                          "month": pd.to_datetime(["2026-10-01", "2026-11-01"])})
+    frame = pd.DataFrame({
+        "owner_id": pd.array([11, None], dtype="Int64"),
+        "amount_usd": [10.0, 2.5],
+        "month": pd.to_datetime(["2026-10-01", "2026-11-01"]),
+        "close_date": [dt.date(2026, 10, 1), None],
+        "seen_at": pd.to_datetime(["2026-11-21 14:05:00", "2026-11-21 15:00:00"]).tz_localize("America/New_York"),
+        "balance_usd": [decimal.Decimal("100.23"), decimal.Decimal("24302.22")],
+        "owner_name": pd.array(["Ana", None], dtype="string"),
+        "is_won": pd.array([True, None], dtype="boolean"),
+        "flag": [True, False],
+    })
     meta = FrameMeta("company_health/open_deals", dt.date(2026, 11, 21),
                      dt.datetime(2026, 11, 22, 2, 0, tzinfo=dt.timezone.utc), 0.1, 2)
     store.put("company_health/open_deals", CachedFrame(frame, meta))

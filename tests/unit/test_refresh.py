@@ -53,3 +53,24 @@ def test_ref002_worker_once_refreshes_everything(tmp_path):
     assert r.returncode == 0, r.stderr
     n = len(load_catalog().queries())
     assert f"{n}/{n} frames refreshed for 2026-11-21" in r.stdout
+
+
+def test_ref003_embedded_scheduler_refreshes_at_start(tmp_path):
+    from tests.conftest import known_runtime
+    from worker import start_embedded
+
+    rt = known_runtime(tmp_path)
+    scheduler = start_embedded(rt)
+    try:
+        jobs = {j.id for j in scheduler.get_jobs()}
+        assert {f"refresh:{m}" for m in rt.catalog.metrics} <= jobs and {"heartbeat", "requests"} <= jobs
+        import time
+
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and rt.store.get("company_health/nrr") is None:
+            time.sleep(0.1)
+        assert rt.store.get("company_health/nrr").frame["value"].iloc[0] == 5000 / 6000
+        cron = scheduler.get_job("refresh:nrr").trigger
+        assert cron.jitter == 120 and str(cron.timezone) == "America/New_York"
+    finally:
+        scheduler.shutdown(wait=False)
