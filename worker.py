@@ -18,6 +18,7 @@ import argparse
 import logging
 import sys
 
+from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -31,6 +32,34 @@ log = logging.getLogger("pulse.worker")
 
 HEARTBEAT_S = 15
 REQUEST_POLL_S = 3
+STARTUP_CLAIM_S = 120  # two workers starting together fill the cache once
+
+
+def guarded(job):
+    """Run a job so that an outage (Redis or warehouse) is one log line, never a dead worker."""
+    import functools
+
+    @functools.wraps(job)
+    def run(*args, **kwargs):
+        try:
+            return job(*args, **kwargs)
+        except Exception as e:  # the next run tries again; the last good frames stay
+            log.warning("%s failed: %s: %s", job.__name__, type(e).__name__, str(e).splitlines()[0][:200])
+            return None
+
+    return run
+
+
+def executors() -> dict:
+    """Refreshes run one at a time (one warehouse connection; durations stay honest);
+    heartbeat and refresh-now polling run beside them."""
+    return {"default": ThreadPoolExecutor(2), "refresh": ThreadPoolExecutor(1)}
+
+
+def startup_round(rt: Runtime) -> None:
+    """Fill the cache at start: every metric once across all workers."""
+    for metric_id in rt.catalog.metrics:
+        refresh_metric(rt, metric_id, claim_ttl_s=STARTUP_CLAIM_S)
 
 
 def serve_requests(rt: Runtime) -> int:
@@ -63,13 +92,13 @@ def add_jobs(scheduler: BaseScheduler, rt: Runtime) -> None:
             trigger.jitter = 120  # from_crontab takes no jitter; spread workers' nightly load
         else:
             trigger = IntervalTrigger(minutes=c.interval_minutes, timezone=tz, jitter=30)
-        scheduler.add_job(refresh_metric, trigger, args=[rt, metric.id], id=f"refresh:{metric.id}",
+        scheduler.add_job(guarded(refresh_metric), trigger, args=[rt, metric.id], id=f"refresh:{metric.id}",
                           name=f"refresh {metric.id}", coalesce=True, max_instances=1, misfire_grace_time=900,
-                          replace_existing=True)
-    scheduler.add_job(heartbeat, IntervalTrigger(seconds=HEARTBEAT_S), args=[rt], id="heartbeat",
+                          replace_existing=True, executor="refresh")
+    scheduler.add_job(guarded(heartbeat), IntervalTrigger(seconds=HEARTBEAT_S), args=[rt], id="heartbeat",
                       coalesce=True, max_instances=1, replace_existing=True, next_run_time=_now())
-    scheduler.add_job(serve_requests, IntervalTrigger(seconds=REQUEST_POLL_S), args=[rt], id="requests",
-                      coalesce=True, max_instances=1, replace_existing=True)
+    scheduler.add_job(guarded(serve_requests), IntervalTrigger(seconds=REQUEST_POLL_S), args=[rt], id="requests",
+                      coalesce=True, max_instances=1, replace_existing=True, executor="refresh")
 
 
 def _now():
@@ -86,11 +115,11 @@ def start_embedded(rt: Runtime | None = None) -> BackgroundScheduler | None:
     rt = rt or get_runtime()
     if rt.settings.redis_url is not None:
         return None
-    scheduler = BackgroundScheduler(timezone=rt.settings.timezone, daemon=True)
+    scheduler = BackgroundScheduler(timezone=rt.settings.timezone, daemon=True, executors=executors())
     add_jobs(scheduler, rt)
     if rt.settings.refresh_on_start:
-        scheduler.add_job(rt.refresh_everything, id="refresh:startup", name="initial refresh", max_instances=1,
-                          next_run_time=_now())
+        scheduler.add_job(guarded(rt.refresh_everything), id="refresh:startup", name="initial refresh", max_instances=1,
+                          next_run_time=_now(), executor="refresh")
     scheduler.start()
     return scheduler
 
@@ -109,10 +138,9 @@ def main(argv: list[str] | None = None) -> int:
         failed = sum(not r.ok for r in results)
         print(f"{len(results) - failed}/{len(results)} frames refreshed for {rt.today()}")
         return 1 if failed else 0
-    scheduler = BlockingScheduler(timezone=rt.settings.timezone)
+    scheduler = BlockingScheduler(timezone=rt.settings.timezone, executors=executors())
     add_jobs(scheduler, rt)
-    for metric_id in rt.catalog.metrics:  # fill the cache at start (claimed: two workers run it once)
-        scheduler.add_job(refresh_metric, args=[rt, metric_id], id=f"startup:{metric_id}", next_run_time=_now())
+    scheduler.add_job(guarded(startup_round), args=[rt], id="startup", next_run_time=_now(), executor="refresh")
     log.info("worker started with %d jobs", len(scheduler.get_jobs()))
     scheduler.start()
     return 0

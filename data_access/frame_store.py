@@ -143,6 +143,9 @@ class RedisFrameStore:
         data = self._r.get(self._key("frame", name))
         return frame_from_bytes(data) if data is not None else None
 
+    def ping(self) -> bool:
+        return bool(self._r.ping())
+
     def get_meta(self, name: str) -> FrameMeta | None:
         """The frame's metadata only (a few hundred bytes): to check freshness without the frame."""
         raw = self._r.get(self._key("meta", name))
@@ -218,7 +221,8 @@ class ResilientStore:
 
     @property
     def available(self) -> bool:
-        """False while the backing store is known to be unreachable."""
+        """False while the backing store is unreachable (pinged at most every ``retry_after_s``)."""
+        self._call(lambda _name: self.inner.ping(), "ping", {})
         return self.unavailable_since is None
 
 

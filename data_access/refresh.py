@@ -181,16 +181,18 @@ def refresh_all(
     return results
 
 
-def refresh_metric(rt, metric_id: str, force: bool = False) -> list[RefreshResult] | None:
+def refresh_metric(rt, metric_id: str, force: bool = False, claim_ttl_s: int | None = None) -> list[RefreshResult] | None:
     """The worker's job for one metric: its value and views, once across all workers.
 
-    Unless ``force`` (an admin's "refresh now"), a claim with a TTL of half the cadence
-    makes a second worker firing the same schedule skip it; a lock keeps two refreshes
-    of one metric from overlapping. Returns ``None`` when skipped.
+    Unless ``force`` (an admin's "refresh now"), a claim makes a second worker firing the
+    same schedule skip it: its TTL is half the cadence for scheduled runs (longer than the
+    trigger jitter), or ``claim_ttl_s`` (the start-up round). A lock keeps two refreshes of
+    one metric from overlapping. Returns ``None`` when skipped.
     """
     metric = rt.catalog.metrics[metric_id]
     cadence_s = (metric.cadence.interval_minutes or 24 * 60) * 60
-    if not force and not rt.coordinator.claim(metric_id, ttl_s=max(30, cadence_s // 2)):
+    ttl = claim_ttl_s if claim_ttl_s is not None else max(30, cadence_s // 2)
+    if not force and not rt.coordinator.claim(metric_id, ttl_s=ttl):
         log.info("refresh of %s skipped: another worker claimed it", metric_id)
         return None
     with rt.coordinator.lock(metric_id, timeout_s=max(60, rt.settings.query_timeout_s * 4)) as got:

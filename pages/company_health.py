@@ -23,7 +23,10 @@ def kpi_grid() -> list:
     cols = []
     for metric in rt.catalog.metrics_on(PAGE):
         snap = snapshot(metric, rt.store, loaded.targets, rt.today())
-        card = kpi_card(metric, snap.value, snap.target, snap.status, formatting.as_of_text(snap.as_of, snap.refreshed_at),
+        as_of = formatting.as_of_text(snap.as_of, snap.refreshed_at)
+        if snap.as_of is None and not rt.cache_available:
+            as_of = "Cache unavailable: the value returns with it"
+        card = kpi_card(metric, snap.value, snap.target, snap.status, as_of,
                         stale_sla=formatting.sla_text(metric.freshness_sla_minutes) if snap.stale else None,
                         failure=failure_text(snap, rt.settings.timezone),
                         not_connected=connect_hint(metric, rt.settings))

@@ -1,6 +1,8 @@
 """Callbacks of the app shell (the banner shown on every page)."""
 from __future__ import annotations
 
+import datetime as dt
+
 from dash import Input, Output, callback
 
 from components import formatting, ids, shell
@@ -11,7 +13,7 @@ from data_access.runtime import get_runtime
 def show_cache_banner(_n):
     """A warning banner while the frame cache (Redis) is unreachable; nothing otherwise."""
     rt = get_runtime()
-    since = getattr(rt.store, "unavailable_since", None)
-    if rt.cache_available or since is None:
+    if rt.cache_available:  # probes the cache (at most every few seconds)
         return None
+    since = getattr(rt.store, "unavailable_since", None) or dt.datetime.now(dt.timezone.utc)
     return shell.cache_unavailable(formatting.local_time(since, rt.settings.timezone))
