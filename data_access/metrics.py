@@ -126,10 +126,12 @@ def view_frame(
     start: dt.date | None = None,
     end: dt.date | None = None,
     targets: Targets | None = None,
+    segments: list[str] | None = None,
 ) -> pd.DataFrame:
     """Filter and re-aggregate a view's cached frame; returns a new frame.
 
     - ``owners``: keep rows whose ``owner_id`` is in the list (views with the owner filter).
+    - ``segments``: keep rows whose ``segment`` is in the list (views with the segment filter).
     - ``start``/``end``: first days of months; keep rows whose ``month`` is in [start, end].
     - then ``group_by`` sums every numeric column, ``ratio`` recomputes a ratio (0–1),
       ``share_of`` adds ``share`` (0–1 of the column's total), ``add_monthly_target``
@@ -138,6 +140,8 @@ def view_frame(
     df = _decimals_to_float(frame)
     if "owner" in view.filters and owners:
         df = df[df["owner_id"].isin(owners)]
+    if "segment" in view.filters and segments:
+        df = df[df["segment"].isin(segments)]
     if "month" in view.filters and "month" in df.columns and (start or end):
         months = pd.to_datetime(df["month"])
         keep = pd.Series(True, index=df.index)
