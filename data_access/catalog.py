@@ -61,7 +61,7 @@ class Tooltip(_Strict):
 class Chart(_Strict):
     """How a drill-down view is charted: ``kind`` and the frame columns it uses."""
 
-    kind: Literal["bar", "hbar", "stacked_bar", "bar_line", "line"]
+    kind: Literal["bar", "hbar", "stacked_bar", "bar_line", "line", "funnel"]
     x: str
     y: str
     color: str | None = None
@@ -84,7 +84,7 @@ class View(_Strict):
     id: str
     title: str
     query: str
-    filters: list[Literal["owner", "month"]] = []
+    filters: list[Literal["owner", "month", "segment"]] = []
     group_by: list[str] = []
     share_of: str | None = None
     ratio: Ratio | None = None
@@ -104,6 +104,7 @@ class Metric(_Strict):
     id: str
     title: str
     page: str
+    also_on: list[str] = []
     unit: Unit
     direction: Literal["higher", "lower"]
     source: Literal["warehouse", "simplefin"] = "warehouse"
@@ -154,7 +155,9 @@ class Catalog(_Strict):
         return v
 
     def metrics_on(self, page: str) -> list[Metric]:
-        return [m for m in self.metrics.values() if m.page == page]
+        """The metrics shown on ``page``: its own, then those it borrows (``also_on``)."""
+        return [m for m in self.metrics.values() if m.page == page] + \
+            [m for m in self.metrics.values() if page in m.also_on]
 
     def queries(self) -> list[str]:
         """Every SQL query the refresh runs (metric values first, then distinct view queries)."""
@@ -171,8 +174,9 @@ class Catalog(_Strict):
 
 def _check_sql(catalog: Catalog) -> None:
     for mid, m in catalog.metrics.items():
-        if m.page not in catalog.pages:
-            raise CatalogError(f"metrics.{mid}.page: unknown page {m.page!r}")
+        for page in [m.page, *m.also_on]:
+            if page not in catalog.pages:
+                raise CatalogError(f"metrics.{mid}.page: unknown page {page!r}")
         if m.source != "warehouse":
             prefix = f"api/{m.source}/"
             bad = [q for q in m.frames() if not q.startswith(prefix)]
