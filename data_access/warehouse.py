@@ -6,7 +6,11 @@ BigQuery (GoogleSQL) dialect, name source tables as ``<source>.<table>``
 
 - ``DuckDBWarehouse`` (embedded default) transpiles them to DuckDB with sqlglot and
   binds the parameters as DuckDB ``$named`` parameters.
-- ``BigQueryWarehouse`` sends them as they are with ``ScalarQueryParameter``s.
+- ``BigQueryWarehouse`` sends them (without comments) with ``ScalarQueryParameter``s and
+  returns frames with the dtypes DuckDB gives (``arrow_frame``).
+
+A staging model can be replaced without editing the shipped file: ``<PULSE_SQL_OVERRIDES_DIR>/
+staging/<model>.sql`` (see ``sql_overrides``; docs/bigquery.md).
 
 In both, the logical source in each table reference is replaced, on the parsed
 SQL tree (never by string formatting), by the dataset name from config, which is
@@ -16,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
@@ -59,12 +64,74 @@ class Warehouse(Protocol):
         ...
 
 
+OVERRIDABLE_LAYERS = ("staging",)  # the only SQL that reads raw Fivetran tables
+
+
+def sql_overrides_dir() -> Path | None:
+    """The SQL override folder, ``Settings.sql_overrides_dir`` (``PULSE_SQL_OVERRIDES_DIR``;
+    relative paths from the project root), or ``None`` when not configured.
+
+    Read through ``Settings`` once per value of the variable, not through ``get_settings()``:
+    loading SQL must not fill the process-wide settings cache as a side effect."""
+    return _overrides_dir(os.environ.get("PULSE_SQL_OVERRIDES_DIR"))
+
+
+@lru_cache(maxsize=16)
+def _overrides_dir(_raw: str | None) -> Path | None:
+    from data_access.config import PROJECT_ROOT
+
+    folder = Settings().sql_overrides_dir
+    if folder is None:
+        return None
+    return folder if folder.is_absolute() else PROJECT_ROOT / folder
+
+
+def sql_overrides() -> dict[str, Path]:
+    """The override files in force: query name (``"staging/deals"``) → file.
+
+    ``<dir>/staging/<model>.sql`` replaces the shipped ``sql/staging/<model>.sql``.
+    Raises ``SqlFileError`` when the folder does not exist, or a ``.sql`` file in it is
+    not ``staging/<model>.sql`` or replaces no shipped file (a typo must not be ignored).
+    """
+    root = sql_overrides_dir()
+    if root is None:
+        return {}
+    if not root.is_dir():
+        raise SqlFileError(f"PULSE_SQL_OVERRIDES_DIR {root} is not a folder")
+    found: dict[str, Path] = {}
+    for path in sorted(root.rglob("*.sql")):
+        rel = path.relative_to(root).with_suffix("")
+        if len(rel.parts) != 2 or rel.parts[0] not in OVERRIDABLE_LAYERS:
+            raise SqlFileError(f"SQL override {path}: only staging/<model>.sql files can be overridden")
+        if not SQL_DIR.joinpath(*rel.parts).with_suffix(".sql").is_file():
+            raise SqlFileError(f"SQL override {path} replaces no shipped file (no sql/{rel.as_posix()}.sql)")
+        found[rel.as_posix()] = path
+    return found
+
+
 def sql_path(query_name: str) -> Path:
-    """Path of a query's SQL file. Raises ``SqlFileError`` for names that escape ``sql/``."""
+    """Path of a query's SQL file: the override for ``staging/*`` files when one is in force
+    (see ``sql_overrides``), else the shipped file. Raises ``SqlFileError`` for names that
+    escape ``sql/`` or a bad override folder."""
     parts = query_name.split("/")
     if not parts or any(not p or not p.replace("_", "a").isalnum() for p in parts):
         raise SqlFileError(f"bad query name {query_name!r}")
+    if parts[0] in OVERRIDABLE_LAYERS:
+        override = sql_overrides().get(query_name)
+        if override is not None:
+            return override
     return SQL_DIR.joinpath(*parts).with_suffix(".sql")
+
+
+def sql_files() -> list[tuple[str, Path]]:
+    """Every shipped SQL file as ``(path relative to sql/, file in force)``, sorted, with
+    overrides applied: what the catalog version hashes, so an override changes it."""
+    overrides = sql_overrides()
+    out = []
+    for path in sorted(SQL_DIR.rglob("*.sql")):
+        rel = path.relative_to(SQL_DIR)
+        out.append((str(rel), overrides.get(rel.with_suffix("").as_posix(), path)))
+    return out
 
 
 @lru_cache(maxsize=256)
@@ -80,11 +147,17 @@ def load_sql(query_name: str) -> str:
     return _read_sql(path, path.stat().st_mtime)
 
 
+@lru_cache(maxsize=256)
+def _parse_text(text: str) -> exp.Expression:
+    return sqlglot.parse_one(text, read="bigquery")
+
+
 def parse_sql(query_name: str) -> exp.Expression:
-    """Parse a query's SQL as BigQuery. Raises ``SqlFileError`` naming the file."""
+    """Parse a query's SQL as BigQuery (a fresh copy: parses are cached by text, since a
+    refresh expands each model many times). Raises ``SqlFileError`` naming the file."""
     text = load_sql(query_name)
     try:
-        tree = sqlglot.parse_one(text, read="bigquery")
+        tree = _parse_text(text).copy()
     except sqlglot.errors.ParseError as e:
         raise SqlFileError(f"SQL file {sql_path(query_name).name} ({query_name}) does not parse: {e}") from e
     return tree
@@ -152,10 +225,12 @@ def _rewrite_tables(tree: exp.Expression, datasets: Mapping[str, str], project: 
     return tree
 
 
-def render(query_name: str, dialect: str, datasets: Mapping[str, str], project: str | None = None) -> str:
-    """The SQL text of a query for ``dialect`` (``bigquery`` | ``duckdb``): models inlined, datasets mapped."""
+def render(query_name: str, dialect: str, datasets: Mapping[str, str], project: str | None = None,
+           comments: bool = True) -> str:
+    """The SQL text of a query for ``dialect`` (``bigquery`` | ``duckdb``): models inlined, datasets
+    mapped; ``comments=False`` drops the SQL comments."""
     tree = _rewrite_tables(expanded_sql(query_name), datasets, project)
-    return tree.sql(dialect=dialect, pretty=True)
+    return tree.sql(dialect=dialect, pretty=True, comments=comments)
 
 
 def _bind_value(v: Any) -> Any:
@@ -264,22 +339,95 @@ def bq_type(value: Any) -> str:
     raise TypeError(f"unsupported parameter type {type(value).__name__}")
 
 
+class BytesBilledLimitExceeded(QueryError):
+    """BigQuery refused a query that would bill more than ``maximum_bytes_billed``.
+
+    Raised without a ``__cause__``: the client maps BigQuery's ``bytesBilledLimitExceeded``
+    reason to a 500 ``InternalServerError``, which a retry policy would take for a
+    transient error. Retrying cannot help; the refresh records it and moves on.
+    """
+
+
+def _scrub(text: str, params: Mapping[str, Any]) -> str:
+    """``text`` with every parameter value (3+ characters) replaced by ``@name``."""
+    for name, value in params.items():
+        shown = value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else str(value)
+        if len(shown) >= 3:
+            text = text.replace(shown, f"@{name}")
+    return text
+
+
+def arrow_frame(table) -> pd.DataFrame:
+    """A BigQuery result (``pyarrow.Table``) as the frame DuckDB gives for the same result, so
+    the pages, the API and the frame store see one shape whatever the backend: INT64 →
+    ``int64`` (``Int64`` with NULLs), BOOL → ``bool`` (``boolean`` with NULLs), FLOAT64 and
+    NUMERIC → ``float64``, DATE → ``datetime64[us]``, TIMESTAMP → naive-UTC ``datetime64[us]``,
+    STRING → pandas' default string dtype."""
+    import pyarrow as pa
+
+    cols: dict[str, pd.Series] = {}
+    for name, col in zip(table.column_names, table.columns):
+        t, nulls = col.type, col.null_count > 0
+        if pa.types.is_integer(t):
+            s = col.to_pandas(types_mapper=lambda _: pd.Int64Dtype())
+            s = s if nulls else s.astype("int64")
+        elif pa.types.is_boolean(t):
+            s = col.to_pandas(types_mapper=lambda _: pd.BooleanDtype())
+            s = s if nulls else s.astype("bool")
+        elif pa.types.is_decimal(t):
+            s = col.to_pandas().astype("float64")
+        elif pa.types.is_date(t):
+            s = col.to_pandas(date_as_object=False).astype("datetime64[us]")
+        elif pa.types.is_timestamp(t):
+            s = col.to_pandas()
+            if t.tz is not None:
+                s = s.dt.tz_convert("UTC").dt.tz_localize(None)
+            s = s.astype("datetime64[us]")
+        else:
+            s = col.to_pandas()
+        cols[name] = s.reset_index(drop=True)
+    return pd.DataFrame(cols, index=pd.RangeIndex(table.num_rows))
+
+
+def _bqstorage_installed() -> bool:
+    try:
+        import google.cloud.bigquery_storage_v1  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 @dataclass
 class BigQueryWarehouse:
-    """BigQuery through ``google-cloud-bigquery``: named parameters, labels, byte cap."""
+    """BigQuery through ``google-cloud-bigquery``: named parameters, labels, byte cap.
+
+    - Every job is labelled ``app=pulse``, ``query=<group>-<name>`` and capped at
+      ``maximum_bytes_billed`` (a query over it fails as ``BytesBilledLimitExceeded``).
+    - ``timeout_s``: a query still running after it is cancelled (``QueryTimeout``);
+      BigQuery's own job timeout is set 30 s later as a backstop.
+    - Large results come through the BigQuery Storage Read API when
+      ``google-cloud-bigquery-storage`` is installed and no custom ``api_endpoint``
+      (an emulator) is set; otherwise, or if the API is refused, over REST.
+    - ``retry_deadline_s`` bounds the client's own retries of API calls.
+    """
 
     project: str
     datasets: Mapping[str, str]
     location: str | None = None
     maximum_bytes_billed: int | None = None
     api_endpoint: str | None = None
+    timeout_s: float | None = None
+    retry_deadline_s: float = 120.0
     name: str = "bigquery"
 
     def __post_init__(self) -> None:
         self._client = None
+        self._bqstorage_refused = False
+        self.last_bytes_processed: int | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "BigQueryWarehouse":
+        """The warehouse of ``PULSE_BIGQUERY_*`` settings. Raises ``ValueError`` without a project."""
         if not settings.bigquery_project:
             raise ValueError("PULSE_BIGQUERY_PROJECT (or BIGQUERY_PROJECT) must be set for the BigQuery warehouse")
         return cls(
@@ -288,9 +436,11 @@ class BigQueryWarehouse:
             settings.bigquery_location,
             settings.bigquery_maximum_bytes_billed,
             settings.bigquery_api_endpoint,
+            timeout_s=settings.query_timeout_s,
         )
 
     def client(self):
+        """The ``bigquery.Client`` (Application Default Credentials; anonymous for an emulator)."""
         from google.cloud import bigquery
 
         if self._client is None:
@@ -304,12 +454,21 @@ class BigQueryWarehouse:
             self._client = bigquery.Client(**kwargs)
         return self._client
 
-    def run(self, query_name: str, params: Mapping[str, Any]) -> pd.DataFrame:
-        """Run a query as a BigQuery job labelled ``app=pulse``, ``query=<name>``."""
-        from google.api_core import exceptions as gexc
+    @property
+    def use_bqstorage(self) -> bool:
+        """True when results are read with the Storage Read API (installed, real BigQuery, not refused)."""
+        return self.api_endpoint is None and not self._bqstorage_refused and _bqstorage_installed()
+
+    def _retry(self):
         from google.cloud import bigquery
 
-        sql = render(query_name, "bigquery", self.datasets, self.project)
+        return bigquery.DEFAULT_RETRY.with_deadline(self.retry_deadline_s)
+
+    def job_config(self, query_name: str, params: Mapping[str, Any], dry_run: bool = False):
+        """The ``QueryJobConfig`` of a query: its ``@named`` parameters typed from the Python
+        values, labels, byte cap and job timeout. Raises ``QueryError`` if a parameter is missing."""
+        from google.cloud import bigquery
+
         wanted = parameters_of(query_name)
         missing = wanted - set(params)
         if missing:
@@ -320,12 +479,119 @@ class BigQueryWarehouse:
             query_parameters=qparams,
             labels={"app": "pulse", "query": label},
             maximum_bytes_billed=self.maximum_bytes_billed,
+            dry_run=dry_run,
         )
+        if dry_run:
+            config.use_query_cache = False
+        elif self.timeout_s:
+            config.job_timeout_ms = int((self.timeout_s + 30) * 1000)
+        return config
+
+    def sql(self, query_name: str) -> str:
+        """The SQL text sent to BigQuery: models inlined, ``project.dataset.table`` names, no
+        comments (an ``@name`` inside a comment is harmless to BigQuery but not to every
+        server that speaks its protocol)."""
+        return render(query_name, "bigquery", self.datasets, self.project, comments=False)
+
+    def run(self, query_name: str, params: Mapping[str, Any]) -> pd.DataFrame:
+        """Run a query as a labelled, byte-capped BigQuery job; the frame has DuckDB's dtypes
+        (``arrow_frame``). Sets ``last_bytes_processed``.
+
+        Raises ``SqlFileError`` (bad file), ``QueryTimeout``, ``BytesBilledLimitExceeded``,
+        or ``QueryError`` (``NotFound`` says which table of which dataset is missing).
+        """
+        from google.api_core import exceptions as gexc
+
+        sql = self.sql(query_name)
+        config = self.job_config(query_name, params)
+        self.last_bytes_processed = None
+        job = None
         try:
-            job = self.client().query(sql, job_config=config, location=self.location)
-            return job.result().to_dataframe(create_bqstorage_client=False)
+            job = self.client().query(sql, job_config=config, location=self.location, retry=self._retry())
+            rows = job.result(timeout=self.timeout_s, retry=self._retry())
+            frame = self._to_dataframe(rows)
+        except TimeoutError as e:  # concurrent.futures.TimeoutError is TimeoutError (3.11)
+            if self.timeout_s is None:  # a transport timeout, not ours: transient
+                raise QueryError(query_name, f"TimeoutError: {e}") from e
+            if job is not None:
+                try:
+                    job.cancel(retry=self._retry())
+                except gexc.GoogleAPICallError:
+                    log.warning("could not cancel BigQuery job of %s", query_name)
+            raise QueryTimeout(query_name, f"cancelled after {self.timeout_s:g} s (per-query timeout)") from e
         except gexc.GoogleAPICallError as e:
-            raise QueryError(query_name, f"{type(e).__name__}: {getattr(e, 'message', e)}") from e
+            raise self._error(query_name, e, params) from (None if self._is_byte_cap(e) else e)
+        self.last_bytes_processed = job.total_bytes_processed
+        return frame
+
+    def dry_run(self, query_name: str, params: Mapping[str, Any]) -> int:
+        """Bytes BigQuery would process for a query (``dry_run=True``: validated, planned, free).
+
+        Raises ``QueryError`` like ``run`` (a query over the byte cap still dry-runs: the cap
+        applies to billing, so compare the result with ``maximum_bytes_billed``)."""
+        from google.api_core import exceptions as gexc
+
+        config = self.job_config(query_name, params, dry_run=True)
+        try:
+            job = self.client().query(self.sql(query_name), job_config=config, location=self.location,
+                                      retry=self._retry())
+        except gexc.GoogleAPICallError as e:
+            raise self._error(query_name, e, params) from e
+        return int(job.total_bytes_processed or 0)
+
+    def _to_dataframe(self, rows) -> pd.DataFrame:
+        from google.api_core import exceptions as gexc
+
+        if self.use_bqstorage:
+            try:
+                return arrow_frame(rows.to_arrow(create_bqstorage_client=True))
+            except (gexc.PermissionDenied, gexc.Forbidden) as e:  # no bigquery.readsessions.create
+                self._bqstorage_refused = True
+                log.warning("BigQuery Storage Read API refused (%s); reading results over REST", type(e).__name__)
+        return arrow_frame(rows.to_arrow(create_bqstorage_client=False))
+
+    @staticmethod
+    def _is_byte_cap(e: Exception) -> bool:
+        return any(isinstance(err, Mapping) and err.get("reason") == "bytesBilledLimitExceeded"
+                   for err in (getattr(e, "errors", None) or []))
+
+    def _error(self, query_name: str, e: Exception, params: Mapping[str, Any]) -> QueryError:
+        from google.api_core import exceptions as gexc
+
+        if self._is_byte_cap(e):
+            return BytesBilledLimitExceeded(
+                query_name, f"BytesBilledLimitExceeded: the query would bill more than maximum_bytes_billed="
+                f"{self.maximum_bytes_billed} (PULSE_BIGQUERY_MAXIMUM_BYTES_BILLED); not retried")
+        if isinstance(e, gexc.NotFound):
+            missing = self.missing_sources(query_name)
+            if missing:
+                return QueryError(query_name, f"NotFound: {'; '.join(missing)}")
+        return QueryError(query_name, f"{type(e).__name__}: {_scrub(str(getattr(e, 'message', e)), params)}")
+
+    def missing_sources(self, query_name: str) -> list[str]:
+        """What a query reads that does not exist, as ``"table X not found in dataset Y"`` /
+        ``"dataset Y not found in project P"`` lines (empty when all exist or on lookup errors)."""
+        from google.api_core import exceptions as gexc
+
+        client, out, gone = self.client(), [], set()
+        for source, table in sorted(source_tables(query_name)):
+            dataset = self.datasets.get(source, source)
+            if dataset in gone:
+                continue
+            try:
+                client.get_table(f"{self.project}.{dataset}.{table}", retry=self._retry())
+            except gexc.NotFound:
+                try:
+                    client.get_dataset(f"{self.project}.{dataset}", retry=self._retry())
+                    out.append(f"table {table} not found in dataset {dataset}")
+                except gexc.NotFound:
+                    gone.add(dataset)
+                    out.append(f"dataset {dataset} not found in project {self.project}")
+                except gexc.GoogleAPICallError:
+                    return []
+            except gexc.GoogleAPICallError:
+                return []
+        return out
 
 
 def warehouse_from_settings(settings: Settings) -> Warehouse:

@@ -8,9 +8,11 @@ with closed as (
 
 final as (
     select
-        safe_divide(countif(is_won), countif(is_won) + countif(is_lost)) as value,
-        countif(is_won) as won_count,
-        countif(is_lost) as lost_count
+        safe_divide(count(if(is_won, 1, null)), count(if(is_won, 1, null)) + count(if(is_lost, 1, null))) as value,
+        -- count(if(…)), not countif(…): sqlglot turns COUNTIF into DuckDB's COUNT_IF, which is
+        -- NULL (not 0) over no rows and HUGEINT (a float column in pandas), not INT64
+        count(if(is_won, 1, null)) as won_count,
+        count(if(is_lost, 1, null)) as lost_count
     from closed
 )
 

@@ -11,8 +11,9 @@ final as (
         owner_id,
         owner_name,
         month,
-        countif(is_won) as won_count,
-        countif(is_lost) as lost_count,
+        -- count(if(…)), not countif(…): DuckDB's COUNT_IF is HUGEINT (see win_rate.sql)
+        count(if(is_won, 1, null)) as won_count,
+        count(if(is_lost, 1, null)) as lost_count,
         sum(if(is_won, amount_usd, 0)) as won_usd
     from closed
     group by 1, 2, 3
