@@ -14,18 +14,38 @@ NO_DATA = "No data for this period"
 HIDDEN_COLUMNS = {"owner_id", "customer_id", "stage_order", "deal_id"}
 
 
-def modal() -> dbc.Modal:
-    """The (closed) modal every page includes once; callbacks fill it."""
+def modal(initial: dict | None = None) -> dbc.Modal:
+    """The drill-down modal a KPI page includes once; callbacks fill it.
+
+    ``initial`` is the drill-down state from the page URL (``{"metric", "view", "rep",
+    "start", "end", "segment"}``): when it names a metric the modal opens on it, so a
+    shared link restores the same drill-down.
+    """
+    initial = initial or {}
     return dbc.Modal(
         [
             dbc.ModalHeader(dbc.ModalTitle(id=ids.DRILLDOWN_HEADER)),
             dbc.ModalBody(
                 [
-                    dcc.Store(id=ids.DRILLDOWN_STATE),
+                    dcc.Store(id=ids.DRILLDOWN_STATE, data=initial or None),
+                    dcc.Store(id=ids.URL_SYNC),
+                    dcc.Store(id=ids.FILTERS_APPLIED),
+                    dcc.Store(id=ids.FILTERS_READY),
+                    dcc.Download(id=ids.EXPORT_DOWNLOAD),
                     html.Div(
-                        [html.Span(id=ids.REFRESH_NOTICE, className="small text-muted me-2"),
-                         dbc.Button("Refresh now", id=ids.REFRESH_NOW, size="sm", color="secondary", outline=True)],
-                        className="d-flex justify-content-end align-items-center mb-2",
+                        [
+                            html.Div(id=ids.BREADCRUMB, className="me-auto"),
+                            html.Span(id=ids.REFRESH_NOTICE, className="small text-muted me-2"),
+                            dbc.ButtonGroup(
+                                [dbc.Button("CSV", id=ids.EXPORT_CSV, size="sm", color="secondary", outline=True,
+                                            title="Download this view with its filters as CSV"),
+                                 dbc.Button("XLSX", id=ids.EXPORT_XLSX, size="sm", color="secondary", outline=True,
+                                            title="Download this view with its filters as an Excel file")],
+                                className="me-2",
+                            ),
+                            dbc.Button("Refresh now", id=ids.REFRESH_NOW, size="sm", color="secondary", outline=True),
+                        ],
+                        className="d-flex align-items-center mb-2 gap-1",
                     ),
                     dbc.Tabs(id=ids.DRILLDOWN_TABS, className="mb-3"),
                     filter_bar(),
@@ -36,33 +56,51 @@ def modal() -> dbc.Modal:
         id=ids.DRILLDOWN_MODAL,
         size="xl",
         scrollable=True,
-        is_open=False,
+        is_open=bool(initial.get("metric")),
     )
 
 
 def filter_bar() -> dbc.Row:
-    """Rep multi-select and month range; hidden for views without those dimensions."""
+    """Rep multi-select, segment multi-select and month range; hidden for views without them."""
     return dbc.Row(
         [
             dbc.Col(
                 [dbc.Label("Rep", html_for=ids.FILTER_REP, className="small text-muted mb-1"),
                  dcc.Dropdown(id=ids.FILTER_REP, multi=True, placeholder="All reps")],
-                md=6, id={"type": "filter-col", "dim": "owner"},
+                md=4, id={"type": "filter-col", "dim": "owner"},
+            ),
+            dbc.Col(
+                [dbc.Label("Segment", html_for=ids.FILTER_SEGMENT, className="small text-muted mb-1"),
+                 dcc.Dropdown(id=ids.FILTER_SEGMENT, multi=True, placeholder="All segments")],
+                md=4, id={"type": "filter-col", "dim": "segment"},
             ),
             dbc.Col(
                 [dbc.Label("From month", html_for=ids.FILTER_START, className="small text-muted mb-1"),
                  dcc.Dropdown(id=ids.FILTER_START, placeholder="Start", clearable=True)],
-                md=3, id={"type": "filter-col", "dim": "start"},
+                md=2, id={"type": "filter-col", "dim": "start"},
             ),
             dbc.Col(
                 [dbc.Label("To month", html_for=ids.FILTER_END, className="small text-muted mb-1"),
                  dcc.Dropdown(id=ids.FILTER_END, placeholder="End", clearable=True)],
-                md=3, id={"type": "filter-col", "dim": "end"},
+                md=2, id={"type": "filter-col", "dim": "end"},
             ),
         ],
         id=ids.DRILLDOWN_FILTERS,
         className="g-2 mb-3",
     )
+
+
+def breadcrumb(metric: Metric, crumbs: list[dict], current_label: str) -> list:
+    """The drill path inside the modal: earlier steps are links back, the last is the current view."""
+    if not crumbs:
+        return []
+    items = []
+    for i, crumb in enumerate(crumbs):
+        items.append(dbc.Button(crumb["label"], id=ids.crumb(i), color="link", size="sm", n_clicks=0,
+                                className="crumb-link p-0 align-baseline"))
+        items.append(html.Span(" › ", className="text-muted"))
+    items.append(html.Span(current_label, className="fw-semibold"))
+    return [html.Nav(items, className="small", **{"aria-label": "Drill path"})]
 
 
 def header(metric: Metric, value_text: str, status_label: str, status_color: str, as_of: str) -> list:
@@ -73,6 +111,23 @@ def header(metric: Metric, value_text: str, status_label: str, status_color: str
         dbc.Badge(status_label, color=status_color, pill=True, className="me-2 align-middle"),
         html.Small(as_of, className="text-muted fw-normal fs-6"),
     ]
+
+
+def export_name(metric_id: str, view_id: str, filters: dict, as_of: str, ext: str) -> str:
+    """``pipeline_coverage__open_deals__rep-123-456__2026-01_2026-03__as-of-2026-11-21.csv``"""
+    parts = [metric_id, view_id]
+    if filters.get("rep"):
+        parts.append("rep-" + "-".join(str(r) for r in filters["rep"]))
+    if filters.get("segment"):
+        parts.append("segment-" + "-".join(_slug(s) for s in filters["segment"]))
+    if filters.get("start") or filters.get("end"):
+        parts.append(f"{filters.get('start') or 'start'}_{filters.get('end') or 'end'}")
+    parts.append(f"as-of-{as_of}")
+    return "__".join(parts) + f".{ext}"
+
+
+def _slug(text: str) -> str:
+    return "".join(c if c.isalnum() else "-" for c in str(text).lower()).strip("-")
 
 
 def tabs(metric: Metric) -> list[dbc.Tab]:
@@ -115,6 +170,11 @@ def totals_text(df: pd.DataFrame) -> str:
     return " · ".join(parts)
 
 
+def view_body_error(message: str) -> list:
+    """A clear message in place of a view (bad filter input), never a traceback."""
+    return [dbc.Alert(message, color="warning", className="my-3")]
+
+
 def view_body(view: View, df: pd.DataFrame, page_size: int = 12) -> list:
     """Chart + sortable table of one view; a clear message when ``df`` has no rows."""
     if df.empty:
@@ -133,8 +193,12 @@ def view_body(view: View, df: pd.DataFrame, page_size: int = 12) -> list:
         style_cell_conditional=[{"if": {"column_type": "numeric"}, "textAlign": "right"}],
         id={"type": "drilldown-table", "view": view.id},
     )
+    hint = [html.Div(f"Click a bar to see its {view.drill.to.replace('_', ' ')}.", className="small text-muted")] \
+        if view.drill else []
     return [
-        dcc.Graph(figure=figures.view_figure(view.chart, df, view.title), config={"displaylogo": False}),
+        dcc.Graph(figure=figures.view_figure(view.chart, df, view.title), config={"displaylogo": False},
+                  id=ids.drill_graph(view.id)),
+        *hint,
         html.Div(totals_text(df), className="small text-muted mb-2 drilldown-totals"),
         table,
     ]

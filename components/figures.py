@@ -59,6 +59,12 @@ def _tickformat(col: str) -> dict:
     return {}
 
 
+def _target_line(fig: go.Figure, x, df: pd.DataFrame, col: str, mode: str) -> None:
+    """The dashed red target series ``df[col]`` over ``x``."""
+    fig.add_scatter(x=x, y=df[col], name=_axis_title(col), mode=mode, line=dict(color=PALETTE[3], dash="dash"),
+                    customdata=_hover_values(df[col], col), hovertemplate="Target: %{customdata}<extra></extra>")
+
+
 def view_figure(chart: Chart, df: pd.DataFrame, title: str) -> go.Figure:
     """The chart of a drill-down view. ``df`` columns are named by ``chart`` (x, y, color, line)."""
     if chart.kind == "hbar" and chart.top and len(df) > chart.top:
@@ -72,6 +78,21 @@ def view_figure(chart: Chart, df: pd.DataFrame, title: str) -> go.Figure:
                     hovertemplate="%{y}: %{customdata}<extra></extra>", marker_color=PALETTE[0])
         fig.update_xaxes(title=_axis_title(chart.x), **_tickformat(chart.x))
         fig.update_layout(height=max(300, 28 * len(data) + 110))
+    elif chart.kind == "funnel":
+        data = df.sort_values(chart.order) if chart.order and chart.order in df.columns else df
+        fig.add_funnel(y=data[chart.y].astype(str), x=data[chart.x], marker_color=PALETTE[0],
+                       textinfo="value+percent initial",
+                       customdata=_hover_values(data[chart.x], chart.x),
+                       hovertemplate="%{y}: %{customdata}<extra></extra>")
+    elif chart.kind == "line":
+        x = pd.to_datetime(df[chart.x]) if formatting.column_kind(chart.x) == "date" else df[chart.x]
+        fig.add_scatter(x=x, y=df[chart.y], mode="lines+markers", name=_axis_title(chart.y),
+                        line=dict(color=PALETTE[0]), customdata=_hover_values(df[chart.y], chart.y),
+                        hovertemplate="%{x}: %{customdata}<extra></extra>")
+        if chart.line and chart.line in df.columns:
+            _target_line(fig, x, df, chart.line, "lines")
+        fig.update_yaxes(title=_axis_title(chart.y), **_tickformat(chart.y))
+        fig.update_xaxes(title=_axis_title(chart.x))
     elif chart.kind == "stacked_bar":
         order = df.sort_values(chart.order or chart.color)[chart.color].drop_duplicates().tolist()
         totals = df.groupby(chart.x)[chart.y].sum().sort_values(ascending=False)
@@ -91,10 +112,7 @@ def view_figure(chart: Chart, df: pd.DataFrame, title: str) -> go.Figure:
                     hovertemplate="%{x|%b %Y}: %{customdata}<extra></extra>" if chart.x == "month"
                     else "%{x}: %{customdata}<extra></extra>")
         if chart.kind == "bar_line" and chart.line and chart.line in df.columns:
-            fig.add_scatter(x=x, y=df[chart.line], name=_axis_title(chart.line), mode="lines+markers",
-                            line=dict(color=PALETTE[3], dash="dash"),
-                            customdata=_hover_values(df[chart.line], chart.line),
-                            hovertemplate="Target: %{customdata}<extra></extra>")
+            _target_line(fig, x, df, chart.line, "lines+markers")
         fig.update_yaxes(title=_axis_title(chart.y), **_tickformat(chart.y))
         fig.update_xaxes(title=_axis_title(chart.x))
     return fig

@@ -26,6 +26,14 @@ DRILLDOWN_BODY = "drilldown-body"
 FILTER_REP = "filter-rep"
 FILTER_START = "filter-start"
 FILTER_END = "filter-end"
+FILTER_SEGMENT = "filter-segment"
+BREADCRUMB = "drilldown-breadcrumb"
+URL_SYNC = "drilldown-url-sync"
+FILTERS_APPLIED = "drilldown-filters-applied"
+FILTERS_READY = "drilldown-filters-ready"
+EXPORT_CSV = "export-csv"
+EXPORT_XLSX = "export-xlsx"
+EXPORT_DOWNLOAD = "export-download"
 REFRESH_NOW = "refresh-now"
 REFRESH_NOTICE = "refresh-notice"
 
@@ -33,7 +41,52 @@ REFRESH_NOTICE = "refresh-notice"
 STATUS_BODY = "status-body"
 STATUS_INTERVAL = "status-interval"
 
+# Account corner of the navbar
+AUTH_CORNER = "auth-corner"
+AUTH_BADGE = "auth-badge"
+AUTH_USER = "auth-user"
+AUTH_SIGNOUT = "auth-signout"
+
+# Settings page
+SETTINGS_FORM = "settings-form"
+SETTINGS_EFFECTIVE = "settings-effective"
+SETTINGS_SAVE = "settings-save"
+SETTINGS_RESET = "settings-reset"
+SETTINGS_MESSAGE = "settings-message"
+SETTINGS_FILE_STATUS = "settings-file-status"
+SETTINGS_HISTORY = "settings-history"
+SETTINGS_INTERVAL = "settings-interval"
+SETTINGS_TARGET = "settings-target"
+SETTINGS_BAND = "settings-band"
+SETTINGS_HINT = "settings-hint"
+
+
+def kpi_grid(page: Any) -> dict:
+    """The card grid of a page (``page`` may be ``MATCH``)."""
+    return {"type": KPI_GRID, "page": page}
+
+
+def grid_interval(page: Any) -> dict:
+    """The interval that re-reads a page's cards."""
+    return {"type": GRID_INTERVAL, "page": page}
+
+
+def drill_graph(view_id: Any) -> dict:
+    """The chart of a drill-down view (clicking a bar can drill deeper)."""
+    return {"type": "drill-graph", "view": view_id}
+
+
+def crumb(index: Any) -> dict:
+    """A step of the drill path inside the modal."""
+    return {"type": "crumb", "index": index}
+
 
 def kpi_card(metric_id: Any) -> dict:
     """Pattern-matching id of a metric's card (``metric_id`` may be ``ALL``)."""
     return {"type": KPI_CARD, "metric": metric_id}
+
+
+def settings_field(kind: str, metric_id: Any) -> dict:
+    """Pattern-matching id of a Settings input or hint (``kind``: ``SETTINGS_TARGET`` | ``SETTINGS_BAND``
+    | ``SETTINGS_HINT``) for ``metric_id`` (may be ``ALL``)."""
+    return {"type": kind, "metric": metric_id}

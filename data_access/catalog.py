@@ -14,7 +14,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from data_access.warehouse import SQL_DIR, SqlFileError, expanded_sql
+from data_access.warehouse import SQL_DIR, SqlFileError, expanded_sql, sql_files  # noqa: F401
 
 CATALOG_PATH = Path(__file__).resolve().parent / "catalog.yml"
 
@@ -78,6 +78,13 @@ class Ratio(_Strict):
     denominator: list[str]
 
 
+class Drill(_Strict):
+    """Clicking a bar drills into another view of the same metric, filtered by that bar's key."""
+
+    to: str
+    by: Literal["owner"] = "owner"
+
+
 class View(_Strict):
     """One drill-down tab, backed by one SQL file."""
 
@@ -89,6 +96,7 @@ class View(_Strict):
     share_of: str | None = None
     ratio: Ratio | None = None
     add_monthly_target: bool = False
+    drill: Drill | None = None
     chart: Chart
 
 
@@ -124,6 +132,9 @@ class Metric(_Strict):
         ids = [v.id for v in self.views]
         if len(ids) != len(set(ids)):
             raise ValueError(f"duplicate view ids {ids}")
+        for v in self.views:
+            if v.drill and v.drill.to not in ids:
+                raise ValueError(f"view {v.id} drills to unknown view {v.drill.to!r}")
         return self
 
     def view(self, view_id: str) -> View | None:
@@ -194,8 +205,8 @@ def _check_sql(catalog: Catalog) -> None:
 
 def _version(raw: str, catalog: Catalog) -> str:
     h = hashlib.sha256(raw.encode())
-    for path in sorted(SQL_DIR.rglob("*.sql")):
-        h.update(str(path.relative_to(SQL_DIR)).encode())
+    for rel, path in sql_files():  # shipped SQL with PULSE_SQL_OVERRIDES_DIR overrides applied
+        h.update(rel.encode())
         h.update(path.read_bytes())
     return h.hexdigest()[:12]
 

@@ -2,8 +2,9 @@
 
     python -m data_access.demo --scale N [--as-of YYYY-MM-DD] [--seed S] [--duckdb-path PATH]
 
-writes every table of ``schema.TABLES["hubspot"]`` and ``schema.TABLES["quickbooks"]``
-into the local DuckDB warehouse (one transaction per source), with exactly the
+writes every table of ``schema.TABLES`` for the sources ``hubspot``, ``quickbooks``,
+``marketplace`` (venue inventory) and ``finance`` (budget) into the local DuckDB
+warehouse (one transaction per source), with exactly the
 declared columns and DuckDB types (INT64 → BIGINT, FLOAT64 → DOUBLE, STRING → VARCHAR,
 BOOL → BOOLEAN, DATE → DATE, TIMESTAMP → naive-UTC TIMESTAMP).
 
@@ -12,7 +13,9 @@ campaigns through the HubSpot pipeline ``demand_sales``; venues ("supply":
 universities, fitness studios, offices, events) are onboarded through
 ``supply_onboarding``. Won demand deals are billed in QuickBooks as monthly invoices
 over a 1–6 month campaign starting at the close date. Customers renew on a cadence of
-2–4 campaigns a year, grow or shrink, and some churn.
+2–4 campaigns a year, grow or shrink, and some churn. Around them: HubSpot meetings on
+deals, the onboarded venues' spaces in the app's inventory, and the books (chart of
+accounts with balances, vendor bills and their payments, card expenses, the budget).
 
 Everything is vectorised with numpy (scale 200 ≈ 1M deals) and deterministic for a
 (scale, as_of, seed): each part draws from its own generator seeded by
@@ -190,6 +193,7 @@ DELETED_DEAL_SHARE = 0.004
 DELETED_COMPANY_SHARE = 0.004
 DELETED_INVOICE_SHARE = 0.01
 OPEN_BALANCE_DAYS = 45  # invoices younger than this are unpaid
+DEMO_SOURCES = ("hubspot", "quickbooks", "marketplace", "finance")  # what build_demo writes
 
 
 # --------------------------------------------------------------------------------------
@@ -709,7 +713,7 @@ def _deal_names(deals: _Deals, comp: _Companies, clock: _Clock) -> pd.Series:
 def _deal_frames(deals: _Deals, comp: _Companies, owners: _Owners, clock: _Clock, seed: int) -> dict[str, pd.DataFrame]:
     rng = _rng(seed, "deal_frames")
     n = len(deals)
-    deal_ids = 12_000_000_001 + np.arange(n) * 3
+    deal_ids = _deal_ids(n)
     venues = rng.integers(5, 41, n)
     description = np.where(
         deals.pipeline == 0,
@@ -1117,6 +1121,611 @@ def _quickbooks_frames(deals: _Deals, comp: _Companies, clock: _Clock, seed: int
 
 
 # --------------------------------------------------------------------------------------
+# The team pages' tables: meetings, venue inventory, the books (accounts, vendors, bills,
+# purchases, bill payments) and the budget. Each draws from its own generator, after the
+# deals and invoices are fixed, so the tables above (and the Company Health figures) do
+# not change.
+# --------------------------------------------------------------------------------------
+
+MEETING_OUTCOMES = ["COMPLETED", "NO_SHOW", "RESCHEDULED", "CANCELED"]
+MEETING_OUTCOME_WEIGHTS = [0.85, 0.04, 0.05, 0.06]
+DEMAND_MEETING_TITLES = ["Discovery call", "Proposal review", "Campaign planning", "Negotiation call",
+                         "Campaign kickoff"]
+SUPPLY_MEETING_TITLES = ["Intro call", "Site visit", "Onboarding kickoff", "Contract review", "Venue walkthrough"]
+UPCOMING_MEETING_SHARE = (0.5, 0.7)  # open (demand, supply) deals with a meeting booked in the next 14 days
+
+# Venue inventory: HubSpot industry → app event type; spaces per venue (max), capacity
+# (median people per activation, lognormal sigma) and space names.
+EVENT_TYPES = {"University": "university", "Fitness Studio": "fitness", "Office": "office", "Event": "event"}
+INVENTORY_SHAPE = {
+    "university": (4, 800, 0.6, ["Student Union", "Main Quad", "Recreation Center", "Dining Hall", "Library Plaza"]),
+    "fitness": (2, 60, 0.4, ["Studio A", "Studio B", "Front Lobby", "Cycle Room"]),
+    "office": (3, 300, 0.5, ["Lobby", "Cafeteria", "Rooftop Terrace", "Atrium"]),
+    "event": (2, 2_500, 0.7, ["Main Hall", "Expo Floor", "Outdoor Stage", "VIP Lounge"]),
+}
+VENUE_OFFBOARD_HAZARD_PER_YEAR = 0.08
+DELETED_INVENTORY_SHARE = 0.01
+
+# QuickBooks chart of accounts:
+# (id, number, name, parent id, account_type, account_sub_type, classification, currency)
+ACCOUNTS = [
+    (1, "1000", "Operating Checking", None, "Bank", "Checking", "Asset", "USD"),
+    (2, "1010", "Reserve Savings", None, "Bank", "Savings", "Asset", "USD"),
+    (3, "1100", "Accounts Receivable (A/R)", None, "Accounts Receivable", "AccountsReceivable", "Asset", "USD"),
+    (4, "1110", "Accounts Receivable (A/R) - EUR", None, "Accounts Receivable", "AccountsReceivable", "Asset", "EUR"),
+    (5, "1200", "Prepaid Expenses", None, "Other Current Asset", "PrepaidExpenses", "Asset", "USD"),
+    (6, "1210", "Undeposited Funds", None, "Other Current Asset", "UndepositedFunds", "Asset", "USD"),
+    (7, "1500", "Computer Equipment", None, "Fixed Asset", "MachineryAndEquipment", "Asset", "USD"),
+    (8, "2000", "Accounts Payable (A/P)", None, "Accounts Payable", "AccountsPayable", "Liability", "USD"),
+    (9, "2100", "Company Card", None, "Credit Card", "CreditCard", "Liability", "USD"),
+    (10, "2200", "Accrued Liabilities", None, "Other Current Liability", "AccruedLiabilities", "Liability", "USD"),
+    (11, "2210", "Payroll Liabilities", None, "Other Current Liability", "PayrollTaxPayable", "Liability", "USD"),
+    (12, "2220", "Sales Tax Payable", None, "Other Current Liability", "SalesTaxPayable", "Liability", "USD"),
+    (13, "2700", "Term Loan", None, "Long Term Liability", "NotesPayable", "Liability", "USD"),
+    (14, "3000", "Retained Earnings", None, "Equity", "RetainedEarnings", "Equity", "USD"),
+    (15, "4000", "Campaign Revenue", None, "Income", "ServiceFeeIncome", "Revenue", "USD"),
+    (16, "5000", "Venue Fees", None, "Cost of Goods Sold", "SuppliesMaterialsCogs", "Expense", "USD"),
+    (17, "5100", "Brand Ambassador Staffing", None, "Cost of Goods Sold", "CostOfLaborCos", "Expense", "USD"),
+    (18, "6000", "Software & Subscriptions", None, "Expense", "OtherMiscellaneousServiceCost", "Expense", "USD"),
+    (19, "6100", "Rent & Facilities", None, "Expense", "RentOrLeaseOfBuildings", "Expense", "USD"),
+    (20, "6200", "Marketing & Advertising", None, "Expense", "AdvertisingPromotional", "Expense", "USD"),
+    (21, "6300", "Travel & Meals", None, "Expense", "Travel", "Expense", "USD"),
+    (22, "6310", "Airfare", 21, "Expense", "Travel", "Expense", "USD"),
+    (23, "6400", "Professional Services", None, "Expense", "LegalProfessionalFees", "Expense", "USD"),
+    (24, "6500", "Contractors", None, "Expense", "OtherMiscellaneousServiceCost", "Expense", "USD"),
+    (25, "6600", "Insurance", None, "Expense", "Insurance", "Expense", "USD"),
+    (26, "6700", "Office & Supplies", None, "Expense", "OfficeGeneralAdministrativeExpenses", "Expense", "USD"),
+    (27, "7000", "Bank Fees & Interest", None, "Other Expense", "BankCharges", "Expense", "USD"),
+    (28, "1001", "Old Checking (closed)", None, "Bank", "Checking", "Asset", "USD"),  # soft-deleted
+]
+ACC_CHECKING, ACC_SAVINGS, ACC_AR, ACC_AR_EUR, ACC_PREPAID, ACC_UNDEPOSITED, ACC_EQUIPMENT = 1, 2, 3, 4, 5, 6, 7
+ACC_AP, ACC_CARD, ACC_ACCRUED, ACC_PAYROLL, ACC_SALES_TAX, ACC_LOAN = 8, 9, 10, 11, 12, 13
+ACC_VENUE_FEES, ACC_STAFFING, ACC_AIRFARE, ACC_BANK_FEES, ACC_DELETED = 16, 17, 22, 27, 28
+
+# Operating expense categories (the top-level Expense accounts): monthly budget at scale 1 in the
+# as-of year, how it is paid (card purchases or vendor bills), transactions a month at scale 1,
+# actual ÷ budget tendency, payment terms (days to due) and vendors.
+OPEX = [
+    (18, 38_000, "card", 14, 1.06, 0, ["Google Workspace", "Slack", "Zoom", "Notion", "Figma", "Atlassian",
+                                       "Amazon Web Services", "Datadog", "DocuSign", "Gusto", "Canva", "Loom"]),
+    (19, 52_000, "bill", 2, 1.00, 0, ["Harborview Properties", "Westside Commons Realty"]),
+    (20, 65_000, "bill", 6, 1.12, 30, ["Google Ads", "LinkedIn Ads", "Meta Ads", "PrintWorks Co.",
+                                       "Expo Services Group", "Brandlab Agency"]),
+    (21, 24_000, "card", 30, 0.88, 0, ["Delta Air Lines", "United Airlines", "Marriott", "Hilton", "Uber",
+                                       "Lyft", "Sweetgreen"]),
+    (23, 30_000, "bill", 3, 1.15, 30, ["Baker & Stone LLP", "Ledger Partners CPA", "Northwind Advisors"]),
+    (24, 42_000, "bill", 5, 0.95, 15, ["Pixel Forge Studio", "DataBridge Consulting", "Copydesk Freelance",
+                                       "Upwork"]),
+    (25, 9_000, "bill", 1, 1.00, 15, ["Sentinel Insurance"]),
+    (26, 8_000, "card", 10, 0.92, 0, ["Staples", "Amazon Business", "Uline", "Office Depot"]),
+]
+STAFFING_AGENCIES = ["Brightside Staffing", "Campus Crew Agency", "Street Team Partners"]
+VENUE_FEE_SHARE, STAFFING_SHARE = 0.30, 0.15  # of the month's invoiced revenue, paid to venues / agencies
+VENUE_BILL_USD, STAFFING_BILLS_PER_MONTH = 12_000, 12
+OPEX_GROWTH_PER_YEAR = 0.20
+LATE_BILL_SHARE = 0.06
+DELETED_BILL_SHARE = 0.01
+
+
+def _dates_of(column: pd.Series) -> np.ndarray:
+    """A DATE frame column (Arrow date32, NULL-free) as ``datetime64[D]`` values, converted by Arrow
+    (pandas' own conversion of Arrow dates goes value by value)."""
+    return pa.array(column).cast(pa.int32()).to_numpy(zero_copy_only=False).astype("datetime64[D]")
+
+
+def _deal_ids(n: int) -> np.ndarray:
+    """HubSpot ``deal_id`` of the deals in plan order (ids increase with create time)."""
+    return 12_000_000_001 + np.arange(n, dtype=np.int64) * 3
+
+
+def _meeting_frames(deals: _Deals, comp: _Companies, owners: _Owners, clock: _Clock,
+                    seed: int) -> dict[str, pd.DataFrame]:
+    """HubSpot meetings (legacy engagement_meeting layout) and their deal associations: 1–3
+    past meetings per deal between its creation and its close (or the as-of date), and for
+    open deals, with probability 0.5 (demand) / 0.7 (supply), one booked in the next 14 days.
+    Past meetings are completed (85%), no-shows, rescheduled or cancelled; booked ones are
+    SCHEDULED."""
+    rng = _rng(seed, "meetings")
+    live = np.flatnonzero(~deals.is_deleted)
+    n_past = rng.integers(1, 4, len(live))
+    d_past = np.repeat(live, n_past)
+    lo = deals.create[d_past]
+    hi = np.maximum(np.minimum(deals.close[d_past], clock.sync - 3600), lo)
+    past_day = np.floor((lo + rng.random(len(d_past)) * (hi - lo)) / DAY).astype(np.int64)
+    is_open = deals.outcome[live] == OPEN
+    share = np.where(deals.pipeline[live] == 0, UPCOMING_MEETING_SHARE[0], UPCOMING_MEETING_SHARE[1])
+    d_next = live[is_open & (rng.random(len(live)) < share)]
+    next_day = rng.integers(1, 15, len(d_next))
+    d = np.concatenate([d_past, d_next])
+    day = np.concatenate([past_day, next_day])
+    start = day * DAY + rng.integers(26, 44, len(d)) * 1800  # on the half hour, 13:00–21:30 UTC
+    order = np.lexsort((d, start))
+    d, day, start = d[order], day[order], start[order]
+    n = len(d)
+    end = start + rng.choice([1800, 2700, 3600], n)
+    outcome = np.where(day > 0, "SCHEDULED",
+                       _pick(MEETING_OUTCOMES, rng.choice(len(MEETING_OUTCOMES), n, p=MEETING_OUTCOME_WEIGHTS)))
+    supply = deals.pipeline[d] == 1
+    titles = np.where(supply, _pick(SUPPLY_MEETING_TITLES, rng.integers(0, len(SUPPLY_MEETING_TITLES), n)),
+                      _pick(DEMAND_MEETING_TITLES, rng.integers(0, len(DEMAND_MEETING_TITLES), n)))
+    company = comp.name.to_numpy(dtype=object)[deals.company[d]]
+    user_ids = np.array([str(u) for u in owners.user_ids] + [None], dtype=object)
+    source_id = user_ids[np.where(deals.owner[d] >= 0, deals.owner[d], len(owners.user_ids))]
+    ids = 31_000_000_001 + np.arange(n, dtype=np.int64) * 7
+    synced = clock.synced(rng, np.minimum(end, clock.sync))
+    meeting = _frame("hubspot", "engagement_meeting", {
+        "engagement_id": ids,
+        "_fivetran_synced": synced,
+        "start_time": clock.ts(start),
+        "end_time": clock.ts(end),
+        "title": _concat_str(titles, " — ", company),
+        "body": np.where(supply, "Venue partnership: spaces, calendar and activation logistics",
+                         "Campaign goals, venues, timing and budget").astype(object),
+        "meeting_outcome": outcome.astype(object),
+        "source": np.where(rng.random(n) < 0.3, "MEETINGS_PUBLIC", "CRM_UI").astype(object),
+        "source_id": source_id,
+    })
+    deal_link = _frame("hubspot", "engagement_deal", {
+        "deal_id": _deal_ids(len(deals))[d],
+        "engagement_id": ids,
+        "engagement_type": "MEETING",
+        "type_id": 212,
+        "_fivetran_synced": synced,
+        "category": "HUBSPOT_DEFINED",
+    })
+    return {"engagement_meeting": meeting, "engagement_deal": deal_link}
+
+
+def _venues_live(deals: _Deals) -> np.ndarray:
+    """Indexes of the onboarded venues' deals (won supply deals, not deleted), by close time."""
+    won = np.flatnonzero((deals.pipeline == 1) & (deals.outcome == WON) & ~deals.is_deleted)
+    return won[np.argsort(deals.close[won], kind="stable")]
+
+
+def _inventory_frame(deals: _Deals, comp: _Companies, clock: _Clock, seed: int) -> pd.DataFrame:
+    """marketplace.inventory: the spaces of every onboarded venue. The first goes live 0–7 days
+    after the supply deal is won (if that is on or before the as-of date); a venue has up to
+    2–4 spaces (by event type), the others added 14–400 days later; a venue leaves the
+    marketplace at 8% a year (all its spaces offboarded). ~1% soft-deleted duplicate rows."""
+    rng = _rng(seed, "inventory")
+    v = _venues_live(deals)
+    golive = np.floor(deals.close[v] / DAY).astype(np.int64) + rng.integers(0, 8, len(v))
+    v, golive = v[golive <= 0], golive[golive <= 0]
+    event = np.array([EVENT_TYPES[INDUSTRIES[i]] for i in comp.industry[deals.company[v]]], dtype=object)
+    max_spaces = np.array([INVENTORY_SHAPE[e][0] for e in event])
+    n_spaces = 1 + np.floor(rng.random(len(v)) ** 1.5 * max_spaces).astype(np.int64)
+    n_spaces = np.minimum(n_spaces, max_spaces)
+    offboard = golive + np.ceil(rng.exponential(365 / VENUE_OFFBOARD_HAZARD_PER_YEAR, len(v))).astype(np.int64)
+    s = np.repeat(np.arange(len(v)), n_spaces)
+    k = np.arange(len(s)) - np.repeat(np.cumsum(n_spaces) - n_spaces, n_spaces)
+    onboarded = np.where(k == 0, golive[s], golive[s] + rng.integers(14, 401, len(s)))
+    keep = (onboarded <= 0) & (onboarded < offboard[s])
+    s, k, onboarded = s[keep], k[keep], onboarded[keep]
+    off = np.where(offboard[s] <= 0, offboard[s], np.iinfo(np.int64).min)
+    ev = event[s]
+    median = np.array([INVENTORY_SHAPE[e][1] for e in ev], dtype=float)
+    sigma = np.array([INVENTORY_SHAPE[e][2] for e in ev])
+    capacity = np.maximum(10, np.round(rng.lognormal(np.log(median), sigma) / 10) * 10).astype(np.int64)
+    names = _space_names(ev, k)
+    company = deals.company[v][s]
+    n = len(s)
+    dup = np.flatnonzero(_at_least_one(rng, n, DELETED_INVENTORY_SHARE))
+    src = np.concatenate([np.arange(n), dup])
+    deleted = np.concatenate([np.zeros(n, bool), np.ones(len(dup), bool)])
+    created = onboarded[src] * DAY - rng.integers(1, 10, len(src)) * DAY + _time_of_day(rng, len(src))
+    has_off = off[src] > np.iinfo(np.int64).min
+    updated = np.where(has_off, off[src] * DAY + 15 * 3600, onboarded[src] * DAY + 15 * 3600)
+    updated = np.where(deleted, np.minimum(updated + DAY, clock.sync), updated)
+    us = comp.city[company[src]] >= 0
+    cities = np.where(us, _pick([c[0] for c in US_CITIES], comp.city[company[src]]),
+                      _pick([c[0] for c in EU_CITIES], comp.eu_city[company[src]]))
+    states = np.where(us, _pick([c[1] for c in US_CITIES], comp.city[company[src]]), None)
+    return _frame("marketplace", "inventory", {
+        "id": 70_001 + np.arange(len(src), dtype=np.int64),
+        "venue_company_id": _company_ids(len(comp))[company[src]],
+        "venue_name": comp.name.to_numpy(dtype=object)[company[src]],
+        "space_name": names[src],
+        "event_type": ev[src],
+        "city": cities,
+        "state": states,
+        "capacity": capacity[src],
+        "onboarded_date": clock.date(onboarded[src]),
+        "offboarded_date": np.where(has_off, clock.date(np.where(has_off, off[src], 0)), np.datetime64("NaT")),
+        "status": np.where(has_off, "offboarded", "live").astype(object),
+        "created_at": clock.ts(created),
+        "updated_at": clock.ts(updated),
+        "_fivetran_deleted": deleted,
+        "_fivetran_synced": clock.synced(rng, updated),
+    })
+
+
+def _space_names(event: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """Space names for (event type, space number) pairs, vectorised."""
+    out = np.empty(len(event), dtype=object)
+    for e, (_, _, _, names) in INVENTORY_SHAPE.items():
+        rows = np.flatnonzero(event == e)
+        out[rows] = np.array(names, dtype=object)[k[rows] % len(names)]
+    return out
+
+
+@dataclass
+class _Expenses:
+    """Per-transaction arrays of the expense plan (cards and bills)."""
+
+    account: np.ndarray  # account id the line is posted to
+    vendor: np.ndarray  # vendor id
+    day: np.ndarray  # transaction day relative to the as-of date (≤ 0)
+    cents: np.ndarray
+    channel: np.ndarray  # 0 card purchase, 1 bill, 2 bank (check/cash) purchase
+    terms: np.ndarray  # days from transaction to due date (bills)
+
+    def take(self, idx: np.ndarray) -> "_Expenses":
+        return _Expenses(*(getattr(self, f.name)[idx] for f in fields(self)))
+
+    @staticmethod
+    def concat(parts: list["_Expenses"]) -> "_Expenses":
+        return _Expenses(*(np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(_Expenses)))
+
+
+def _months(clock: _Clock) -> np.ndarray:
+    """First days (datetime64[M]) of the months from the history's first to the as-of month."""
+    first = (clock.origin.astype("datetime64[D]") - np.timedelta64(HORIZON_DAYS, "D")).astype("datetime64[M]")
+    return np.arange(first, clock.origin.astype("datetime64[M]") + 1)
+
+
+def _growth(months: np.ndarray, as_of: dt.date) -> np.ndarray:
+    """Cost level of each month relative to the middle of the as-of year (grows 20% a year)."""
+    offset = (months - np.datetime64(f"{as_of.year}-07", "M")).astype(np.int64) + 0.5
+    return np.exp(OPEX_GROWTH_PER_YEAR * offset / 12)
+
+
+def _opex_budget(level: float, months: np.ndarray, as_of: dt.date, scale: float) -> np.ndarray:
+    """Budgeted USD of an operating-expense category (monthly level at scale 1 in the as-of
+    year) for each month: level × 20%/year growth × scale, to the nearest $10."""
+    return np.round(level * _growth(months, as_of) * scale, -1)
+
+
+def _account_names(ids: np.ndarray) -> np.ndarray:
+    """The chart-of-accounts names of account ids (object array)."""
+    lookup = np.empty(max(a[0] for a in ACCOUNTS) + 1, dtype=object)
+    lookup[[a[0] for a in ACCOUNTS]] = [a[2] for a in ACCOUNTS]
+    return lookup[ids]
+
+
+def _split(rng, totals: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Split each total (USD) into ``counts`` random parts (integer cents); returns (owner index, cents)."""
+    owner = np.repeat(np.arange(len(totals)), counts)
+    w = rng.gamma(2.0, 1.0, len(owner))
+    w = w / np.bincount(owner, weights=w, minlength=len(totals))[owner]
+    return owner, np.maximum(1, np.round(totals[owner] * w * 100)).astype(np.int64)
+
+
+def _day_in_month(rng, months: np.ndarray, clock: _Clock, idx: np.ndarray, fixed_day: np.ndarray) -> np.ndarray:
+    """A transaction day (relative to as-of) in month ``months[idx]``: day ``fixed_day`` (1-based)
+    where given (> 0), else a random day 1–28."""
+    dom = np.where(fixed_day > 0, fixed_day, rng.integers(1, 29, len(idx)))
+    dates = months[idx].astype("datetime64[D]") + (dom - 1).astype("timedelta64[D]")
+    return clock.days(dates)
+
+
+def _expense_plan(rng, deals: _Deals, invoice: pd.DataFrame, scale: float, clock: _Clock,
+                  vendor_of: dict) -> _Expenses:
+    """Every expense transaction of the history.
+
+    Operating expenses: per category and month, budget = level × 20%/year growth × scale;
+    actual = budget × the category's tendency × lognormal(0, 0.08) noise, split into
+    transactions (cards or bills). Cost of revenue: venue fees (30% of the month's invoiced
+    revenue, bills of ~$12K to onboarded venues, net 30) and staffing (15%, agency bills, net
+    30). Bank fees
+    (Other Expense) monthly. Transactions after the as-of date are dropped.
+    """
+    months = _months(clock)
+    growth = _growth(months, clock.as_of)
+    parts = []
+    for account, level, channel, per_month, tendency, terms, vendors in OPEX:
+        budget = _opex_budget(level, months, clock.as_of, scale)
+        actual = budget * tendency * rng.lognormal(0, 0.08, len(months))
+        counts = np.full(len(months), max(1, int(round(per_month * scale))))
+        m, cents = _split(rng, actual, counts)
+        fixed = np.full(len(m), 1 if account == 19 else 0)
+        acct = np.full(len(m), account)
+        if account == 21:  # part of travel is booked on the Airfare sub-account
+            acct = np.where(rng.random(len(m)) < 0.35, ACC_AIRFARE, account)
+        ids = np.array([vendor_of[v] for v in vendors])
+        parts.append(_Expenses(acct, ids[rng.integers(0, len(ids), len(m))], _day_in_month(rng, months, clock, m, fixed),
+                               cents, np.full(len(m), 0 if channel == "card" else 1), np.full(len(m), terms)))
+    # Cost of revenue follows the month's invoiced revenue (USD).
+    live = ~invoice["_fivetran_deleted"].to_numpy(dtype=bool)
+    inv_month = _dates_of(invoice["transaction_date"])[live].astype("datetime64[M]")
+    usd = (invoice["total_amount"].to_numpy() * invoice["exchange_rate"].fillna(1.0).to_numpy())[live]
+    revenue = np.bincount(np.searchsorted(months, inv_month), weights=usd, minlength=len(months))[: len(months)]
+    venue_total = revenue * VENUE_FEE_SHARE
+    n_venue = np.where(venue_total > 0, np.maximum(1, np.round(venue_total / VENUE_BILL_USD)), 0).astype(np.int64)
+    m, cents = _split(rng, venue_total, n_venue)
+    day = _day_in_month(rng, months, clock, m, np.zeros(len(m), np.int64))
+    venues = _venues_live(deals)
+    venue_close = np.floor(deals.close[venues] / DAY).astype(np.int64)
+    n_live = np.searchsorted(venue_close, day, side="right")
+    ok = n_live > 0
+    pick = np.floor(rng.random(len(m)) * np.maximum(n_live, 1)).astype(np.int64)
+    venue_vendor = vendor_of["venues"][pick]
+    parts.append(_Expenses(np.full(len(m), ACC_VENUE_FEES), venue_vendor, day, cents, np.ones(len(m), np.int64),
+                           np.full(len(m), 30)).take(np.flatnonzero(ok)))
+    staff_total = revenue * STAFFING_SHARE
+    n_staff = np.where(staff_total > 0, max(1, int(round(STAFFING_BILLS_PER_MONTH * scale))), 0)
+    m, cents = _split(rng, staff_total, np.full(len(months), n_staff))
+    agencies = np.array([vendor_of[a] for a in STAFFING_AGENCIES])
+    parts.append(_Expenses(np.full(len(m), ACC_STAFFING), agencies[rng.integers(0, len(agencies), len(m))],
+                           _day_in_month(rng, months, clock, m, np.zeros(len(m), np.int64)), cents,
+                           np.ones(len(m), np.int64), np.full(len(m), 30)))
+    fees = np.maximum(1, np.round(150 * growth * scale * 100)).astype(np.int64)
+    parts.append(_Expenses(np.full(len(months), ACC_BANK_FEES), np.full(len(months), vendor_of["Operating Bank"]),
+                           _day_in_month(rng, months, clock, np.arange(len(months)), np.full(len(months), 28)),
+                           fees, np.full(len(months), 2), np.zeros(len(months), np.int64)))
+    exp = _Expenses.concat(parts)
+    exp = exp.take(np.flatnonzero(exp.day <= 0))
+    return exp.take(np.lexsort((exp.account, exp.day)))
+
+
+def _vendor_frame(rng, deals: _Deals, comp: _Companies, clock: _Clock) -> tuple[pd.DataFrame, dict]:
+    """Vendors: the operating-expense vendors, the bank, the staffing agencies, then one per
+    onboarded venue (venues are paid their share of campaign fees). Returns the frame and
+    name → id (``"venues"`` → the venues' vendor ids in close order)."""
+    names = [v for row in OPEX for v in row[6]] + ["Operating Bank"] + STAFFING_AGENCIES
+    venues = _venues_live(deals)
+    venue_names = comp.name.to_numpy(dtype=object)[deals.company[venues]]
+    all_names = np.concatenate([np.array(names, dtype=object), venue_names])
+    n = len(all_names)
+    ids = np.arange(1, n + 1, dtype=np.int64)
+    first_day = np.concatenate([np.full(len(names), -(HORIZON_DAYS + 30)),
+                                np.floor(deals.close[venues] / DAY).astype(np.int64)])
+    created = first_day * DAY + _time_of_day(rng, n)
+    vendor_of = {name: i for name, i in zip(names, ids[: len(names)])}
+    vendor_of["venues"] = ids[len(names):]
+    email = "billing@" + _slug(pd.Series(all_names, dtype="str")).to_numpy(dtype=object) + ".com"
+    frame = _frame("quickbooks", "vendor", {
+        "id": ids,
+        "_fivetran_synced": clock.synced(rng, np.maximum(created, -30 * DAY)),
+        "active": True,
+        "balance": 0.0,
+        "company_name": all_names,
+        "created_at": clock.ts(created),
+        "currency_id": "USD",
+        "display_name": all_names,
+        "email": email,
+        "updated_at": clock.ts(created),
+        "_fivetran_deleted": False,
+    }, n=n)
+    return frame, vendor_of
+
+
+def _book_frames(rng, exp: _Expenses, vendor: pd.DataFrame, clock: _Clock) -> dict[str, pd.DataFrame]:
+    """purchase/purchase_line (card and bank expenses), bill/bill_line (vendor bills, ~1%
+    voided copies), bill_payment/bill_payment_line (one payment per paid bill: 0–10 days
+    before the due date, 6% 1–25 days late; ~1% voided copies). Bills whose payment would
+    fall after the as-of date are unpaid (balance = total)."""
+    out: dict[str, pd.DataFrame] = {}
+    # Purchases.
+    p = exp.take(np.flatnonzero(exp.channel != 1))
+    n = len(p.day)
+    credit = (p.channel == 0) & (rng.random(n) < 0.01)
+    created = p.day * DAY + _time_of_day(rng, n)
+    pids = 40_001 + np.arange(n, dtype=np.int64)
+    synced = clock.synced_secs(rng, created)
+    out["purchase"] = _frame("quickbooks", "purchase", {
+        "id": pids,
+        "_fivetran_deleted": False,
+        "_fivetran_synced": clock.ts(synced),
+        "account_id": np.where(p.channel == 0, ACC_CARD, ACC_CHECKING),
+        "created_at": clock.ts(created),
+        "credit": credit,
+        "currency_id": "USD",
+        "doc_number": None,
+        "exchange_rate": np.where(rng.random(n) < 0.5, 1.0, np.nan),
+        "payment_type": np.where(p.channel == 0, "CreditCard", "Cash").astype(object),
+        "total_amount": p.cents / 100.0,
+        "transaction_date": clock.date(p.day),
+        "updated_at": clock.ts(created),
+        "vendor_id": p.vendor,
+    })
+    out["purchase_line"] = _frame("quickbooks", "purchase_line", {
+        "index": 0,
+        "purchase_id": pids,
+        "_fivetran_synced": clock.ts(synced),
+        "account_expense_account_id": p.account,
+        "amount": p.cents / 100.0,
+        "description": _account_names(p.account),
+    })
+    # Bills and their payments.
+    b = exp.take(np.flatnonzero(exp.channel == 1))
+    n = len(b.day)
+    due = b.day + b.terms
+    late = rng.random(n) < LATE_BILL_SHARE
+    paid = np.where(late, due + rng.integers(1, 26, n), np.maximum(b.day, due - rng.integers(0, 11, n)))
+    is_paid = paid <= 0
+    dup = np.flatnonzero(_at_least_one(rng, n, DELETED_BILL_SHARE))
+    src = np.concatenate([np.arange(n), dup])
+    deleted = np.concatenate([np.zeros(n, bool), np.ones(len(dup), bool)])
+    created = b.day[src] * DAY + _time_of_day(rng, len(src))
+    updated = np.where(is_paid[src], paid[src] * DAY + 16 * 3600, created)
+    updated = np.where(deleted, np.minimum(created + DAY, clock.sync), updated)
+    bids = 20_001 + np.arange(len(src), dtype=np.int64)
+    synced = clock.synced_secs(rng, updated)
+    total = b.cents[src] / 100.0
+    out["bill"] = _frame("quickbooks", "bill", {
+        "id": bids,
+        "_fivetran_deleted": deleted,
+        "_fivetran_synced": clock.ts(synced),
+        "balance": np.where(is_paid[src] | deleted, 0.0, total),
+        "created_at": clock.ts(created),
+        "currency_id": "USD",
+        "doc_number": np.char.add(np.where(deleted, "V", ""), (100_000 + src).astype(str)).astype(object),
+        "due_date": clock.date(due[src]),
+        "exchange_rate": np.where(rng.random(len(src)) < 0.5, 1.0, np.nan),
+        "payable_account_id": ACC_AP,
+        "private_note": None,
+        "total_amount": total,
+        "transaction_date": clock.date(b.day[src]),
+        "updated_at": clock.ts(updated),
+        "vendor_id": b.vendor[src],
+    })
+    out["bill_line"] = _frame("quickbooks", "bill_line", {
+        "bill_id": bids,
+        "index": 0,
+        "_fivetran_synced": clock.ts(synced),
+        "account_expense_account_id": b.account[src],
+        "amount": total,
+        "description": _account_names(b.account[src]),
+    })
+    paid_bills = np.flatnonzero(is_paid)
+    vdup = paid_bills[np.flatnonzero(_at_least_one(rng, len(paid_bills), DELETED_BILL_SHARE))]
+    psrc = np.concatenate([paid_bills, vdup])
+    voided = np.concatenate([np.zeros(len(paid_bills), bool), np.ones(len(vdup), bool)])
+    order = np.lexsort((psrc, paid[psrc]))
+    psrc, voided = psrc[order], voided[order]
+    m = len(psrc)
+    by_card = rng.random(m) < 0.1
+    pay_created = paid[psrc] * DAY + _time_of_day(rng, m)
+    pay_ids = 50_001 + np.arange(m, dtype=np.int64)
+    pay_synced = clock.synced_secs(rng, pay_created)
+    out["bill_payment"] = _frame("quickbooks", "bill_payment", {
+        "id": pay_ids,
+        "_fivetran_deleted": voided,
+        "_fivetran_synced": clock.ts(pay_synced),
+        "check_bank_account_id": _nullable_int(np.full(m, ACC_CHECKING), by_card),
+        "created_at": clock.ts(pay_created),
+        "credit_card_account_id": _nullable_int(np.full(m, ACC_CARD), ~by_card),
+        "currency_id": "USD",
+        "doc_number": np.where(by_card, None, (5_001 + np.arange(m)).astype(str).astype(object)),
+        "exchange_rate": np.nan,
+        "pay_type": np.where(by_card, "CreditCard", "Check").astype(object),
+        "payable_account_id": ACC_AP,
+        "total_amount": b.cents[psrc] / 100.0,
+        "transaction_date": clock.date(paid[psrc]),
+        "updated_at": clock.ts(pay_created),
+        "vendor_id": b.vendor[psrc],
+    })
+    out["bill_payment_line"] = _frame("quickbooks", "bill_payment_line", {
+        "bill_payment_id": pay_ids,
+        "index": 0,
+        "_fivetran_synced": clock.ts(pay_synced),
+        "amount": b.cents[psrc] / 100.0,
+        "bill_id": bids[psrc],  # bills occupy ids in plan order, so the original bill's id
+    })
+    return out
+
+
+def _account_frame(rng, invoice: pd.DataFrame, books: dict[str, pd.DataFrame], budget: pd.DataFrame,
+                   scale: float, clock: _Clock) -> pd.DataFrame:
+    """The chart of accounts with current balances (QuickBooks keeps no balance history; P&L
+    accounts carry none). A/R = the open invoices (USD; the EUR account in EUR), A/P = the
+    unpaid bills, the card = card purchases of the last 20 days; cash ≈ 1.4 and 0.8 months
+    of invoiced revenue; the other balances follow the month's budget. Balance-sheet
+    accounts were synced on the as-of day."""
+    live = ~invoice["_fivetran_deleted"].to_numpy(dtype=bool)
+    eur = (invoice["currency_id"] == "EUR").to_numpy() & live
+    usd = (invoice["currency_id"] == "USD").to_numpy() & live
+    bal = invoice["balance"].to_numpy()
+    dates = _dates_of(invoice["transaction_date"])
+    recent = live & (clock.days(dates) > -365)
+    monthly_revenue = float((invoice["total_amount"].to_numpy() * invoice["exchange_rate"].fillna(1.0).to_numpy())[recent].sum()) / 12
+    bill = books["bill"]
+    ap = float(bill.loc[~bill["_fivetran_deleted"].astype(bool), "balance"].sum())
+    pur = books["purchase"]
+    card_recent = (pur["payment_type"] == "CreditCard") & (clock.days(_dates_of(pur["transaction_date"])) > -20)
+    card = float((pur["total_amount"] * np.where(pur["credit"].astype(bool), -1, 1))[card_recent].sum())
+    this_month = _dates_of(budget["month"]) == clock.origin.astype("datetime64[M]").astype("datetime64[D]")
+    month_budget = budget.loc[this_month].set_index("category")["budget_usd"]
+    opex_month = float(month_budget.sum())
+    u = rng.uniform(0.9, 1.1, 8)
+    balances = {
+        ACC_CHECKING: monthly_revenue * 1.4 * u[0], ACC_SAVINGS: monthly_revenue * 0.8 * u[1],
+        ACC_AR: bal[usd].sum(), ACC_AR_EUR: bal[eur].sum(),
+        ACC_PREPAID: 1.5 * float(month_budget.get("Insurance", 0) + month_budget.get("Software & Subscriptions", 0)) * u[2],
+        ACC_UNDEPOSITED: monthly_revenue * 0.02 * u[3], ACC_EQUIPMENT: 180_000 * scale * u[4],
+        ACC_AP: ap, ACC_CARD: card, ACC_ACCRUED: 0.5 * opex_month * u[5],
+        ACC_PAYROLL: monthly_revenue * 0.07 * u[6], ACC_SALES_TAX: monthly_revenue * 0.01 * u[7],
+        ACC_LOAN: 1_500_000 * scale, ACC_DELETED: 25_000 * scale,
+    }
+    n = len(ACCOUNTS)
+    ids = np.array([a[0] for a in ACCOUNTS], dtype=np.int64)
+    balance = np.round(np.array([balances.get(i, 0.0) for i in ids]), 2)
+    parent = np.array([a[3] if a[3] is not None else 0 for a in ACCOUNTS], dtype=np.int64)
+    names = np.array([a[2] for a in ACCOUNTS], dtype=object)
+    parent_name = {a[0]: a[2] for a in ACCOUNTS}
+    fqn = np.array([f"{parent_name[a[3]]}:{a[2]}" if a[3] else a[2] for a in ACCOUNTS], dtype=object)
+    balance_sheet = np.array([a[6] in ("Asset", "Liability", "Equity") for a in ACCOUNTS])
+    created = np.full(n, -(HORIZON_DAYS + 60) * DAY) + _time_of_day(rng, n)
+    updated = np.where(balance_sheet, clock.sync - rng.integers(600, 6 * 3600, n), -rng.integers(30, 400, n) * DAY)
+    deleted = ids == ACC_DELETED
+    updated = np.where(deleted, -200 * DAY, updated)
+    with_subs = balance.copy()
+    for i, a in enumerate(ACCOUNTS):  # a parent's balance includes its sub-accounts'
+        if a[3] is not None:
+            with_subs[list(ids).index(a[3])] += balance[i]
+    return _frame("quickbooks", "account", {
+        "id": ids,
+        "_fivetran_synced": clock.ts(np.minimum(updated + 300, clock.sync)),
+        "account_number": np.array([a[1] for a in ACCOUNTS], dtype=object),
+        "account_sub_type": np.array([a[5] for a in ACCOUNTS], dtype=object),
+        "account_type": np.array([a[4] for a in ACCOUNTS], dtype=object),
+        "active": ~deleted,
+        "balance": balance,
+        "balance_with_sub_accounts": with_subs,
+        "classification": np.array([a[6] for a in ACCOUNTS], dtype=object),
+        "created_at": clock.ts(created),
+        "currency_id": np.array([a[7] for a in ACCOUNTS], dtype=object),
+        "description": None,
+        "fully_qualified_name": fqn,
+        "name": names,
+        "parent_account_id": _nullable_int(parent, parent == 0),
+        "sub_account": parent > 0,
+        "updated_at": clock.ts(updated),
+        "_fivetran_deleted": deleted,
+    })
+
+
+def _budget_frame(scale: float, clock: _Clock) -> pd.DataFrame:
+    """finance.budget: the plan per month and operating-expense category (``_opex_budget``) for
+    every month of the history through December of the as-of year; each year's plan was
+    approved on December 10 of the year before."""
+    months = np.arange(_months(clock)[0], np.datetime64(f"{clock.as_of.year}-12", "M") + 1)
+    accounts = [row[0] for row in OPEX]
+    month = np.tile(months, len(OPEX))
+    amount = np.concatenate([_opex_budget(row[1], months, clock.as_of, scale) for row in OPEX])
+    year = month.astype("datetime64[Y]")
+    approved = clock.days(((year - 1).astype("datetime64[M]") + 11).astype("datetime64[D]") + 9)
+    updated = approved * DAY + 15 * 3600
+    return _frame("finance", "budget", {
+        "month": month.astype("datetime64[D]"),
+        "category": _account_names(np.repeat(accounts, len(months))),
+        "budget_usd": amount,
+        "plan_name": np.char.add(np.char.add("FY", (year.astype(np.int64) + 1970).astype(str)),
+                                 " Operating Plan").astype(object),
+        "updated_at": clock.ts(updated),
+        "_fivetran_deleted": False,
+        "_fivetran_synced": clock.ts(np.minimum(updated + 3600, clock.sync)),
+    })
+
+
+def _page_frames(deals: _Deals, comp: _Companies, owners: _Owners, invoice: pd.DataFrame, scale: float,
+                 clock: _Clock, seed: int) -> dict[str, dict[str, pd.DataFrame]]:
+    """The tables of the Sales, COO, Supply and Demand AM pages, by source."""
+    rng = _rng(seed, "books")
+    vendor, vendor_of = _vendor_frame(rng, deals, comp, clock)
+    exp = _expense_plan(rng, deals, invoice, scale, clock, vendor_of)
+    books = _book_frames(rng, exp, vendor, clock)
+    budget = _budget_frame(scale, clock)
+    account = _account_frame(rng, invoice, books, budget, scale, clock)
+    return {
+        "hubspot": _meeting_frames(deals, comp, owners, clock, seed),
+        "quickbooks": {"account": account, "vendor": vendor, **books},
+        "marketplace": {"inventory": _inventory_frame(deals, comp, clock, seed)},
+        "finance": {"budget": budget},
+    }
+
+
+# --------------------------------------------------------------------------------------
 # Public API
 # --------------------------------------------------------------------------------------
 
@@ -1124,7 +1733,8 @@ def _quickbooks_frames(deals: _Deals, comp: _Companies, clock: _Clock, seed: int
 def build_demo(scale: float, as_of: dt.date, seed: int = 7) -> dict[str, dict[str, pd.DataFrame]]:
     """Build the demo company as Fivetran tables: ``{source: {table: frame}}``.
 
-    Sources are ``"hubspot"`` and ``"quickbooks"``; each has every table of
+    Sources are ``DEMO_SOURCES`` (``hubspot``, ``quickbooks``, ``marketplace``, ``finance``);
+    each has every table of
     ``schema.TABLES[source]`` with exactly its columns, in order, typed so DuckDB
     stores them as the declared types (INT64 → ``Int64``, FLOAT64 → ``float64``,
     STRING → ``str``, BOOL → ``boolean``, DATE → Arrow ``date32``, TIMESTAMP →
@@ -1156,10 +1766,12 @@ def build_demo(scale: float, as_of: dt.date, seed: int = 7) -> dict[str, dict[st
         **_deal_frames(deals, comp, owners, clock, seed),
     }
     quickbooks = _quickbooks_frames(deals, comp, clock, seed)
-    return {
-        "hubspot": {t: hubspot[t] for t in schema.TABLES["hubspot"]},
-        "quickbooks": {t: quickbooks[t] for t in schema.TABLES["quickbooks"]},
-    }
+    pages = _page_frames(deals, comp, owners, quickbooks["invoice"], scale, clock, seed)
+    hubspot.update(pages["hubspot"])
+    quickbooks.update(pages["quickbooks"])
+    frames = {"hubspot": hubspot, "quickbooks": quickbooks, "marketplace": pages["marketplace"],
+              "finance": pages["finance"]}
+    return {source: {t: frames[source][t] for t in schema.TABLES[source]} for source in DEMO_SOURCES}
 
 
 def write_demo(warehouse, scale: float, as_of: dt.date, seed: int = 7) -> dict[str, int]:

@@ -78,22 +78,24 @@ def init_cache(server, settings) -> None:
 
 
 def _compute(rt, metric_id: str, view_id: str, owners: tuple[int, ...], start: dt.date | None,
-             end: dt.date | None) -> pd.DataFrame | None:
+             end: dt.date | None, segments: tuple[str, ...] = ()) -> pd.DataFrame | None:
     view = rt.catalog.metrics[metric_id].view(view_id)
     cached = rt.store.get(view.query)
     if cached is None:
         return None
-    return view_frame(view, cached.frame, owners=list(owners), start=start, end=end, targets=rt.targets().targets)
+    return view_frame(view, cached.frame, owners=list(owners), start=start, end=end, targets=rt.targets().targets,
+                      segments=list(segments))
 
 
 @cache.memoize(timeout=TIMEOUT_S, args_to_ignore=["rt"])
 def _memoized(rt, metric_id: str, view_id: str, owners: tuple[int, ...], start: dt.date | None,
-              end: dt.date | None, frame_version: str) -> pd.DataFrame | None:
-    return _compute(rt, metric_id, view_id, owners, start, end)
+              end: dt.date | None, segments: tuple[str, ...], frame_version: str) -> pd.DataFrame | None:
+    return _compute(rt, metric_id, view_id, owners, start, end, segments)
 
 
 def filtered_view(rt, metric: Metric, view: View, owners: list[int] | None = None,
-                  start: dt.date | None = None, end: dt.date | None = None) -> pd.DataFrame | None:
+                  start: dt.date | None = None, end: dt.date | None = None,
+                  segments: list[str] | None = None) -> pd.DataFrame | None:
     """The view's frame with filters applied (``None`` before its first refresh), memoized.
 
     Falls back to computing in-process when the cache backend is unreachable.
@@ -105,8 +107,9 @@ def filtered_view(rt, metric: Metric, view: View, owners: list[int] | None = Non
     if view.add_monthly_target:
         version += f"|targets:{rt.targets_revision()}"
     key_owners = tuple(sorted(set(owners or [])))
+    key_segments = tuple(sorted(set(segments or [])))
     try:
-        return _memoized(rt, metric.id, view.id, key_owners, start, end, version)
+        return _memoized(rt, metric.id, view.id, key_owners, start, end, key_segments, version)
     except Exception as e:  # no app context, or the cache backend is down: compute here, lose nothing
         log.warning("view cache unavailable (%s); computing %s/%s directly", type(e).__name__, metric.id, view.id)
-        return _compute(rt, metric.id, view.id, key_owners, start, end)
+        return _compute(rt, metric.id, view.id, key_owners, start, end, key_segments)

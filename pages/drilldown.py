@@ -1,110 +1,247 @@
-"""Drill-down modal callbacks, shared by every page with KPI cards.
+"""Drill-down modal callbacks, shared by every KPI page.
 
-Every callback reads cached frames only (``data_access.metrics``); filters apply
-to the cached frame in memory.
+The modal's state (metric, view, filters, drill path) lives in one store; the URL
+mirrors it (``?metric=…&view=…&rep=…&start=YYYY-MM``) so a link restores the same
+drill-down and browser Back closes it. Every callback reads cached frames only
+(``data_access.metrics`` / ``view_cache``); filters apply to the cached frame in memory.
 """
 from __future__ import annotations
 
-import pandas as pd
-from dash import ALL, Input, Output, State, callback, ctx, no_update
+import io
+import uuid
 
+import pandas as pd
+from dash import ALL, ClientsideFunction, Input, Output, State, callback, clientside_callback, ctx, dcc, no_update
+
+import auth
 from components import drilldown, formatting, ids
 from components.kpi_card import STATUS_COLOR, STATUS_LABEL
-from data_access.metrics import month_start, owner_options, snapshot
-from data_access.view_cache import filtered_view
+from data_access.export import to_csv
+from data_access.metrics import display_frame, month_start, owner_options, snapshot
 from data_access.runtime import get_runtime
+from data_access.view_cache import filtered_view
 
 HIDE = {"display": "none"}
 SHOW = {}
+FILTER_DIMS = ("owner", "segment", "start", "end")  # order of the {"type": "filter-col"} columns
+FILTER_VALUES = (ids.FILTER_REP, ids.FILTER_SEGMENT, ids.FILTER_START, ids.FILTER_END)  # same order
+
+
+def _filter_values(kind):
+    """``Input``/``State`` of the four filter values, in FILTER_VALUES order."""
+    return [kind(i, "value") for i in FILTER_VALUES]
+
+
+def _metric_view(state, view_id=None):
+    rt = get_runtime()
+    metric = rt.catalog.metrics.get((state or {}).get("metric", ""))
+    if metric is None:
+        return rt, None, None
+    view = metric.view(view_id or state.get("view") or "") or (metric.views[0] if metric.views else None)
+    return rt, metric, view
 
 
 @callback(
     Output(ids.DRILLDOWN_MODAL, "is_open"),
     Output(ids.DRILLDOWN_STATE, "data"),
-    Output(ids.DRILLDOWN_TABS, "children"),
-    Output(ids.DRILLDOWN_TABS, "active_tab"),
     Input(ids.kpi_card(ALL), "n_clicks"),
     prevent_initial_call=True,
 )
 def open_drilldown(clicks):
-    """Open the modal for the clicked card, with one tab per view."""
+    """Open the modal for the clicked card on its first view, unfiltered."""
     if not ctx.triggered_id or not any(clicks or []) or not ctx.triggered[0].get("value"):
-        return no_update, no_update, no_update, no_update
+        return no_update, no_update
     metric = get_runtime().catalog.metrics[ctx.triggered_id["metric"]]
     first = metric.views[0].id if metric.views else None
-    return True, {"metric": metric.id}, drilldown.tabs(metric), first
+    return True, {"metric": metric.id, "view": first, "rep": None, "segment": [], "start": None, "end": None,
+                  "crumbs": [], "nonce": uuid.uuid4().hex}
 
 
-@callback(Output(ids.DRILLDOWN_HEADER, "children"), Input(ids.DRILLDOWN_STATE, "data"), prevent_initial_call=True)
-def show_header(state):
-    """Modal title with the metric's current value and status."""
-    rt = get_runtime()
-    metric = rt.catalog.metrics[state["metric"]]
+@callback(
+    Output(ids.DRILLDOWN_HEADER, "children"),
+    Output(ids.DRILLDOWN_TABS, "children"),
+    Output(ids.DRILLDOWN_TABS, "active_tab"),
+    Output(ids.BREADCRUMB, "children"),
+    Input(ids.DRILLDOWN_STATE, "data"),
+)
+def show_drilldown(state):
+    """Title with the metric's value and status, one tab per view, and the drill path."""
+    rt, metric, view = _metric_view(state)
+    if metric is None:
+        return no_update, no_update, no_update, no_update
     snap = snapshot(metric, rt.store, rt.targets().targets, rt.today())
     value = formatting.value(snap.value, metric.unit) if snap.status != "nodata" else ""
-    return drilldown.header(metric, value, STATUS_LABEL[snap.status], STATUS_COLOR[snap.status],
-                            formatting.as_of_text(snap.as_of, snap.refreshed_at))
+    header = drilldown.header(metric, value, STATUS_LABEL[snap.status], STATUS_COLOR[snap.status],
+                              formatting.as_of_text(snap.as_of, snap.refreshed_at))
+    crumbs = state.get("crumbs") or []
+    label = view.title if view else ""
+    if crumbs and state.get("rep_label"):
+        label = f"{label}: {state['rep_label']}"
+    return header, drilldown.tabs(metric), view.id if view else None, drilldown.breadcrumb(metric, crumbs, label)
 
 
 @callback(
     Output(ids.FILTER_REP, "options"),
+    Output(ids.FILTER_SEGMENT, "options"),
     Output(ids.FILTER_START, "options"),
     Output(ids.FILTER_END, "options"),
     Output({"type": "filter-col", "dim": ALL}, "style"),
+    Output(ids.FILTERS_READY, "data"),
     Input(ids.DRILLDOWN_TABS, "active_tab"),
-    State(ids.DRILLDOWN_STATE, "data"),
-    prevent_initial_call=True,
+    Input(ids.DRILLDOWN_STATE, "data"),
 )
 def set_filter_options(view_id, state):
-    """Rep and month choices from the view's cached frame; hide filters the view lacks."""
-    rt = get_runtime()
-    metric = rt.catalog.metrics[state["metric"]] if state else None
-    view = metric.view(view_id) if metric and view_id else None
+    """Rep, segment and month choices from the view's cached frame; hide filters the view lacks."""
+    rt, metric, view = _metric_view(state, view_id)
     cached = rt.store.get(view.query) if view else None
-    if view is None or cached is None:
-        return [], [], [], [HIDE, HIDE, HIDE]
-    has_owner = "owner" in view.filters and "owner_id" in cached.frame.columns
-    has_month = "month" in view.filters and "month" in cached.frame.columns
-    months = drilldown.month_options(cached.frame["month"].tolist()) if has_month else []
-    reps = owner_options(cached.frame) if has_owner else []
-    month_style = SHOW if has_month else HIDE
-    return reps, months, months, [SHOW if has_owner else HIDE, month_style, month_style]
+    ready = {"nonce": (state or {}).get("nonce"), "view": view_id}
+    if view is None or cached is None or cached.frame.empty:
+        return [], [], [], [], [HIDE] * len(FILTER_DIMS), ready
+    frame = cached.frame
+    has = {"owner": "owner" in view.filters and "owner_id" in frame.columns,
+           "segment": "segment" in view.filters and "segment" in frame.columns,
+           "month": "month" in view.filters and "month" in frame.columns}
+    months = drilldown.month_options(frame["month"].tolist()) if has["month"] else []
+    segments = sorted(str(s) for s in frame["segment"].dropna().unique()) if has["segment"] else []
+    styles = [SHOW if has["owner"] else HIDE, SHOW if has["segment"] else HIDE,
+              SHOW if has["month"] else HIDE, SHOW if has["month"] else HIDE]
+    return owner_options(frame) if has["owner"] else [], segments, months, months, styles, ready
 
 
 @callback(
     Output(ids.FILTER_REP, "value"),
+    Output(ids.FILTER_SEGMENT, "value"),
     Output(ids.FILTER_START, "value"),
     Output(ids.FILTER_END, "value"),
-    Input(ids.DRILLDOWN_STATE, "data"),
-    prevent_initial_call=True,
+    Output(ids.FILTERS_APPLIED, "data"),
+    Input(ids.FILTERS_READY, "data"),
+    State(ids.DRILLDOWN_STATE, "data"),
+    State(ids.FILTERS_APPLIED, "data"),
 )
-def reset_filters(_state):
-    """A newly opened drill-down starts unfiltered."""
-    return [], None, None
+def apply_state_filters(_ready, state, applied):
+    """Filter values from a new state (URL, drill step, a newly opened card; a manager's starts on their
+    team), once its options exist; afterwards the user's changes stand, also across tabs."""
+    if not state or state.get("nonce") == applied:
+        return no_update, no_update, no_update, no_update, no_update
+    reps = state.get("rep")
+    return ((reps if reps is not None else auth.team_reps()), state.get("segment") or [], state.get("start"),
+            state.get("end"), state.get("nonce"))
+
+
+def _filters(reps, segments, start, end) -> dict:
+    return {"rep": [int(r) for r in reps or []], "segment": list(segments or []), "start": start, "end": end}
+
+
+def _current_frame(state, view_id, reps, segments, start, end):
+    rt, metric, view = _metric_view(state, view_id)
+    if view is None:
+        return rt, metric, view, None
+    f = _filters(reps, segments, start, end)
+    df = filtered_view(rt, metric, view, owners=f["rep"], start=month_start(start), end=month_start(end),
+                       segments=f["segment"])
+    return rt, metric, view, df
 
 
 @callback(
     Output(ids.DRILLDOWN_BODY, "children"),
     Input(ids.DRILLDOWN_TABS, "active_tab"),
-    Input(ids.FILTER_REP, "value"),
-    Input(ids.FILTER_START, "value"),
-    Input(ids.FILTER_END, "value"),
+    *_filter_values(Input),
+    State(ids.DRILLDOWN_STATE, "data"),
+)
+def render_view(view_id, reps, segments, start, end, state):
+    """The active view's chart and table, filtered by rep, segment and month range."""
+    if not state or not view_id:
+        return no_update
+    try:
+        _rt, _metric, view, df = _current_frame(state, view_id, reps, segments, start, end)
+    except ValueError:
+        return drilldown.view_body_error("The month range is not valid.")
+    if view is None:
+        return no_update
+    return drilldown.view_body(view, df if df is not None else pd.DataFrame())
+
+
+@callback(
+    Output(ids.DRILLDOWN_STATE, "data", allow_duplicate=True),
+    Input(ids.drill_graph(ALL), "clickData"),
+    State(ids.DRILLDOWN_TABS, "active_tab"),
+    *_filter_values(State),
     State(ids.DRILLDOWN_STATE, "data"),
     prevent_initial_call=True,
 )
-def render_view(view_id, reps, start, end, state):
-    """The active view's chart and table, filtered by rep and month range."""
-    rt = get_runtime()
-    if not state or not view_id:
+def drill_deeper(clicks, view_id, reps, segments, start, end, state):
+    """Clicking a rep's bar opens the view it drills to, narrowed to that rep; the path remembers the step."""
+    click = next((c for c in clicks or [] if c), None)
+    rt, metric, view = _metric_view(state, view_id)
+    if click is None or view is None or view.drill is None:
         return no_update
-    metric = rt.catalog.metrics[state["metric"]]
-    view = metric.view(view_id)
-    if view is None:
+    label = str(click["points"][0].get("x") if view.chart.kind != "hbar" else click["points"][0].get("y"))
+    cached = rt.store.get(view.query)
+    match = cached.frame[cached.frame["owner_name"].astype(str) == label] if cached is not None else pd.DataFrame()
+    if match.empty or pd.isna(match["owner_id"].iloc[0]):
         return no_update
-    df = filtered_view(rt, metric, view, owners=[int(r) for r in reps or []],
-                       start=month_start(start), end=month_start(end))
-    return drilldown.view_body(view, df if df is not None else pd.DataFrame())
+    here = {"label": view.title, "view": view.id, **_filters(reps, segments, start, end)}
+    return {**state, "view": view.drill.to, "rep": [int(match["owner_id"].iloc[0])], "rep_label": label,
+            "segment": list(segments or []), "start": start, "end": end,
+            "crumbs": (state.get("crumbs") or []) + [here], "nonce": uuid.uuid4().hex}
 
+
+@callback(
+    Output(ids.DRILLDOWN_STATE, "data", allow_duplicate=True),
+    Input(ids.crumb(ALL), "n_clicks"),
+    State(ids.DRILLDOWN_STATE, "data"),
+    prevent_initial_call=True,
+)
+def step_back(clicks, state):
+    """A breadcrumb link returns to that step of the drill path, with its filters."""
+    if not ctx.triggered_id or not any(clicks or []) or not state:
+        return no_update
+    i = ctx.triggered_id["index"]
+    crumbs = state.get("crumbs") or []
+    if i >= len(crumbs):
+        return no_update
+    step = crumbs[i]
+    return {**state, "view": step["view"], "rep": step["rep"], "segment": step["segment"], "start": step["start"],
+            "end": step["end"], "crumbs": crumbs[:i], "rep_label": None, "nonce": uuid.uuid4().hex}
+
+
+@callback(
+    Output(ids.EXPORT_DOWNLOAD, "data"),
+    Input(ids.EXPORT_CSV, "n_clicks"),
+    Input(ids.EXPORT_XLSX, "n_clicks"),
+    State(ids.DRILLDOWN_TABS, "active_tab"),
+    *_filter_values(State),
+    State(ids.DRILLDOWN_STATE, "data"),
+    prevent_initial_call=True,
+)
+def export_view(_csv, _xlsx, view_id, reps, segments, start, end, state):
+    """The active view with its filters applied, as CSV (formula-safe) or XLSX; the name says what it is."""
+    if ctx.triggered_id not in (ids.EXPORT_CSV, ids.EXPORT_XLSX) or not state:
+        return no_update
+    rt, metric, view, df = _current_frame(state, view_id, reps, segments, start, end)
+    meta = rt.store.get_meta(view.query) if view else None
+    if df is None or meta is None:
+        return no_update
+    ext = "csv" if ctx.triggered_id == ids.EXPORT_CSV else "xlsx"
+    name = drilldown.export_name(metric.id, view.id, _filters(reps, segments, start, end), meta.as_of.isoformat(), ext)
+    table = display_frame(df)
+    if ext == "csv":
+        return dcc.send_string(to_csv(table), name)
+    buf = io.BytesIO()
+    pd.read_csv(io.StringIO(to_csv(table)), dtype=str, keep_default_na=False).to_excel(buf, index=False)
+    return dcc.send_bytes(buf.getvalue(), name)
+
+
+# The URL mirrors the drill-down without reloading the page: opening or switching view pushes a
+# history entry (so Back closes or steps back), filter changes replace it.
+clientside_callback(
+    ClientsideFunction(namespace="pulse", function_name="syncDrilldownUrl"),
+    Output(ids.URL_SYNC, "data"),
+    Input(ids.DRILLDOWN_MODAL, "is_open"),
+    Input(ids.DRILLDOWN_STATE, "data"),
+    Input(ids.DRILLDOWN_TABS, "active_tab"),
+    *_filter_values(Input),
+)
 
 
 @callback(
@@ -117,6 +254,8 @@ def request_refresh(n_clicks, state):
     """Ask the worker to refresh this metric now (through Redis; this process runs no query)."""
     if not n_clicks or not state:
         return no_update
+    if not auth.has_role("admin"):  # checked here, whatever the browser shows or sends
+        return "Only admins can request a refresh."
     rt = get_runtime()
     metric_id = state["metric"]
     if metric_id not in rt.catalog.metrics:

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from data_access import schema
-from data_access.demo import build_demo, main, reference_figures, write_demo
+from data_access.demo import DEMO_SOURCES, build_demo, main, reference_figures, write_demo
 from data_access.warehouse import DuckDBWarehouse
 
 AS_OF = dt.date(2026, 11, 21)
@@ -17,7 +17,8 @@ AS_OF_TS = pd.Timestamp(AS_OF)
 SMALL = 0.1
 DUCKDB_TYPES = {"INT64": "BIGINT", "FLOAT64": "DOUBLE", "STRING": "VARCHAR", "BOOL": "BOOLEAN",
                 "DATE": "DATE", "TIMESTAMP": "TIMESTAMP"}
-DATASETS = {"hubspot": "hubspot", "quickbooks": "quickbooks", "zendesk": "zendesk"}
+DATASETS = {"hubspot": "hubspot", "quickbooks": "quickbooks", "zendesk": "zendesk", "marketplace": "marketplace",
+            "finance": "finance"}
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +73,8 @@ def test_demo003_rows_grow_linearly_with_scale_and_reps_sublinearly(demo):
 
 
 def test_demo004_every_schema_table_has_exactly_its_columns(demo):
-    for source in ("hubspot", "quickbooks"):
+    assert list(demo) == list(DEMO_SOURCES) == ["hubspot", "quickbooks", "marketplace", "finance"]
+    for source in DEMO_SOURCES:
         assert list(demo[source]) == list(schema.TABLES[source])
         for table, frame in demo[source].items():
             assert list(frame.columns) == list(schema.TABLES[source][table]), table
@@ -84,7 +86,7 @@ def test_demo005_write_demo_stores_declared_duckdb_types(tmp_path):
     try:
         rows = write_demo(warehouse, 0.05, AS_OF, seed=7)
         con = warehouse.connect()
-        for source in ("hubspot", "quickbooks"):
+        for source in DEMO_SOURCES:
             got = con.execute(
                 "select table_name, column_name, data_type from information_schema.columns "
                 "where table_schema = $s order by table_name, ordinal_position", {"s": source}).fetchall()
@@ -316,3 +318,103 @@ def test_demo018_cli_writes_the_warehouse_and_prints_a_summary(tmp_path, capsys)
 def test_demo019_rejects_a_non_positive_scale():
     with pytest.raises(ValueError, match="scale"):
         build_demo(0, AS_OF, seed=7)
+
+
+
+# ------------------------------------------------------------------ the team pages' tables
+
+
+@pytest.fixture(scope="module")
+def mk(demo):
+    return demo["marketplace"]
+
+
+def test_demo020_company_health_figures_are_unchanged_at_scale_1():
+    """The new tables come from their own generators: the figures the README and
+    docs/data_model.md quote for scale 1, seed 7, as of 2026-11-21 stay as they were."""
+    f = reference_figures(build_demo(1, AS_OF, seed=7), AS_OF)
+    assert round(f["revenue_ytd_usd"]) == 23_681_823
+    assert (round(f["nrr"], 3), round(f["grr"], 3)) == (1.162, 0.886)
+    assert (f["won_90d"], f["lost_90d"], round(f["top_customer_share"], 3)) == (106, 247, 0.033)
+    assert (round(f["open_pipeline_quarter_usd"]), f["open_pipeline_quarter_count"]) == (10_431_172, 190)
+    assert f["median_cycle_days_won_365"] == 43
+
+
+def test_demo021_meetings_are_on_deals_past_and_booked(hs, deals):
+    meetings, links = hs["engagement_meeting"], hs["engagement_deal"]
+    assert meetings["engagement_id"].is_unique and set(links["engagement_id"]) == set(meetings["engagement_id"])
+    linked = links.merge(deals, on="deal_id")
+    assert len(linked) == len(links) and not linked["is_deleted"].any()  # every link is to a live deal
+    start = meetings["start_time"]
+    future = start >= AS_OF_TS + pd.Timedelta(days=1)
+    assert (meetings.loc[future, "meeting_outcome"] == "SCHEDULED").all()  # booked, not held
+    assert start[future].max() < AS_OF_TS + pd.Timedelta(days=15)
+    assert set(meetings.loc[~future, "meeting_outcome"]) == {"COMPLETED", "NO_SHOW", "RESCHEDULED", "CANCELED"}
+    assert (meetings["end_time"] > start).all() and (meetings["_fivetran_synced"] <= AS_OF_TS + pd.Timedelta(days=1)).all()
+    # past meetings fall between the deal's creation and its close
+    past = linked.merge(meetings, on="engagement_id")
+    past = past.loc[past["start_time"] < AS_OF_TS]
+    assert (past["start_time"] >= past["property_createdate"].dt.normalize()).all()
+    assert (past["start_time"] < past["property_closedate"].dt.normalize() + pd.Timedelta(days=1)).all()
+    # both pipelines have meetings, and open supply deals have some booked
+    assert set(linked["deal_pipeline_id"]) == {"demand_sales", "supply_onboarding"}
+    booked = linked.merge(meetings.loc[future, ["engagement_id"]], on="engagement_id")
+    assert (booked["deal_pipeline_id"] == "supply_onboarding").any() and not booked["is_closed"].any()
+
+
+def test_demo022_inventory_is_the_onboarded_venues(hs, deals, mk):
+    inv = mk["inventory"]
+    live = inv.loc[~inv["_fivetran_deleted"].astype(bool)]
+    onboarded = deals.loc[(deals["deal_pipeline_id"] == "supply_onboarding") & deals["closed_won"].astype(bool)
+                          & ~deals["is_deleted"].astype(bool)]
+    venue_of = hs["deal_company"].set_index("deal_id")["company_id"]
+    first_live = live.groupby("venue_company_id")["onboarded_date"].min().astype("datetime64[s]")
+    won = onboarded.assign(company_id=onboarded["deal_id"].map(venue_of)).set_index("company_id")["property_closedate"]
+    assert set(first_live.index) <= set(won.index)
+    gap = (first_live - won.dt.normalize().reindex(first_live.index)).dt.days
+    assert gap.between(0, 7).all()  # a venue goes live 0–7 days after its deal is won
+    assert _dates(live["onboarded_date"]).max() <= AS_OF_TS
+    assert set(live["event_type"]) == {"university", "fitness", "office", "event"}
+    off = live["offboarded_date"].notna()
+    assert ((live["status"] == "offboarded") == off).all() and off.any()
+    assert (_dates(live.loc[off, "offboarded_date"]) > _dates(live.loc[off, "onboarded_date"])).all()
+    assert (live["capacity"] >= 10).all() and inv["_fivetran_deleted"].any()
+
+
+def test_demo023_books_tie_out(qb, demo):
+    bill, line = qb["bill"], qb["bill_line"]
+    assert (line.groupby("bill_id")["amount"].sum().round(2) == bill.set_index("id")["total_amount"]).all()
+    live = bill.loc[~bill["_fivetran_deleted"].astype(bool)]
+    pay, pay_line = qb["bill_payment"], qb["bill_payment_line"]
+    assert set(pay_line["bill_id"]) <= set(live["id"]) and set(pay_line["bill_payment_id"]) == set(pay["id"])
+    paid = pay_line.merge(pay.loc[~pay["_fivetran_deleted"].astype(bool)], left_on="bill_payment_id", right_on="id")
+    assert _dates(paid["transaction_date"]).max() <= AS_OF_TS
+    unpaid = ~live["id"].isin(paid["bill_id"])
+    assert ((live["balance"] > 0) == unpaid).all()  # balance = total for unpaid bills, 0 for paid ones
+    paid_bills = paid.merge(live, left_on="bill_id", right_on="id", suffixes=("", "_bill"))
+    late = _dates(paid_bills["transaction_date"]) > _dates(paid_bills["due_date"])
+    assert 0.02 < late.mean() < 0.12  # ~6% paid late
+    accounts = qb["account"].set_index("id")
+    assert accounts.loc[8, "balance"] == pytest.approx(live["balance"].sum(), abs=0.01)  # A/P = unpaid bills
+    inv = qb["invoice"].loc[~qb["invoice"]["_fivetran_deleted"].astype(bool)]
+    assert accounts.loc[3, "balance"] == pytest.approx(inv.loc[inv["currency_id"] == "USD", "balance"].sum(), abs=0.01)
+    expense_accounts = set(accounts.index[accounts["classification"] == "Expense"])
+    assert set(line["account_expense_account_id"]) <= expense_accounts
+    assert set(qb["purchase_line"]["account_expense_account_id"]) <= expense_accounts
+    assert accounts["_fivetran_deleted"].sum() == 1 and _dates(qb["purchase"]["transaction_date"]).max() <= AS_OF_TS
+    budget = demo["finance"]["budget"]
+    opex = accounts.loc[(accounts["account_type"] == "Expense") & accounts["parent_account_id"].isna(), "name"]
+    assert set(budget["category"]) == set(opex)  # the budget is kept by top-level expense account
+    assert _dates(budget["month"]).max() == pd.Timestamp(AS_OF.year, 12, 1)
+    assert not budget.duplicated(["month", "category"]).any()
+
+
+def test_demo024_new_tables_grow_linearly(demo):
+    big = build_demo(4 * SMALL, AS_OF, seed=7)
+    for source, table in [("hubspot", "engagement_meeting"), ("quickbooks", "bill"), ("quickbooks", "purchase"),
+                          ("marketplace", "inventory"), ("hubspot", "engagement_deal")]:
+        ratio = len(big[source][table]) / len(demo[source][table])
+        assert 3.0 < ratio < 5.0, (table, ratio)
+    assert len(big["quickbooks"]["account"]) == len(demo["quickbooks"]["account"]) == 28  # one chart of accounts
+    # vendors: the fixed operating-expense vendors plus one per onboarded venue
+    assert len(demo["quickbooks"]["vendor"]) < len(big["quickbooks"]["vendor"]) < 4 * len(demo["quickbooks"]["vendor"])

@@ -115,7 +115,8 @@ def test_load003_undeclared_columns_are_inferred_conservatively(seeded):
     assert col_types(wh, "hubspot", "email_event_status_change")["subscriptions"] == "VARCHAR"  # '[]'
     assert col_types(wh, "hubspot", "email_event")["caused_by_created"] == "VARCHAR"  # all empty
     assert col_types(wh, "hubspot", "ticket_property_history")["timestamp_instant"] == "TIMESTAMP"
-    assert col_types(wh, "quickbooks", "bill")["transaction_date"] == "TIMESTAMP"  # only invoice's is declared DATE
+    assert col_types(wh, "quickbooks", "payment")["transaction_date"] == "TIMESTAMP"  # undeclared: not DATE
+    assert col_types(wh, "quickbooks", "bill")["transaction_date"] == "DATE"  # declared DATE (schema.py)
     assert col_types(wh, "quickbooks", "invoice_line")["description_service_date"] == "VARCHAR"  # 'Product A'
 
 

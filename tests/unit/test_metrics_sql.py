@@ -13,7 +13,7 @@ from data_access.metrics import snapshot, view_frame
 from data_access.refresh import refresh_all
 from data_access.targets import RevenuePlan, Targets
 from data_access.warehouse import DuckDBWarehouse
-from tests.fixtures import known_company
+from tests.fixtures import known_company, known_pages
 
 DATASETS = {"hubspot": "hubspot", "quickbooks": "quickbooks", "zendesk": "zendesk"}
 # Plan: 2,000 USD a month → Q4 target 6,000 USD.
@@ -25,6 +25,7 @@ def refreshed(tmp_path_factory):
     wh = DuckDBWarehouse(tmp_path_factory.mktemp("wh") / "known.duckdb", DATASETS)
     wh.replace_tables("hubspot", known_company.hubspot())
     wh.replace_tables("quickbooks", known_company.quickbooks())
+    known_pages.add_page_tables(wh)  # the new pages' tables, so every catalog query runs
     store = MemoryFrameStore()
     catalog = load_catalog()
     results = refresh_all(wh, store, catalog, Settings(), TARGETS, as_of=known_company.AS_OF)

@@ -1,0 +1,114 @@
+"""What every KPI page shares: the card grid (re-read every minute) and the drill-down modal.
+
+Page modules are two lines: ``register_page`` and ``layout(**query) -> kpi_page(page_id, query)``.
+"""
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+from dash import MATCH, Input, Output, callback, ctx, dcc, html
+
+import auth
+from components import drilldown, formatting, ids
+from components.kpi_card import kpi_card
+from data_access.metrics import month_start, snapshot
+from data_access.refresh import api_source
+from data_access.runtime import get_runtime
+
+
+def connect_hint(metric, settings) -> str | None:
+    """For an API source that is not configured: how to connect it (no error)."""
+    if metric.source == "warehouse":
+        return None
+    src = api_source(metric.source)
+    return None if src.is_connected(settings) else src.CONNECT_HINT
+
+
+def failure_text(snap, tz: str) -> str | None:
+    """``Last refresh failed Nov 21 14:05 EST (BadRequest); last success Nov 21 09:00 EST``."""
+    if not snap.last_error:
+        return None
+    when = formatting.local_time(snap.last_attempt_at, tz) if snap.last_attempt_at else "recently"
+    ok = formatting.local_time(snap.refreshed_at, tz) if snap.refreshed_at else "never"
+    return f"Last refresh failed {when} ({snap.last_error}); last success {ok}"
+
+
+def kpi_grid(page: str) -> list:
+    """Cards of every metric shown on ``page``, from cached frames only."""
+    rt = get_runtime()
+    loaded = rt.targets()
+    cols = []
+    for metric in rt.catalog.metrics_on(page):
+        snap = snapshot(metric, rt.store, loaded.targets, rt.today())
+        as_of = formatting.as_of_text(snap.as_of, snap.refreshed_at)
+        if snap.as_of is None and not rt.cache_available:
+            as_of = "Cache unavailable: the value returns with it"
+        card = kpi_card(metric, snap.value, snap.target, snap.status, as_of,
+                        stale_sla=formatting.sla_text(metric.freshness_sla_minutes) if snap.stale else None,
+                        failure=failure_text(snap, rt.settings.timezone),
+                        not_connected=connect_hint(metric, rt.settings))
+        cols.append(dbc.Col(card, xs=12, sm=6, lg=4, xxl=3))
+    alerts = []
+    if loaded.error:
+        alerts.append(dbc.Col(dbc.Alert(loaded.error, color="warning", className="mb-3"), xs=12))
+    if not cols:
+        alerts.append(dbc.Col(dbc.Alert("No metrics on this page yet.", color="light"), xs=12))
+    return alerts + cols
+
+
+def _as_list(value) -> list:
+    if value is None or value == "":
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def drilldown_from_query(query: dict) -> dict | None:
+    """The drill-down state a URL asks for (``?metric=…&view=…&rep=…&start=YYYY-MM…``).
+
+    Unknown metrics or views and malformed values are dropped, never an error.
+    """
+    catalog = get_runtime().catalog
+    metric = catalog.metrics.get(str(query.get("metric") or ""))
+    if metric is None:
+        return None
+    view = metric.view(str(query.get("view") or "")) or (metric.views[0] if metric.views else None)
+    state = {"metric": metric.id, "view": view.id if view else None, "crumbs": [], "nonce": "url"}
+    reps = []
+    for r in _as_list(query.get("rep")):
+        try:
+            reps.append(int(r))
+        except (TypeError, ValueError):
+            pass
+    state["rep"] = reps
+    state["segment"] = [str(s) for s in _as_list(query.get("segment"))]
+    for key in ("start", "end"):
+        try:
+            state[key] = f"{month_start(query.get(key)):%Y-%m}" if query.get(key) else None
+        except ValueError:
+            state[key] = None
+    return state
+
+
+def kpi_page(page: str, query: dict) -> html.Div:
+    """A KPI page: title, card grid, the drill-down modal (opened when the URL names a metric)."""
+    rt = get_runtime()
+    meta = rt.catalog.pages[page]
+    return html.Div(
+        [
+            html.Div(
+                [html.H2(meta.title, className="page-title"),
+                 html.P(meta.description + " Click a card for details; hover it for the definition.",
+                        className="text-muted")],
+                className="page-head",
+            ),
+            dbc.Row(kpi_grid(page), id=ids.kpi_grid(page), className="g-3"),
+            dcc.Interval(id=ids.grid_interval(page), interval=60_000),
+            auth.without_admin_actions(drilldown.modal(drilldown_from_query(query))),
+        ]
+    )
+
+
+@callback(Output(ids.kpi_grid(MATCH), "children"), Input(ids.grid_interval(MATCH), "n_intervals"),
+          prevent_initial_call=True)
+def refresh_grid(_n):
+    """Re-read a page's cards from the cache every minute, so a refresh shows without a reload."""
+    return kpi_grid(ctx.outputs_list["id"]["page"])

@@ -1,0 +1,13 @@
+"""Demand AM: the team's KPI page (cards and drill-downs from the catalog)."""
+from __future__ import annotations
+
+import dash
+
+from pages._kpi import kpi_page
+
+dash.register_page(__name__, path="/demand-am", name="Demand AM", title="Pulse · Demand AM", order=4)
+
+
+def layout(**query):
+    """Cards from the cache; `?metric=…&view=…` opens that drill-down."""
+    return kpi_page("demand_am", query)
