@@ -48,3 +48,8 @@ test-browser: venv
 
 clean:
 	rm -rf var .pytest_cache
+
+.PHONY: bench
+## Benchmarks of issue 3 (figures, not a test): refresh at scale 200, drill-down latency, 50-user load test
+bench: venv
+	$(PY) bench/run_all.py
