@@ -3,7 +3,8 @@
 GET /api/metrics                              every metric: id, title, value, unit, target, status, as_of
 GET /api/metrics/<id>                         one metric
 GET /api/metrics/<id>/views/<view>?rep=<owner_id>&start=YYYY-MM&end=YYYY-MM&format=json|csv
-Unknown ids → 404 JSON error; bad parameters → 400 JSON error.
+Unknown ids → 404 JSON error; bad parameters → 400 JSON error. Every route needs a signed-in
+user (``auth.py``'s guard, 401 otherwise); CSV cells are neutralised against formula injection.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import json
 import pandas as pd
 from flask import Blueprint, Response, jsonify, request
 
+from data_access.export import to_csv
 from data_access.metrics import display_frame, month_start, snapshot
 from data_access.view_cache import filtered_view
 from data_access.runtime import get_runtime
@@ -81,7 +83,7 @@ def get_view(metric_id: str, view_id: str):
         return _error(503, "this view has not been refreshed yet")
     if fmt == "csv":
         name = f"{metric_id}__{view_id}__{meta.as_of.isoformat()}.csv"
-        return Response(display_frame(df).to_csv(index=False), mimetype="text/csv",
+        return Response(to_csv(display_frame(df)), mimetype="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
     body = {
         "metric": metric_id,

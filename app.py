@@ -5,7 +5,8 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import html
 
-from components import drilldown, ids, shell
+import auth
+from components import account, ids, shell
 
 
 def create_app(start_scheduler: bool = True) -> dash.Dash:
@@ -20,6 +21,7 @@ def create_app(start_scheduler: bool = True) -> dash.Dash:
     from api import api, health  # noqa: E402  (blueprint registration only)
     import pages.drilldown  # noqa: F401  (modal callbacks shared by all pages)
     import pages.shell  # noqa: F401  (cache banner)
+    import pages.account  # noqa: F401  (navbar account corner)
 
     app.server.register_blueprint(api)
     app.server.register_blueprint(health)
@@ -27,14 +29,17 @@ def create_app(start_scheduler: bool = True) -> dash.Dash:
     from data_access.view_cache import init_cache
 
     init_cache(app.server, get_runtime().settings)
-    app.layout = html.Div(
+    auth.init_app(app.server)  # sign-in, roles, same-origin writes (PULSE_AUTH_MODE)
+    app.layout = lambda: html.Div(  # built per request: links, account corner and admin actions follow the user
         [
             dbc.Navbar(
                 dbc.Container(
                     [
                         dbc.NavbarBrand([html.Span("●", className="brand-dot"), " Pulse"], href="/"),
                         dbc.Nav([dbc.NavLink(p["name"], href=p["relative_path"], active="exact")
-                                 for p in dash.page_registry.values()], navbar=True, className="ms-auto"),
+                                 for p in auth.visible_pages(dash.page_registry.values())],
+                                navbar=True, className="ms-auto"),
+                        account.corner(),
                     ],
                     fluid=True,
                 ),
@@ -44,7 +49,6 @@ def create_app(start_scheduler: bool = True) -> dash.Dash:
             ),
             shell.cache_banner(),
             dbc.Container(dash.page_container, fluid=True, className="pulse-main"),
-            drilldown.modal(),
         ]
     )
     if start_scheduler:
@@ -70,4 +74,5 @@ if __name__ == "__main__":
     from data_access.config import get_settings
 
     settings = get_settings()
+    auth.check_bind(settings)  # PULSE_AUTH_MODE=none serves loopback only
     create_app().run(host=settings.host, port=settings.port, debug=False)

@@ -7,13 +7,14 @@ product card promises.
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -23,7 +24,7 @@ _DATASET_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,1023}$")
 # BigQuery project ids: 6-30 chars, lowercase letters, digits, hyphens (optionally "domain:").
 _PROJECT_RE = re.compile(r"^([a-z0-9.-]+:)?[a-z][a-z0-9-]{4,29}$")
 
-SOURCES = ("hubspot", "quickbooks", "zendesk")
+SOURCES = ("hubspot", "quickbooks", "zendesk", "marketplace", "finance")
 
 
 def validate_identifier(value: str, what: str = "dataset") -> str:
@@ -41,7 +42,9 @@ def validate_identifier(value: str, what: str = "dataset") -> str:
 class Settings(BaseSettings):
     """Pulse settings, read once from environment variables (prefix ``PULSE_``)."""
 
-    model_config = SettingsConfigDict(env_prefix="PULSE_", extra="ignore", populate_by_name=True)
+    # hide_input_in_errors: a bad setting's error never echoes the inputs (secrets among them)
+    model_config = SettingsConfigDict(env_prefix="PULSE_", extra="ignore", populate_by_name=True,
+                                      hide_input_in_errors=True)
 
     warehouse: Literal["duckdb", "bigquery"] = "duckdb"
     duckdb_path: Path = Path("var/pulse.duckdb")
@@ -57,6 +60,8 @@ class Settings(BaseSettings):
     hubspot_dataset: str = "hubspot"
     quickbooks_dataset: str = "quickbooks"
     zendesk_dataset: str = "zendesk"
+    marketplace_dataset: str = "marketplace"  # the app database's venue inventory (not Fivetran HubSpot/QuickBooks)
+    finance_dataset: str = "finance"  # the operating budget (month × expense category)
     sales_pipeline_id: str = "demand_sales"  # HubSpot pipeline id of the demand sales pipeline
 
     redis_url: SecretStr | None = Field(
@@ -66,7 +71,20 @@ class Settings(BaseSettings):
     timezone: str = "America/New_York"
     host: str = "127.0.0.1"
     port: int = 8050
-    targets_path: Path = PROJECT_ROOT / "targets" / "targets.json"
+    targets_path: Path = PROJECT_ROOT / "targets" / "targets.json"  # live targets; audit.jsonl beside it
+
+    # Sign-in and roles (auth.py; README "Deploying")
+    auth_mode: Literal["none", "proxy", "password"] = "none"  # none: one local admin, loopback only
+    auth_proxy_header: str = "X-Forwarded-Email"  # proxy mode: the header carrying the user's email
+    auth_trusted_proxies: Annotated[list[str], NoDecode] = []  # proxy mode: IPs/CIDRs, comma-separated
+    auth_users_path: Path | None = None  # password mode: email → password hash (argon2)
+    auth_roles_path: Path | None = None  # email → viewer | manager | admin (+ a manager's team)
+    secret_key: SecretStr | None = None  # signs session cookies (password mode), ≥ 32 characters
+    session_cookie_secure: bool = True  # Secure cookies (HTTPS); false only for plain-HTTP trials
+    public_url: str | None = None  # e.g. https://pulse.example.com: the only Origin accepted for POSTs
+    login_max_failures: int = Field(default=5, gt=0)  # per email and window, then 429
+    login_max_failures_per_ip: int = Field(default=20, gt=0)
+    login_window_s: int = Field(default=900, gt=0)
     refresh_on_start: bool = True
     cache_retry_after_s: float = 5.0  # after a Redis failure, serve in-process copies this long before retrying
     query_timeout_s: float = 300.0  # per query; a query running longer is cancelled, not retried
@@ -77,7 +95,8 @@ class Settings(BaseSettings):
     simplefin_account_ids: Annotated[list[str] | None, NoDecode] = None  # allow-list, comma-separated
     simplefin_timeout_s: float = 20.0
 
-    @field_validator("hubspot_dataset", "quickbooks_dataset", "zendesk_dataset")
+    @field_validator("hubspot_dataset", "quickbooks_dataset", "zendesk_dataset", "marketplace_dataset",
+                     "finance_dataset")
     @classmethod
     def _dataset_is_identifier(cls, v: str) -> str:
         return validate_identifier(v, "dataset")
@@ -95,6 +114,40 @@ class Settings(BaseSettings):
         if isinstance(v, str):
             return [x.strip() for x in v.split(",") if x.strip()] or None
         return v
+
+    @field_validator("auth_trusted_proxies", mode="before")
+    @classmethod
+    def _proxy_list(cls, v):
+        if isinstance(v, str):
+            v = [x.strip() for x in v.split(",") if x.strip()]
+        for net in v or []:
+            ipaddress.ip_network(net, strict=False)  # ValueError names the bad address
+        return v
+
+    @field_validator("auth_proxy_header")
+    @classmethod
+    def _header_name(cls, v: str) -> str:
+        if not re.fullmatch(r"[A-Za-z0-9-]{1,100}", v):
+            raise ValueError(f"auth_proxy_header {v!r} is not a header name")
+        return v
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_origin(cls, v: str | None) -> str | None:
+        if v is not None and not re.fullmatch(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?/?", v):
+            raise ValueError("PULSE_PUBLIC_URL must be an origin like https://pulse.example.com")
+        return v
+
+    @model_validator(mode="after")
+    def _auth_complete(self) -> "Settings":
+        need = {"proxy": ["auth_trusted_proxies", "auth_roles_path"],
+                "password": ["auth_users_path", "auth_roles_path", "secret_key"]}.get(self.auth_mode, [])
+        missing = [f"PULSE_{n.upper()}" for n in need if not getattr(self, n)]
+        if missing:
+            raise ValueError(f"PULSE_AUTH_MODE={self.auth_mode} needs {', '.join(missing)}")
+        if self.secret_key is not None and len(self.secret_key.get_secret_value()) < 32:
+            raise ValueError("PULSE_SECRET_KEY must be at least 32 characters")
+        return self
 
     @field_validator("timezone")
     @classmethod
@@ -116,6 +169,8 @@ class Settings(BaseSettings):
             "hubspot": self.hubspot_dataset,
             "quickbooks": self.quickbooks_dataset,
             "zendesk": self.zendesk_dataset,
+            "marketplace": self.marketplace_dataset,
+            "finance": self.finance_dataset,
         }
 
     def today(self) -> dt.date:

@@ -12,7 +12,7 @@ if str(PROJECT_ROOT) not in sys.path:
 
 from data_access import config, runtime  # noqa: E402
 from data_access.warehouse import DuckDBWarehouse  # noqa: E402
-from tests.fixtures import known_company  # noqa: E402
+from tests.fixtures import known_company, known_pages  # noqa: E402
 
 SHARED = PROJECT_ROOT.parent / "shared"
 SEEDS = SHARED / "data" / "fivetran"
@@ -36,6 +36,7 @@ def known_runtime(tmp_dir: Path, **settings) -> runtime.Runtime:
         wh = DuckDBWarehouse(path, {"hubspot": "hubspot", "quickbooks": "quickbooks", "zendesk": "zendesk"})
         wh.replace_tables("hubspot", known_company.hubspot())
         wh.replace_tables("quickbooks", known_company.quickbooks())
+        known_pages.add_page_tables(wh)  # stage history, meetings, books, inventory, budget
         wh.close()
     targets = tmp_dir / "targets.json"
     if not targets.exists():

@@ -30,7 +30,7 @@ def _handler(status: int):
 
 
 def test_cash001_card_value_then_last_good_on_failure(tmp_path, httpserver, swap_runtime, pulse_app):
-    from pages import company_health
+    from pages import _kpi
 
     url = httpserver.url_for("/simplefin").replace("://", f"://{USER}:{quote(PASSWORD)}@", 1)
     httpserver.expect_request("/simplefin/accounts").respond_with_handler(_handler(200))
@@ -38,7 +38,7 @@ def test_cash001_card_value_then_last_good_on_failure(tmp_path, httpserver, swap
     results = [r for r in rt.refresh_everything() if r.query.startswith("api/simplefin")]
     assert [r.ok for r in results] == [True, True]
     swap_runtime(rt)
-    text = str(company_health.kpi_grid())
+    text = str(_kpi.kpi_grid("company_health"))
     assert "$562K" in text and "On target" in text  # 412,000.50 + 150,000.25; EUR left out
     outcome = rt.store.get_outcome("api/simplefin/cash_position")
     assert any("Chase" in m for m in outcome["messages"])  # partial data surfaced to admins
@@ -47,7 +47,7 @@ def test_cash001_card_value_then_last_good_on_failure(tmp_path, httpserver, swap
     httpserver.expect_request("/simplefin/accounts").respond_with_handler(_handler(403))
     results = [r for r in rt.refresh_everything() if r.query.startswith("api/simplefin")]
     assert [r.error_class for r in results] == ["SimpleFinAuthError", "SimpleFinAuthError"]
-    text = str(company_health.kpi_grid())
+    text = str(_kpi.kpi_grid("company_health"))
     assert "$562K" in text and "Last refresh failed" in text and "SimpleFinAuthError" in text
     assert PASSWORD not in text and PASSWORD not in json.dumps(rt.store.get_outcome("api/simplefin/cash_position"))
     view = rt.catalog.metrics["cash_position"].view("cash_by_account")

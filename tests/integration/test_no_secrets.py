@@ -49,8 +49,11 @@ def test_sec001_no_secret_in_any_response(secret_runtime, pulse_app):
                     f"/api/metrics/{metric.id}/views/{view.id}?format={fmt}").get_data(as_text=True)
 
     # every callback of the app, as the renderer calls them
-    bodies["grid"] = _post(client, "kpi-grid.children", {"id": "kpi-grid", "property": "children"},
-                           [{"id": "grid-interval", "property": "n_intervals", "value": 1}])
+    grid = {"type": "kpi-grid", "page": "company_health"}
+    bodies["grid"] = _post(client, '{"page":["MATCH"],"type":"kpi-grid"}.children',
+                           {"id": grid, "property": "children"},
+                           [{"id": {"type": "grid-interval", "page": "company_health"}, "property": "n_intervals",
+                             "value": 1}])
     bodies["banner"] = _post(client, "cache-banner.children", {"id": "cache-banner", "property": "children"},
                              [{"id": "banner-interval", "property": "n_intervals", "value": 1}])
     bodies["status"] = _post(client, "status-body.children", {"id": "status-body", "property": "children"},
@@ -58,14 +61,18 @@ def test_sec001_no_secret_in_any_response(secret_runtime, pulse_app):
     state = [{"id": "drilldown-state", "property": "data", "value": {"metric": "cash_position"}}]
     for metric in secret_runtime.catalog.metrics.values():
         st = [{"id": "drilldown-state", "property": "data", "value": {"metric": metric.id}}]
+        outs = [("drilldown-header", "children"), ("drilldown-tabs", "children"),
+                ("drilldown-tabs", "active_tab"), ("drilldown-breadcrumb", "children")]
         bodies[f"header {metric.id}"] = _post(
-            client, "drilldown-header.children", {"id": "drilldown-header", "property": "children"},
+            client, ".." + "...".join(f"{i}.{p}" for i, p in outs) + "..",
+            [{"id": i, "property": p} for i, p in outs],
             [{"id": "drilldown-state", "property": "data", "value": {"metric": metric.id}}])
         for view in metric.views:
             bodies[f"body {metric.id}/{view.id}"] = _post(
                 client, "drilldown-body.children", {"id": "drilldown-body", "property": "children"},
                 [{"id": "drilldown-tabs", "property": "active_tab", "value": view.id},
                  {"id": "filter-rep", "property": "value", "value": []},
+                 {"id": "filter-segment", "property": "value", "value": []},
                  {"id": "filter-start", "property": "value", "value": None},
                  {"id": "filter-end", "property": "value", "value": None}], st)
     bodies["refresh now"] = _post(client, "refresh-notice.children", {"id": "refresh-notice", "property": "children"},

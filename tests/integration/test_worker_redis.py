@@ -18,10 +18,10 @@ from tests.conftest import PROJECT_ROOT, known_runtime
 
 
 def _grid_text(rt, swap_runtime) -> str:
-    from pages import company_health
+    from pages import _kpi
 
     swap_runtime(rt)
-    return str(company_health.kpi_grid())
+    return str(_kpi.kpi_grid("company_health"))
 
 
 def test_wrk001_two_workers_refresh_each_metric_once(tmp_path, redis_server):

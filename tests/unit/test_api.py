@@ -16,7 +16,7 @@ def test_api001_list_metrics(client):
     r = client.get("/api/metrics")
     assert r.status_code == 200
     metrics = {m["id"]: m for m in r.get_json()["metrics"]}
-    assert len(metrics) == 9
+    assert len(metrics) == 25
     assert metrics["cash_position"]["value"] is None  # SimpleFIN not connected in tests: no value, no error
     assert metrics["revenue_ytd"]["value"] == pytest.approx(5300)
     assert metrics["revenue_ytd"]["unit"] == "usd"

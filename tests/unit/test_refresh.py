@@ -12,7 +12,7 @@ from data_access.refresh import refresh_all
 from data_access.targets import DEFAULT_TARGETS
 from data_access.warehouse import DuckDBWarehouse
 from tests.conftest import PROJECT_ROOT
-from tests.fixtures import known_company
+from tests.fixtures import known_company, known_pages
 
 DATASETS = {"hubspot": "hubspot", "quickbooks": "quickbooks", "zendesk": "zendesk"}
 
@@ -21,6 +21,7 @@ def _warehouse(path):
     wh = DuckDBWarehouse(path, DATASETS)
     wh.replace_tables("hubspot", known_company.hubspot())
     wh.replace_tables("quickbooks", known_company.quickbooks())
+    known_pages.add_page_tables(wh)  # the new pages' tables, so every catalog query runs
     return wh
 
 

@@ -1,0 +1,300 @@
+"""Writing targets safely: validate, lock, write atomically, audit.
+
+``save_edits()`` is the only writer of the live targets file. Under an inter-process
+lock (``fcntl.flock`` on ``.<name>.lock`` beside the file) it re-reads the file, applies
+the edits as dated entries, validates the result exactly as a reader will, writes it to a
+temporary file in the same folder, fsyncs it and ``os.replace``s it over the live file,
+then appends one line per changed metric to ``audit.jsonl`` beside it:
+
+    {"at": "2026-11-21T14:05:09Z", "user": "ops@example.com", "metric": "win_rate",
+     "effective_from": "2026-11-01", "old": {"target": 0.3}, "new": {"target": 0.35}}
+
+Readers never lock: ``os.replace`` is atomic, so they see the old file or the new one.
+Every web process re-reads the file when its mtime changes (``Runtime.targets()``).
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import json
+import logging
+import math
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+from data_access.catalog import Catalog, Metric
+from data_access.config import PROJECT_ROOT
+from data_access.targets import DEFAULT_TARGETS, Targets, load_targets, parse_targets, target_for
+
+log = logging.getLogger(__name__)
+
+SHIPPED_TARGETS = PROJECT_ROOT / "targets" / "targets.json"
+AUDIT_NAME = "audit.jsonl"
+LOCK_TIMEOUT_S = 10.0
+
+
+class TargetsBusy(RuntimeError):
+    """Another process held the targets lock for longer than ``LOCK_TIMEOUT_S``."""
+
+
+class EditError(ValueError):
+    """The edits are not valid (unknown metric, bad value, bad date); nothing was written."""
+
+
+@dataclass(frozen=True)
+class Edit:
+    """A metric's new target and yellow band, in stored units (ratios as fractions).
+
+    For a metric whose target follows the revenue plan (``target_rule``), ``target`` is
+    the monthly plan in USD.
+    """
+
+    target: float
+    yellow_band: float
+
+
+@dataclass(frozen=True)
+class Change:
+    """One metric's change: the changed fields only (``target`` | ``monthly_plan_usd`` | ``yellow_band``)."""
+
+    metric: str
+    old: dict
+    new: dict
+
+
+@dataclass
+class SaveResult:
+    changes: list[Change] = field(default_factory=list)
+    targets: Targets | None = None
+    replaced_invalid: Path | None = None  # where a malformed file on disk was kept before the save
+
+
+def audit_path(targets_path: Path) -> Path:
+    """``audit.jsonl`` beside the live targets file."""
+    return targets_path.with_name(AUDIT_NAME)
+
+
+def lock_path(targets_path: Path) -> Path:
+    return targets_path.with_name(f".{targets_path.name}.lock")
+
+
+def plan_metric(metric: Metric) -> bool:
+    """True when the metric's target is the revenue plan (the form edits the monthly plan)."""
+    return metric.target_rule == "revenue_plan_ytd"
+
+
+@contextlib.contextmanager
+def targets_lock(targets_path: Path, timeout_s: float = LOCK_TIMEOUT_S) -> Iterator[None]:
+    """Exclusive inter-process lock for writers of ``targets_path`` (``flock`` on a lock file)."""
+    fd = os.open(lock_path(targets_path), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise TargetsBusy(f"targets file busy for over {timeout_s:g} s; try again") from None
+                time.sleep(0.01)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text``: temp file in the same folder, fsync, ``os.replace``, fsync folder.
+
+    The new file's mtime is strictly later than the old one's, so every reader that checks
+    the mtime re-reads it even when two saves land within the file system's clock tick.
+    """
+    try:
+        old = path.stat()
+        mode, old_ns = old.st_mode & 0o777, old.st_mtime_ns
+    except FileNotFoundError:
+        mode, old_ns = 0o644, 0
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, mode)
+        stamp = max(time.time_ns(), old_ns + 1_000_000)
+        os.utime(tmp, ns=(stamp, stamp))
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def append_audit(path: Path, records: list[dict]) -> None:
+    """Append JSON lines in one write, fsynced (callers hold the targets lock)."""
+    data = "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in records).encode("utf-8")
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        os.write(fd, data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def read_audit(targets_path: Path, limit: int = 100) -> list[dict]:
+    """The latest ``limit`` audit records, newest first (malformed lines are skipped)."""
+    path = audit_path(targets_path)
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except FileNotFoundError:
+        return []
+    out = []
+    for line in reversed(lines):
+        try:
+            rec = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(rec, dict):
+            out.append(rec)
+        if len(out) >= limit:
+            break
+    return out
+
+
+def default_targets() -> Targets:
+    """What "Reset to default" restores: the targets shipped in the code folder
+    (``targets/targets.json``), or the built-in defaults when that file is the live one."""
+    return load_targets(SHIPPED_TARGETS, DEFAULT_TARGETS).targets
+
+
+def form_values(metric: Metric, targets: Targets, day: dt.date) -> Edit:
+    """The values a metric's form row edits, in force on ``day`` (stored units)."""
+    target, band = target_for(metric, targets, day)
+    if plan_metric(metric):
+        target = targets.revenue_plan.entry_on(day).monthly_usd
+    return Edit(target, band)
+
+
+def _same(a: float, b: float) -> bool:
+    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
+
+
+def _upsert(entries: list[dict], day: str, values: dict, carry: tuple[str, ...]) -> None:
+    """Set ``values`` on the entry dated ``day``; a new entry copies ``carry`` keys from the one in force."""
+    for e in entries:
+        if e.get("effective_from") == day:
+            e.update(values)
+            return
+    in_force = None
+    for e in sorted(entries, key=lambda e: e.get("effective_from") or ""):
+        if (e.get("effective_from") or "") <= day:
+            in_force = e
+    new = {"effective_from": day, **{k: dict(in_force[k]) for k in carry if in_force and in_force.get(k)}, **values}
+    entries.append(new)
+    entries.sort(key=lambda e: e.get("effective_from") or "")
+
+
+def apply_edits(base: Targets, catalog: Catalog, edits: dict[str, Edit], effective_from: dt.date,
+                ) -> tuple[Targets, list[Change]]:
+    """``base`` with ``edits`` in force from ``effective_from``; only metrics whose values differ change.
+
+    Raises:
+        EditError: an unknown metric, or a result the schema or catalog rejects.
+    """
+    unknown = sorted(set(edits) - set(catalog.metrics))
+    if unknown:
+        raise EditError(f"unknown metric {unknown[0]!r}")
+    data = json.loads(base.model_dump_json())
+    day = effective_from.isoformat()
+    changes = []
+    for mid, edit in edits.items():
+        metric = catalog.metrics[mid]
+        edit = Edit(float(edit.target), float(edit.yellow_band))
+        before = form_values(metric, base, effective_from)
+        old, new = {}, {}
+        tkey = "monthly_plan_usd" if plan_metric(metric) else "target"
+        if not _same(before.target, edit.target):
+            old[tkey], new[tkey] = before.target, edit.target
+        if not _same(before.yellow_band, edit.yellow_band):
+            old["yellow_band"], new["yellow_band"] = before.yellow_band, edit.yellow_band
+        if not new:
+            continue
+        if plan_metric(metric):
+            if "monthly_plan_usd" in new:
+                _upsert(data["revenue_plan"]["entries"], day, {"monthly_usd": edit.target}, ("months",))
+            override = base.metrics.get(mid)
+            entry = override.entry_on(effective_from) if override else None
+            if "yellow_band" in new or (entry is not None and entry.target is not None):
+                # the plan decides the target from now on (an explicit override would hide it)
+                entries = data["metrics"].setdefault(mid, {"entries": []})["entries"]
+                _upsert(entries, day, {"target": None, "yellow_band": edit.yellow_band}, ("months", "rep_quotas"))
+        else:
+            entries = data["metrics"].setdefault(mid, {"entries": []})["entries"]
+            _upsert(entries, day, {"target": edit.target, "yellow_band": edit.yellow_band}, ("months", "rep_quotas"))
+        changes.append(Change(mid, old, new))
+    try:
+        return parse_targets(json.dumps(data), catalog), changes
+    except ValueError as e:
+        raise EditError(str(e)) from None
+
+
+def render(targets: Targets) -> str:
+    """The file's text: the model's JSON, indented, without empty defaults."""
+    data = json.loads(targets.model_dump_json(exclude_defaults=True))
+
+    def dated(entries: list[dict]) -> list[dict]:
+        return [{"effective_from": e.pop("effective_from", None), **e} for e in entries]
+
+    out = {"revenue_plan": {"entries": dated(data["revenue_plan"]["entries"])},
+           "metrics": {mid: {"entries": dated(mt["entries"])} for mid, mt in data.get("metrics", {}).items()}}
+    return json.dumps(out, indent=2, ensure_ascii=False) + "\n"
+
+
+def save_edits(targets_path: Path, catalog: Catalog, edits: dict[str, Edit], effective_from: dt.date,
+               user: str, fallback: Targets, now: dt.datetime | None = None) -> SaveResult:
+    """Validate and apply ``edits`` to the live file, atomically and under the lock; audit each change.
+
+    ``fallback`` (the last valid targets this process holds) is the base when the file on
+    disk is missing or malformed; a malformed file is first copied to
+    ``<name>.rejected-<UTC time>`` beside it, so a hand edit is never lost.
+
+    Raises:
+        EditError: nothing was written. TargetsBusy: the lock was not free within 10 s.
+    """
+    audit = audit_path(targets_path)
+    with targets_lock(targets_path):
+        replaced = None
+        try:
+            raw = targets_path.read_bytes()
+        except FileNotFoundError:
+            base = fallback
+        else:
+            try:
+                base = parse_targets(raw, catalog)
+            except ValueError:
+                base = fallback
+                stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+                replaced = targets_path.with_name(f"{targets_path.name}.rejected-{stamp}")
+                shutil.copy2(targets_path, replaced)
+        new, changes = apply_edits(base, catalog, edits, effective_from)
+        if not changes:
+            return SaveResult([], base)
+        text = render(new)
+        parse_targets(text, catalog)  # exactly what readers will parse
+        atomic_write(targets_path, text)
+        at = (now or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc)
+        append_audit(audit, [{"at": at.isoformat(timespec="seconds").replace("+00:00", "Z"), "user": user,
+                              "metric": c.metric, "effective_from": effective_from.isoformat(),
+                              "old": c.old, "new": c.new} for c in changes])
+    log.info("targets saved by %s: %s", user, ", ".join(c.metric for c in changes))
+    return SaveResult(changes, new, replaced)

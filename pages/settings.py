@@ -1,0 +1,344 @@
+"""Settings (admins only): every metric's target and yellow band, grouped by page, and the change history.
+
+Saving goes through ``data_access.target_store.save_edits`` (validated, locked, atomic,
+audited); every callback here checks the admin role on the server first, whatever the
+browser sent.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
+
+import auth
+from components import formatting, ids
+from data_access.catalog import Metric
+from data_access.runtime import get_runtime
+from data_access.target_form import check_row, shown_band, shown_target, target_spec, zone_text
+from data_access.target_store import (EditError, TargetsBusy, default_targets, form_values, plan_metric,
+                                      read_audit, save_edits)
+
+dash.register_page(__name__, path="/settings", name="Settings", title="Pulse · Settings", order=80,
+                   required_role="admin")
+
+REFUSED = "Only admins can change targets."
+DIRECTION = {"higher": "higher is better", "lower": "lower is better"}
+UNIT_NAME = {"usd": "USD", "ratio": "percent", "multiple": "multiple (×)", "days": "days", "count": "count"}
+FIELD_LABEL = {"target": "target", "monthly_plan_usd": "monthly plan", "yellow_band": "band"}
+
+
+# ---------------------------------------------------------------- builders (pure)
+
+def effective_options(today: dt.date, months_ahead: int = 12) -> list[dict]:
+    """"Applies from" choices: the current month and the next ``months_ahead`` (history is not rewritten)."""
+    out = []
+    y, m = today.year, today.month
+    for _ in range(months_ahead + 1):
+        day = dt.date(y, m, 1)
+        out.append({"label": day.strftime("%B %Y"), "value": day.isoformat()})
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+def _addon(text: str | None):
+    return [dbc.InputGroupText(text)] if text else []
+
+
+def metric_row(metric: Metric, in_force_text: str, target_value, band_value) -> html.Tr:
+    """One metric: title, what is in force, the target and band inputs, the zone / message cell.
+
+    The inputs carry no ``min``/``max``: a browser turns an out-of-range number into "no value",
+    and the hint should say what is wrong ("A percentage between 0 and 100.") instead."""
+    spec = target_spec(metric)
+    target_input = dbc.InputGroup(
+        _addon(spec.prefix)
+        + [dbc.Input(id=ids.settings_field(ids.SETTINGS_TARGET, metric.id), type="number", value=target_value,
+                     step="any", inputmode="decimal")]
+        + _addon(spec.suffix),
+        size="sm", className="settings-input")
+    band_input = dbc.InputGroup(
+        [dbc.Input(id=ids.settings_field(ids.SETTINGS_BAND, metric.id), type="number", value=band_value,
+                   step="any", inputmode="decimal"),
+         dbc.InputGroupText("% of target")],
+        size="sm", className="settings-input")
+    return html.Tr([
+        html.Td([html.Div(metric.title, className="fw-semibold"),
+                 html.Div(f"{UNIT_NAME[metric.unit]} · {DIRECTION[metric.direction]}",
+                          className="small text-muted")]),
+        html.Td(in_force_text, className="small settings-in-force"),
+        html.Td([html.Div(spec.label, className="settings-field-label"), target_input]),
+        html.Td([html.Div("Yellow band", className="settings-field-label"), band_input]),
+        html.Td(html.Div(id=ids.settings_field(ids.SETTINGS_HINT, metric.id), className="small settings-hint")),
+    ], className="settings-row", id=f"settings-row-{metric.id}")
+
+
+def in_force_text(metric: Metric, targets, today: dt.date) -> str:
+    edit = form_values(metric, targets, today)
+    if plan_metric(metric):
+        from data_access.targets import target_for
+
+        ytd, _ = target_for(metric, targets, today)
+        return (f"{formatting.usd(edit.target)} a month · plan to date {formatting.usd(ytd)} · "
+                f"band {shown_band(edit.yellow_band)}%")
+    return f"{formatting.target_text(edit.target, metric.unit, metric.direction)} · band {shown_band(edit.yellow_band)}%"
+
+
+def targets_form(catalog, targets, today: dt.date) -> list:
+    """Metrics grouped by their own page (catalog order; a metric also shown elsewhere is listed
+    once), each row with its in-force values pre-filled."""
+    sections = []
+    for page_id, page in catalog.pages.items():
+        metrics = [m for m in catalog.metrics.values() if m.page == page_id]
+        if not metrics:
+            continue
+        rows = []
+        for m in metrics:
+            edit = form_values(m, targets, today)
+            rows.append(metric_row(m, in_force_text(m, targets, today), shown_target(m, edit.target),
+                                   shown_band(edit.yellow_band)))
+        sections.append(html.Div([
+            html.H5(page.title, className="settings-page-title"),
+            dbc.Table([html.Thead(html.Tr([html.Th("Metric"), html.Th("In force"), html.Th("Target"),
+                                           html.Th("Yellow band"), html.Th("Colours")])),
+                       html.Tbody(rows)],
+                      size="sm", className="settings-table align-middle mb-0", borderless=False),
+        ], className="mb-3", id=f"settings-page-{page_id}"))
+    return sections
+
+
+def _change_text(metric: Metric | None, field: str, value) -> str:
+    if value is None or not isinstance(value, (int, float)) or isinstance(value, bool):
+        return "—"
+    if field == "yellow_band":
+        return f"{shown_band(value)}%"
+    if field == "monthly_plan_usd" or metric is None:
+        return formatting.usd(value) if field == "monthly_plan_usd" else f"{value:g}"
+    return formatting.value(value, metric.unit)
+
+
+def history_table(records: list[dict], catalog, tz: str) -> html.Div:
+    """The audit log, newest first: when, who, metric, old → new, applies from."""
+    if not records:
+        return html.P("No changes yet.", className="text-muted small")
+    rows = []
+    for r in records:
+        metric = catalog.metrics.get(r.get("metric"))
+        old, new = r.get("old") or {}, r.get("new") or {}
+        changes = [f"{FIELD_LABEL.get(k, k)} {_change_text(metric, k, old.get(k))} → {_change_text(metric, k, v)}"
+                   for k, v in (new.items() if isinstance(new, dict) else [])]
+        try:
+            when = formatting.local_time(dt.datetime.fromisoformat(str(r.get("at")).replace("Z", "+00:00")), tz)
+        except ValueError:
+            when = str(r.get("at"))
+        rows.append(html.Tr([html.Td(when, className="text-nowrap"), html.Td(str(r.get("user", "?"))),
+                             html.Td(metric.title if metric else str(r.get("metric"))),
+                             html.Td("; ".join(changes)), html.Td(str(r.get("effective_from", "")))]))
+    return dbc.Table([html.Thead(html.Tr([html.Th(h) for h in ("When", "Who", "Metric", "Change", "Applies from")])),
+                      html.Tbody(rows)], size="sm", hover=True, className="settings-history-table bg-white")
+
+
+def file_status(error: str | None):
+    if not error:
+        return None
+    return dbc.Alert([html.Strong("The targets file on disk is invalid. "), error,
+                      " Saving here writes a valid file (the invalid one is kept beside it as "
+                      "targets.json.rejected-…)."], color="warning", className="settings-file-error")
+
+
+def denied() -> html.Div:
+    return html.Div([html.H2("Settings", className="page-title"),
+                     dbc.Alert("Settings are for admins. Ask an admin to change a target.", color="secondary",
+                               className="settings-denied mt-3")])
+
+
+def layout(**_query) -> html.Div:
+    """The page skeleton (no data: Dash also calls this to validate ids, and its result is sent
+    to every browser); callbacks fill the form and history for admins only. Everyone else
+    gets a short notice (and the server refuses their writes anyway)."""
+    if not auth.has_role("admin"):
+        return denied()
+    options = effective_options(get_runtime().today())
+    return html.Div([
+        html.Div([html.H2("Settings", className="page-title"),
+                  html.P("Targets colour the cards: green at or better than the target, yellow within the band, "
+                         "red beyond it. A change applies from the month you choose, in every web process within "
+                         "seconds; earlier months keep the targets they had.", className="text-muted")],
+                 className="page-head"),
+        html.Div(id=ids.SETTINGS_FILE_STATUS),
+        dbc.Card([
+            dbc.CardHeader(dbc.Row([
+                dbc.Col(html.H4("Targets", className="mb-0"), className="d-flex align-items-center"),
+                dbc.Col([dbc.Label("Applies from", html_for=ids.SETTINGS_EFFECTIVE,
+                                   className="small text-muted mb-0 me-2 text-nowrap"),
+                         dcc.Dropdown(id=ids.SETTINGS_EFFECTIVE, options=options, value=options[0]["value"],
+                                      clearable=False, searchable=False, className="settings-effective")],
+                        width="auto", className="d-flex align-items-center"),
+            ], className="g-2 justify-content-between")),
+            # the spinner only while the rows load (not while validation updates hints: typing goes on)
+            dbc.CardBody(dcc.Loading(html.Div(id=ids.SETTINGS_FORM), type="dot", delay_show=300,
+                                     target_components={ids.SETTINGS_FORM: "children"})),
+            dbc.CardFooter([
+                dbc.Button("Save", id=ids.SETTINGS_SAVE, color="primary", className="me-2"),
+                dbc.Button("Reset to default", id=ids.SETTINGS_RESET, color="secondary", outline=True),
+                html.Div(id=ids.SETTINGS_MESSAGE, className="settings-message mt-2"),
+            ]),
+        ], className="mb-4 settings-card"),
+        html.H4("Change history", className="mb-2"),
+        html.Div(id=ids.SETTINGS_HISTORY),
+        dcc.Interval(id=ids.SETTINGS_INTERVAL, interval=30_000),
+    ])
+
+
+# ---------------------------------------------------------------- callbacks
+
+def _by_metric(items: list[dict]) -> dict:
+    """``ctx.states_list`` / ``inputs_list`` entries (pattern ids) → ``{metric_id: value}``."""
+    out = {}
+    for item in items or []:
+        ident = item.get("id") if isinstance(item, dict) else None
+        if isinstance(ident, dict) and isinstance(ident.get("metric"), str):
+            out[ident["metric"]] = item.get("value")
+    return out
+
+
+def _month(value) -> dt.date | None:
+    """The chosen "applies from" month, if it is one of the offered ones."""
+    allowed = {o["value"] for o in effective_options(get_runtime().today())}
+    return dt.date.fromisoformat(value) if isinstance(value, str) and value in allowed else None
+
+
+@callback(Output(ids.SETTINGS_FORM, "children"), Input(ids.SETTINGS_EFFECTIVE, "value"))
+def fill_form(effective):
+    """The rows, pre-filled with the values in force in the chosen month (admins only)."""
+    if not auth.has_role("admin"):
+        return dbc.Alert(REFUSED, color="danger")
+    rt = get_runtime()
+    return targets_form(rt.catalog, rt.targets().targets, _month(effective) or rt.today())
+
+
+@callback(
+    Output(ids.SETTINGS_HISTORY, "children"),
+    Output(ids.SETTINGS_FILE_STATUS, "children"),
+    Input(ids.SETTINGS_INTERVAL, "n_intervals"),
+)
+def show_history(_n):
+    """On load and every 30 s: the change history and whether the file on disk is valid (admins only)."""
+    if not auth.has_role("admin"):
+        return None, None
+    rt = get_runtime()
+    return (history_table(read_audit(rt.settings.targets_path), rt.catalog, rt.settings.timezone),
+            file_status(rt.targets().error))
+
+
+@callback(
+    Output(ids.settings_field(ids.SETTINGS_TARGET, ALL), "invalid"),
+    Output(ids.settings_field(ids.SETTINGS_BAND, ALL), "invalid"),
+    Output(ids.settings_field(ids.SETTINGS_HINT, ALL), "children"),
+    Output(ids.SETTINGS_SAVE, "disabled"),
+    Input(ids.settings_field(ids.SETTINGS_TARGET, ALL), "value"),
+    Input(ids.settings_field(ids.SETTINGS_BAND, ALL), "value"),
+)
+def validate_targets(_targets, _bands):
+    """Inline validation: red inputs with the reason, the colour zones of valid rows, Save off while invalid."""
+    if not auth.has_role("admin"):
+        return no_update, no_update, no_update, True
+    catalog = get_runtime().catalog
+    targets, bands = _by_metric(ctx.inputs_list[0]), _by_metric(ctx.inputs_list[1])
+    t_bad, b_bad, hints = [], [], []
+    for out in ctx.outputs_list[2]:
+        metric = catalog.metrics.get(out["id"]["metric"])
+        if metric is None:
+            t_bad.append(True), b_bad.append(True), hints.append("Unknown metric.")
+            continue
+        edit, errors = check_row(metric, targets.get(metric.id), bands.get(metric.id))
+        t_bad.append("target" in errors)
+        b_bad.append("band" in errors)
+        hints.append(html.Span(" ".join(errors.values()), className="text-danger settings-error") if errors
+                     else html.Span(zone_text(metric, edit), className="text-muted"))
+    return t_bad, b_bad, hints, any(t_bad) or any(b_bad)
+
+
+NO_CHANGE = (no_update, no_update, no_update)
+
+
+def _alert(text, color: str = "danger", class_name: str = "") -> dbc.Alert:
+    return dbc.Alert(text, color=color, className=f"mb-0 {class_name}".strip())
+
+
+@callback(
+    Output(ids.SETTINGS_MESSAGE, "children"),
+    Output(ids.SETTINGS_FORM, "children", allow_duplicate=True),
+    Output(ids.SETTINGS_HISTORY, "children", allow_duplicate=True),
+    Output(ids.SETTINGS_FILE_STATUS, "children", allow_duplicate=True),
+    Input(ids.SETTINGS_SAVE, "n_clicks"),
+    State(ids.settings_field(ids.SETTINGS_TARGET, ALL), "value"),
+    State(ids.settings_field(ids.SETTINGS_BAND, ALL), "value"),
+    State(ids.SETTINGS_EFFECTIVE, "value"),
+    prevent_initial_call=True,
+)
+def save_targets(n_clicks, _targets, _bands, effective):
+    """Validate every row, then write the changed ones (locked, atomic, audited). Admins only."""
+    if not n_clicks:
+        return (no_update, *NO_CHANGE)
+    user = auth.current_user()
+    if user is None or not user.can("admin"):  # the server decides, whatever the browser sent
+        return (_alert(REFUSED), *NO_CHANGE)
+    rt = get_runtime()
+    month = _month(effective)
+    if month is None:
+        return (_alert("Choose the month the change applies from."), *NO_CHANGE)
+    targets, bands = _by_metric(ctx.states_list[0]), _by_metric(ctx.states_list[1])
+    if not targets or set(targets) != set(bands) or set(targets) - set(rt.catalog.metrics):
+        return (_alert("The form does not match the catalog; reload the page."), *NO_CHANGE)
+    edits, problems = {}, []
+    for mid in targets:
+        edit, errors = check_row(rt.catalog.metrics[mid], targets[mid], bands[mid])
+        if errors:
+            problems.append(f"{rt.catalog.metrics[mid].title}: {' '.join(errors.values())}")
+        else:
+            edits[mid] = edit
+    if problems:
+        return (_alert(["Nothing saved. Fix these first:", html.Ul([html.Li(p) for p in problems], className="mb-0")]),
+                *NO_CHANGE)
+    try:
+        result = save_edits(rt.settings.targets_path, rt.catalog, edits, month, user.email, rt.targets().targets)
+    except (EditError, TargetsBusy) as e:
+        return (_alert(f"Nothing saved: {e}"), *NO_CHANGE)
+    except OSError as e:
+        return (_alert(f"Nothing saved: the targets file could not be written ({type(e).__name__})."), *NO_CHANGE)
+    loaded = rt.targets()
+    form = targets_form(rt.catalog, loaded.targets, month)
+    history = history_table(read_audit(rt.settings.targets_path), rt.catalog, rt.settings.timezone)
+    if not result.changes:
+        return _alert("No changes to save.", "secondary"), form, history, file_status(loaded.error)
+    names = ", ".join(rt.catalog.metrics[c.metric].title for c in result.changes)
+    n = len(result.changes)
+    message = f"Saved {n} change{'s' if n != 1 else ''} ({names}), applying from {month:%B %Y}."
+    return _alert(message, "success", "settings-saved"), form, history, file_status(loaded.error)
+
+
+@callback(
+    Output(ids.settings_field(ids.SETTINGS_TARGET, ALL), "value"),
+    Output(ids.settings_field(ids.SETTINGS_BAND, ALL), "value"),
+    Output(ids.SETTINGS_MESSAGE, "children", allow_duplicate=True),
+    Input(ids.SETTINGS_RESET, "n_clicks"),
+    State(ids.SETTINGS_EFFECTIVE, "value"),
+    prevent_initial_call=True,
+)
+def reset_to_default(n_clicks, effective):
+    """Fill the form with the shipped defaults (catalog targets, the shipped revenue plan); Save applies them."""
+    if not n_clicks:
+        return no_update, no_update, no_update
+    if not auth.has_role("admin"):
+        return no_update, no_update, _alert(REFUSED)
+    rt = get_runtime()
+    defaults, month = default_targets(), _month(effective) or rt.today()
+    values = {}
+    for mid, metric in rt.catalog.metrics.items():
+        edit = form_values(metric, defaults, month)
+        values[mid] = (shown_target(metric, edit.target), shown_band(edit.yellow_band))
+    t_out = [values.get(o["id"]["metric"], (None, None))[0] for o in ctx.outputs_list[0]]
+    b_out = [values.get(o["id"]["metric"], (None, None))[1] for o in ctx.outputs_list[1]]
+    return t_out, b_out, _alert("Defaults filled in. Save to apply them.", "info")

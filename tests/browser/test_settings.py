@@ -1,0 +1,130 @@
+"""Settings in headless Chromium: an admin changes a target and the card changes colour; a viewer
+signed in with a password sees no Settings and no admin actions."""
+from __future__ import annotations
+
+import json
+
+from selenium.webdriver.common.keys import Keys
+
+from data_access.target_store import audit_path
+from tests.conftest import known_runtime
+from tests.fixtures.auth_files import PASSWORDS, auth_runtime, refresh_page
+
+
+
+def _pid(kind: str, metric: str) -> str:
+    """CSS selector of a pattern-matching id (Dash writes it as JSON with sorted keys)."""
+    return "[id='" + json.dumps({"metric": metric, "type": kind}, separators=(",", ":"), sort_keys=True) + "']"
+
+
+WIN_CARD = _pid("kpi-card", "win_rate") + " .kpi-card"
+WIN_TARGET = _pid("settings-target", "win_rate")
+WIN_HINT = _pid("settings-hint", "win_rate")
+
+
+def _nav(dash_duo, name):
+    link = next(a for a in dash_duo.find_elements(".pulse-navbar .nav-link") if a.text == name)
+    dash_duo.driver.execute_script("arguments[0].scrollIntoView(); arguments[0].click();", link)
+
+
+def _click(dash_duo, selector):
+    """Click a button below the fold (the page grows while hints render, so a scripted click)."""
+    el = dash_duo.find_element(selector)
+    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'}); arguments[0].click();", el)
+
+
+def _type(dash_duo, selector, value):
+    box = dash_duo.find_element(selector)
+    box.send_keys(Keys.CONTROL, "a")
+    box.send_keys(Keys.BACKSPACE)
+    box.send_keys(value)
+
+
+def test_set001_admin_changes_a_target_and_the_card_turns_red(dash_duo, pulse_app, swap_runtime, tmp_path):
+    rt = known_runtime(tmp_path)
+    refresh_page(rt)
+    swap_runtime(rt)
+    dash_duo.driver.set_window_size(1440, 1000)
+    dash_duo.start_server(pulse_app)
+    dash_duo.wait_for_text_to_equal("#auth-badge", "local mode — no sign-in", timeout=10)
+    dash_duo.wait_for_element(WIN_CARD, timeout=10)
+    assert "kpi-green" in dash_duo.find_element(WIN_CARD).get_attribute("class")  # 66.7 % ≥ 30 %
+
+    _nav(dash_duo, "Settings")
+    dash_duo.wait_for_element(WIN_TARGET, timeout=10)
+    assert dash_duo.find_element(WIN_TARGET).get_attribute("value") == "30"
+    dash_duo.wait_for_text_to_equal(WIN_HINT, "Green ≥ 30.0% · yellow 25.5%–30.0% · red below 25.5%", timeout=8)
+
+    # inline validation: a percentage above 100 is refused before anything is sent
+    _type(dash_duo, WIN_TARGET, "130")
+    dash_duo.wait_for_text_to_equal(WIN_HINT, "A percentage between 0 and 100.", timeout=8)
+    assert "is-invalid" in dash_duo.find_element(WIN_TARGET).get_attribute("class")
+    assert dash_duo.find_element("#settings-save").get_attribute("disabled") is not None
+
+    _type(dash_duo, WIN_TARGET, "90")
+    dash_duo.wait_for_text_to_equal(WIN_HINT, "Green ≥ 90.0% · yellow 76.5%–90.0% · red below 76.5%", timeout=8)
+    dash_duo.wait_for_element("#settings-save:not([disabled])", timeout=8)
+    _click(dash_duo, "#settings-save")
+    dash_duo.wait_for_text_to_equal(
+        ".settings-saved", "Saved 1 change (Win Rate (90 days)), applying from November 2026.", timeout=10)
+    dash_duo.wait_for_contains_text("#settings-history", "target 30.0% → 90.0%", timeout=8)
+    assert "local admin" in dash_duo.find_element("#settings-history").text
+    audit = [json.loads(x) for x in audit_path(rt.settings.targets_path).read_text().splitlines()]
+    assert [(a["metric"], a["old"], a["new"]) for a in audit] == [("win_rate", {"target": 0.3}, {"target": 0.9})]
+
+    _nav(dash_duo, "Company Health")
+    dash_duo.wait_for_element(WIN_CARD, timeout=10)
+    card = dash_duo.find_element(WIN_CARD)
+    assert "kpi-red" in card.get_attribute("class")  # 66.7 % < 76.5 %
+    assert "Target ≥ 90.0%" in card.text and "Off target" in card.text
+    assert dash_duo.get_logs() == []
+
+
+def _sign_in(dash_duo, app, email):
+    dash_duo.driver.set_window_size(1440, 1000)
+    dash_duo.start_server(app, navigate=False)
+    dash_duo.driver.get(dash_duo.server.url + "/")  # → /login?next=/
+    dash_duo.wait_for_element("#email", timeout=10)
+    assert "/login" in dash_duo.driver.current_url
+    dash_duo.find_element("#email").send_keys(email)
+    dash_duo.find_element("#password").send_keys(PASSWORDS[email])
+    dash_duo.find_element("#login-submit").click()
+    dash_duo.wait_for_text_to_equal(".page-title", "Company Health", timeout=15)
+
+
+def test_set002_a_viewer_sees_no_settings_and_no_admin_actions(dash_duo, pulse_app, swap_runtime, tmp_path):
+    swap_runtime(auth_runtime(tmp_path, "password", refresh=True))
+    _sign_in(dash_duo, pulse_app, "viewer@x.com")
+    dash_duo.wait_for_contains_text("#auth-user", "viewer@x.com", timeout=8)
+    assert "Viewer" in dash_duo.find_element("#auth-user").text
+    links = [a.text for a in dash_duo.find_elements(".pulse-navbar .nav-link")]
+    assert "Company Health" in links and "Settings" not in links
+
+    # the drill-down has no "Refresh now" for a viewer
+    dash_duo.find_element(_pid("kpi-card", "win_rate")).click()
+    dash_duo.wait_for_contains_text("#drilldown-header", "Win Rate", timeout=8)
+    assert not dash_duo.find_element("#refresh-now").is_displayed()
+
+    # typing the address does not help
+    dash_duo.driver.get(dash_duo.server.url + "/settings")
+    dash_duo.wait_for_text_to_equal(".settings-denied", "Settings are for admins. Ask an admin to change a target.",
+                                    timeout=10)
+    assert dash_duo.find_elements('[id*="settings-target"]') == []
+    assert dash_duo.get_logs() == []
+
+    # signing out ends the session
+    dash_duo.find_element("#auth-signout").click()
+    dash_duo.wait_for_element("#login-submit", timeout=10)
+    dash_duo.driver.get(dash_duo.server.url + "/api/metrics")
+    assert '{"error":"Sign-in required."}' in dash_duo.driver.page_source
+
+
+def test_set003_an_admin_signed_in_sees_settings(dash_duo, pulse_app, swap_runtime, tmp_path):
+    swap_runtime(auth_runtime(tmp_path, "password", refresh=True))
+    _sign_in(dash_duo, pulse_app, "admin@x.com")
+    links = [a.text for a in dash_duo.find_elements(".pulse-navbar .nav-link")]
+    assert "Settings" in links
+    _nav(dash_duo, "Settings")
+    dash_duo.wait_for_element(WIN_TARGET, timeout=10)
+    assert dash_duo.find_element(WIN_TARGET).get_attribute("value") == "30"
+    assert dash_duo.get_logs() == []

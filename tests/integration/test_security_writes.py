@@ -1,0 +1,202 @@
+"""Writes are decided on the server: hand-made callback POSTs from viewers and managers change nothing."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import auth
+from data_access.target_store import audit_path
+from tests.fixtures.auth_files import auth_runtime, post_callback, refresh_page, save_request
+
+TRUSTED_IP = "10.1.2.3"
+SAVE_90 = {"win_rate": (90, 15)}
+REFRESH = ([{"id": "refresh-now", "property": "n_clicks", "value": 1}],
+           [{"id": "drilldown-state", "property": "data", "value": {"metric": "win_rate"}}])
+
+
+class Recorder:
+    """Stands in for the coordinator: remembers refresh requests."""
+
+    def __init__(self):
+        self.requests = []
+
+    def request_refresh(self, metric_id):
+        self.requests.append(metric_id)
+
+
+@pytest.fixture
+def proxy(tmp_path, swap_runtime, pulse_app):
+    rt = auth_runtime(tmp_path, "proxy")
+    rt.coordinator = Recorder()
+    swap_runtime(rt)
+    return pulse_app.server.test_client(), rt
+
+
+def _as(email):
+    return {"environ_base": {"REMOTE_ADDR": TRUSTED_IP}, "headers": {"X-Forwarded-Email": email}}
+
+
+def _files(rt) -> tuple[bytes, bytes | None]:
+    audit = audit_path(rt.settings.targets_path)
+    return rt.settings.targets_path.read_bytes(), audit.read_bytes() if audit.exists() else None
+
+
+@pytest.mark.parametrize("email", ["viewer@x.com", "mgr@x.com"])
+def test_wrt001_non_admin_save_is_refused_and_nothing_changes(proxy, email):
+    client, rt = proxy
+    before = _files(rt)
+    inputs, state = save_request(SAVE_90)
+    r = post_callback(client, "settings-save", "n_clicks", inputs, state, **_as(email))
+    assert r.status_code == 200
+    body = r.get_json()["response"]
+    assert body["settings-message"]["children"]["props"]["children"] == "Only admins can change targets."
+    assert set(body) == {"settings-message"}  # the form, history and file status are not touched
+    assert _files(rt) == before and before[1] is None
+    assert rt.targets().targets.metrics == {}
+
+
+@pytest.mark.parametrize("email", ["viewer@x.com", "mgr@x.com"])
+def test_wrt002_non_admin_refresh_now_is_refused(proxy, email):
+    client, rt = proxy
+    before = _files(rt)
+    r = post_callback(client, "refresh-now", "n_clicks", *REFRESH, **_as(email))
+    assert r.status_code == 200
+    assert r.get_json()["response"]["refresh-notice"]["children"] == "Only admins can request a refresh."
+    assert rt.coordinator.requests == [] and _files(rt) == before
+
+
+@pytest.mark.parametrize("email", ["viewer@x.com", "mgr@x.com"])
+def test_wrt003_non_admin_reads_of_settings_are_refused(proxy, email):
+    client, rt = proxy
+    (rt.settings.targets_path.parent / "audit.jsonl").write_text(
+        json.dumps({"at": "2026-11-21T10:00:00Z", "user": "secret-admin@x.com", "metric": "win_rate",
+                    "effective_from": "2026-11-01", "old": {"target": 0.3}, "new": {"target": 0.4}}) + "\n")
+    history = post_callback(client, "settings-interval", "n_intervals",
+                            [{"id": "settings-interval", "property": "n_intervals", "value": 1}], **_as(email))
+    form = post_callback(client, "settings-effective", "value",
+                         [{"id": "settings-effective", "property": "value", "value": "2026-11-01"}], **_as(email))
+    page = post_callback(client, "_pages_location", "pathname",
+                         [{"id": "_pages_location", "property": "pathname", "value": "/settings"},
+                          {"id": "_pages_location", "property": "search", "value": ""}], **_as(email))
+    for r in (history, form, page):
+        assert r.status_code == 200 and "secret-admin@x.com" not in r.get_data(as_text=True)
+    assert "Settings are for admins." in page.get_data(as_text=True)
+    assert "Only admins can change targets." in form.get_data(as_text=True)
+    layout = client.get("/_dash-layout", **_as(email)).get_data(as_text=True)
+    assert "settings" not in layout.lower()  # no Settings link
+
+
+def test_wrt004_admin_save_and_refresh_work(proxy):
+    client, rt = proxy
+    inputs, state = save_request(SAVE_90)
+    r = post_callback(client, "settings-save", "n_clicks", inputs, state, **_as("admin@x.com"))
+    assert "Saved 1 change (Win Rate (90 days)), applying from November 2026." in r.get_data(as_text=True)
+    assert rt.targets().targets.metrics["win_rate"].target == 0.9
+    audit = [json.loads(x) for x in audit_path(rt.settings.targets_path).read_text().splitlines()]
+    assert [(a["user"], a["metric"], a["old"], a["new"]) for a in audit] == [
+        ("admin@x.com", "win_rate", {"target": 0.3}, {"target": 0.9})]
+    r = post_callback(client, "refresh-now", "n_clicks", *REFRESH, **_as("admin@x.com"))
+    assert rt.coordinator.requests == ["win_rate"] and "Refresh requested" in r.get_data(as_text=True)
+    # the history lists the change for admins
+    history = post_callback(client, "settings-interval", "n_intervals",
+                            [{"id": "settings-interval", "property": "n_intervals", "value": 1}], **_as("admin@x.com"))
+    text = history.get_data(as_text=True)
+    assert "admin@x.com" in text and "target 30.0% \\u2192 90.0%" in text
+
+
+def test_wrt005_cross_site_save_by_an_admin_is_refused(proxy):
+    client, rt = proxy
+    before = _files(rt)
+    inputs, state = save_request(SAVE_90)
+    kw = _as("admin@x.com")
+    kw["headers"]["Origin"] = "https://evil.example"
+    r = post_callback(client, "settings-save", "n_clicks", inputs, state, **kw)
+    assert r.status_code == 403 and _files(rt) == before
+
+
+@pytest.mark.parametrize("state_patch, message", [
+    ({"effective": "2020-01-01"}, "Choose the month the change applies from."),
+    ({"effective": None}, "Choose the month the change applies from."),
+    ({"values": {"no_such_metric": (1, 1)}}, "The form does not match the catalog; reload the page."),
+    ({"values": {}}, "The form does not match the catalog; reload the page."),
+])
+def test_wrt006_malformed_save_requests_write_nothing(proxy, state_patch, message):
+    client, rt = proxy
+    before = _files(rt)
+    inputs, state = save_request(state_patch.get("values", SAVE_90), state_patch.get("effective", "2026-11-01"))
+    r = post_callback(client, "settings-save", "n_clicks", inputs, state, **_as("admin@x.com"))
+    assert message in r.get_data(as_text=True) and _files(rt) == before
+
+
+JUNK = st.one_of(st.just(float("nan")), st.just(float("inf")), st.just(float("-inf")), st.just(-1),
+                 st.floats(min_value=1.01e12, max_value=1e300), st.integers(min_value=10**13, max_value=10**40),
+                 st.text(max_size=10), st.booleans(), st.none(), st.lists(st.integers(), max_size=2),
+                 st.dictionaries(st.text(max_size=3), st.integers(), max_size=2))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(metric=st.sampled_from(["win_rate", "revenue_ytd", "avg_deal_size", "sales_cycle_days", "nrr"]),
+       bad=JUNK, field=st.sampled_from(["target", "band"]))
+def test_wrt007_fuzzed_save_posts_by_an_admin_are_rejected(proxy, metric, bad, field):
+    """NaN, ±inf, huge, negative, text, unicode, booleans, null, lists, objects in a hand-made Save POST:
+    "Nothing saved" and a reason, the file and the audit log unchanged, the targets in force unchanged."""
+    client, rt = proxy
+    before, in_force = _files(rt), rt.targets().targets
+    values = {metric: (bad, 10) if field == "target" else (50, bad)}
+    inputs, state = save_request(values)
+    # NaN and Infinity as JSON tokens, as a hand-made request may send them
+    body = {"output": None, "outputs": None, "inputs": inputs, "state": state,
+            "changedPropIds": ["settings-save.n_clicks"]}
+    from tests.fixtures.auth_files import _outputs, dependency
+
+    dep = dependency(client, "settings-save", "n_clicks", **_as("admin@x.com"))
+    body["output"], body["outputs"] = dep["output"], _outputs(dep["output"])
+    r = client.post("/_dash-update-component", data=json.dumps(body, allow_nan=True),
+                    content_type="application/json", **_as("admin@x.com"))
+    assert r.status_code == 200
+    text = r.get_data(as_text=True)
+    assert "Nothing saved. Fix these first:" in text
+    assert _files(rt) == before and rt.targets().targets == in_force
+
+
+def test_wrt008_managers_drilldowns_start_on_their_team(proxy):
+    """The callback that sets the rep filter of a newly opened drill-down answers a manager with their team."""
+    client, rt = proxy
+    refresh_page(rt)
+    deps = client.get("/_dash-dependencies", **_as("mgr@x.com")).get_json()
+    dep = next(d for d in deps if "filter-rep.value" in d["output"] and "@" not in d["output"].split("filter-rep.value")[1][:1])
+    values = {("drilldown-state", "data"): {"metric": "win_rate", "view": "win_rate_by_rep", "nonce": "t1"},
+              ("drilldown-tabs", "active_tab"): "win_rate_by_rep",
+              ("drilldown-filters-ready", "data"): {"nonce": "t1", "view": "win_rate_by_rep"}}
+
+    def item(spec):
+        return {"id": spec["id"], "property": spec["property"], "value": values.get((spec["id"], spec["property"]))}
+
+    def outputs():
+        from tests.fixtures.auth_files import _outputs
+
+        outs = _outputs(dep["output"])
+        outs = outs if isinstance(outs, list) else [outs]
+        return [o if not o["id"].startswith("{") else
+                [{"id": {"type": "filter-col", "dim": d}, "property": "style"} for d in ("owner", "segment", "start", "end")]
+                for o in outs]
+
+    def rep_value(email):
+        body = {"output": dep["output"], "outputs": outputs() if dep["output"].startswith("..") else outputs()[0],
+                "inputs": [item(i) for i in dep["inputs"]], "state": [item(s) for s in dep["state"]],
+                "changedPropIds": [f"{dep['inputs'][0]['id']}.{dep['inputs'][0]['property']}"]}
+        r = client.post("/_dash-update-component", json=body, **_as(email))
+        assert r.status_code == 200, r.get_data(as_text=True)[:300]
+        return r.get_json()["response"]["filter-rep"]["value"]
+
+    assert rep_value("mgr@x.com") == [11]
+    assert rep_value("viewer@x.com") == []
+    assert rep_value("admin@x.com") == []
+
+
+def test_wrt009_has_role_orders_roles():
+    assert auth.User("a@x.com", "admin").can("manager") and auth.User("m@x.com", "manager").can("viewer")
+    assert not auth.User("v@x.com", "viewer").can("manager") and not auth.User("m@x.com", "manager").can("admin")
