@@ -171,10 +171,21 @@ def refresh_all(
     as_of: dt.date | None = None,
     queries: Iterable[str] | None = None,
 ) -> list[RefreshResult]:
-    """Refresh ``queries`` (default: every query in the catalog) for ``as_of`` (default: today)."""
+    """Refresh ``queries`` (default: every query in the catalog) for ``as_of`` (default: today).
+
+    On a warehouse with ``batch`` (DuckDB), several queries run as one batch: every
+    staging/intermediate model they read is built once per refresh instead of once per query
+    (``DuckDBWarehouse.batch``). Other warehouses (BigQuery) run each query on its own."""
     as_of = as_of or settings.today()
     params = query_params(settings, targets, as_of)
-    results = [refresh_query(warehouse, store, q, params, settings) for q in (queries or catalog.queries())]
+    names = list(queries or catalog.queries())
+    if len(names) > 1 and hasattr(warehouse, "batch"):
+        # DuckDB: the models the queries share are built once for the whole refresh (TEMP
+        # tables); each query is still run, retried, timed and recorded on its own.
+        with warehouse.batch(params, rebuild_failed=is_transient) as batch:
+            results = [refresh_query(batch, store, q, params, settings) for q in names]
+    else:
+        results = [refresh_query(warehouse, store, q, params, settings) for q in names]
     failed = [r.query for r in results if not r.ok]
     log.info("refreshed %d queries for %s (%d failed%s)", len(results), as_of, len(failed),
              f": {', '.join(failed)}" if failed else "")

@@ -6,6 +6,8 @@ BigQuery (GoogleSQL) dialect, name source tables as ``<source>.<table>``
 
 - ``DuckDBWarehouse`` (embedded default) transpiles them to DuckDB with sqlglot and
   binds the parameters as DuckDB ``$named`` parameters.
+  ``DuckDBWarehouse.batch`` runs many (a refresh) with each staging/intermediate model they
+  share built once as a TEMP table instead of inlined in every query (``DuckDBBatch``).
 - ``BigQueryWarehouse`` sends them (without comments) with ``ScalarQueryParameter``s and
   returns frames with the dtypes DuckDB gives (``arrow_frame``).
 
@@ -22,10 +24,11 @@ import datetime as dt
 import logging
 import os
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Mapping, Protocol
+from typing import Any, Callable, Iterator, Mapping, Protocol
 
 import pandas as pd
 import sqlglot
@@ -239,6 +242,209 @@ def _bind_value(v: Any) -> Any:
     return v
 
 
+# ------------------------------------------------------------------------------------------
+# DuckDB batches: the models a refresh's queries share, materialized once
+# ------------------------------------------------------------------------------------------
+
+MODEL_TABLE_PREFIX = "pulse_model__"
+
+
+def model_table(model: str) -> str:
+    """The TEMP table a batch materializes model ``staging/deals`` into (``pulse_model__staging__deals``:
+    prefixed so it cannot be mistaken for, or shadow, a real table)."""
+    return MODEL_TABLE_PREFIX + model.replace("/", "__")
+
+
+@dataclass(frozen=True)
+class BatchUnit:
+    """One SQL file (query or model) rendered for a DuckDB batch: model references point at the
+    batch's TEMP tables (``temp.main.pulse_model__<layer>__<name>``), datasets are mapped.
+
+    ``params``: the ``@named`` parameters of this file alone; ``models``: the models it reads
+    directly (``"staging/deals"``), in order of first reference."""
+
+    name: str
+    sql: str
+    params: frozenset[str]
+    models: tuple[str, ...]
+
+
+_UNITS: dict[tuple[str, tuple[tuple[str, str], ...]], tuple[tuple, BatchUnit]] = {}
+_UNITS_LOCK = threading.Lock()
+
+
+def _file_signature(query_name: str) -> tuple:
+    """``(file in force, mtime_ns, size)``: changes when the file is edited, overridden or moved."""
+    path = sql_path(query_name)
+    try:
+        st = path.stat()
+    except OSError:
+        st = None
+    if st is None or not path.is_file():
+        raise SqlFileError(f"SQL file for query {query_name!r} not found: {path}")
+    return (str(path), st.st_mtime_ns, st.st_size)
+
+
+def batch_unit(query_name: str, datasets: Mapping[str, str]) -> BatchUnit:
+    """A query or model rendered for a DuckDB batch (see ``BatchUnit``), cached per (name, datasets)
+    and revalidated against the file in force (path, mtime, size), so sqlglot runs once per edit,
+    not once per refresh. Raises ``SqlFileError`` for a missing or unparsable file."""
+    key = (query_name, tuple(sorted(datasets.items())))
+    sig = _file_signature(query_name)
+    with _UNITS_LOCK:
+        hit = _UNITS.get(key)
+    if hit is not None and hit[0] == sig:
+        return hit[1]
+    tree = parse_sql(query_name)
+    models: list[str] = []
+    for table in list(tree.find_all(exp.Table)):
+        if table.db not in MODEL_LAYERS:
+            continue
+        model = f"{table.db}/{table.name}"
+        if model not in models:
+            models.append(model)
+        alias = table.alias or table.name
+        table.replace(exp.Table(this=exp.to_identifier(model_table(model)), db=exp.to_identifier("main"),
+                                catalog=exp.to_identifier("temp"),
+                                alias=exp.TableAlias(this=exp.to_identifier(alias))))
+    _rewrite_tables(tree, datasets, None)
+    unit = BatchUnit(query_name, tree.sql(dialect="duckdb", pretty=True),
+                     frozenset(p.name for p in tree.find_all(exp.Parameter)), tuple(models))
+    with _UNITS_LOCK:
+        _UNITS[key] = (sig, unit)
+    return unit
+
+
+def _model_label(model: str) -> str:
+    return model.replace("/", ".")
+
+
+class DuckDBBatch:
+    """Queries of one refresh run on one DuckDB connection with their models shared.
+
+    Made by ``DuckDBWarehouse.batch(params)``. ``run(query)`` behaves like
+    ``DuckDBWarehouse.run(query, params)`` (same frame; ``SqlFileError`` / ``QueryError`` /
+    ``QueryTimeout`` naming the query), except that every staging/intermediate model the query
+    reads is created once per batch as a TEMP table (``model_table``), dependencies first, with
+    the batch's parameters bound, and the query reads the TEMP tables instead of inlining the
+    models as CTEs. Only models some query of the batch needs are built.
+
+    A model that fails to build fails exactly the queries that need it (directly or through
+    another model), each with a ``QueryError`` naming the query and the model; the failure is
+    remembered (not rebuilt for every query) unless ``rebuild_failed(error)`` says it is worth
+    another try (a transient error: the refresh's retry of the query then rebuilds it). Each
+    model build and each query has the warehouse's per-query timeout. The TEMP tables are
+    dropped when the batch ends, also on error.
+    """
+
+    def __init__(self, warehouse: "DuckDBWarehouse", params: Mapping[str, Any],
+                 rebuild_failed: Callable[[BaseException], bool] | None = None):
+        self.warehouse = warehouse
+        self.name = warehouse.name
+        self.params = dict(params)
+        self.rebuild_failed = rebuild_failed
+        self.built: list[str] = []  # models built (TEMP tables present), in build order
+        self.failed: dict[str, tuple[str, BaseException]] = {}  # model → (model that failed, error)
+        self._units: dict[str, BatchUnit] = {}
+
+    def _unit(self, name: str) -> BatchUnit:
+        unit = self._units.get(name)
+        if unit is None:
+            unit = self._units[name] = batch_unit(name, self.warehouse.datasets)
+        return unit
+
+    def models_of(self, query_name: str) -> list[str]:
+        """The models a query reads, directly or through other models, dependencies first.
+        Raises ``SqlFileError`` for a bad file or a model cycle."""
+        order: list[str] = []
+
+        def visit(name: str, chain: tuple[str, ...]) -> None:
+            for model in self._unit(name).models:
+                key = model.replace("/", "__")
+                if key in chain:
+                    raise SqlFileError(f"model cycle: {' -> '.join(chain + (key,))}")
+                if model not in order:
+                    visit(model, chain + (key,))
+                    order.append(model)
+
+        visit(query_name, ())
+        return order
+
+    def _bound(self, unit: BatchUnit) -> dict[str, Any]:
+        return {k: _bind_value(v) for k, v in self.params.items() if k in unit.params}
+
+    def _model_error(self, query_name: str, model: str) -> QueryError:
+        root, e = self.failed[model]
+        import duckdb
+
+        what = f"model {_model_label(root)}" + (f" (needed through {_model_label(model)})" if root != model else "")
+        if isinstance(e, duckdb.InterruptException):
+            err: QueryError = QueryTimeout(
+                query_name, f"{what} cancelled after {self.warehouse.timeout_s:g} s (per-query timeout)")
+        else:
+            err = QueryError(query_name, f"{what} failed: {type(e).__name__}: {e}")
+        err.__cause__ = e
+        return err
+
+    def _build(self, model: str) -> None:
+        import duckdb
+
+        unit = self._unit(model)
+        for dep in unit.models:
+            if dep in self.failed:
+                self.failed[model] = self.failed[dep]
+                return
+        try:
+            self.warehouse.execute(f'create or replace temp table "{model_table(model)}" as\n{unit.sql}',
+                          self._bound(unit), fetch=False)
+        except duckdb.Error as e:
+            self.failed[model] = (model, e)
+            log.warning("model %s failed to build: %s", model, type(e).__name__)
+            return
+        self.built.append(model)
+
+    def run(self, query_name: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
+        """Run a query of the batch (``params``, if given, must be the batch's). Raises like
+        ``DuckDBWarehouse.run``; a failed model raises a ``QueryError`` naming the query and the model."""
+        import duckdb
+
+        if params is not None and any(self.params.get(k) != v for k, v in params.items()):
+            raise ValueError("a batch runs its queries with the parameters it was made with")
+        unit = self._unit(query_name)
+        models = self.models_of(query_name)
+        wanted = set(unit.params).union(*(self._unit(m).params for m in models))
+        missing = wanted - set(self.params)
+        if missing:
+            raise QueryError(query_name, f"missing parameters {sorted(missing)}")
+        for model in models:
+            if model in self.failed and self.rebuild_failed is not None \
+                    and self.rebuild_failed(self._model_error(query_name, model)):
+                self.failed = {m: f for m, f in self.failed.items() if f[0] != self.failed[model][0]}
+            if model not in self.built and model not in self.failed:
+                self._build(model)
+            if model in self.failed:
+                raise self._model_error(query_name, model)
+        try:
+            return self.warehouse.execute(unit.sql, self._bound(unit), fetch=True)
+        except duckdb.InterruptException as e:
+            raise QueryTimeout(query_name, f"cancelled after {self.warehouse.timeout_s:g} s (per-query timeout)") from e
+        except duckdb.Error as e:
+            raise QueryError(query_name, f"{type(e).__name__}: {e}") from e
+
+    def close(self) -> None:
+        """Drop the batch's TEMP tables (errors are logged: the connection may be gone)."""
+        wh = self.warehouse
+        built, self.built = self.built, []
+        if not built or wh._con is None:
+            return
+        with wh._lock:
+            for model in reversed(built):
+                try:
+                    wh._con.execute(f'drop table if exists temp.main."{model_table(model)}"')
+                except Exception as e:  # noqa: BLE001 - cleanup must not mask the refresh's results
+                    log.warning("could not drop TEMP table of model %s: %s", model, type(e).__name__)
+
+
 @dataclass
 class DuckDBWarehouse:
     """The embedded warehouse: a DuckDB file with one schema per source dataset."""
@@ -251,6 +457,7 @@ class DuckDBWarehouse:
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
+        self._batch_lock = threading.Lock()  # one batch at a time: its TEMP tables have fixed names
         self._con = None
 
     @classmethod
@@ -282,20 +489,44 @@ class DuckDBWarehouse:
         if missing:
             raise QueryError(query_name, f"missing parameters {sorted(missing)}")
         bound = {k: _bind_value(v) for k, v in params.items() if k in wanted}
+        try:
+            return self.execute(sql, bound)
+        except duckdb.InterruptException as e:
+            raise QueryTimeout(query_name, f"cancelled after {self.timeout_s:g} s (per-query timeout)") from e
+        except duckdb.Error as e:
+            raise QueryError(query_name, f"{type(e).__name__}: {e}") from e
+
+    def execute(self, sql: str, bound: Mapping[str, Any], fetch: bool = True) -> pd.DataFrame | None:
+        """Run one DuckDB statement under the connection lock, cancelled after the per-query timeout
+        (``duckdb.InterruptException``); the result as a frame when ``fetch``. Raises ``duckdb.Error``."""
         with self._lock:
             con = self.connect()
             timer = threading.Timer(self.timeout_s, con.interrupt) if self.timeout_s else None
             if timer:
                 timer.start()
             try:
-                return con.execute(sql, bound).df()
-            except duckdb.InterruptException as e:
-                raise QueryTimeout(query_name, f"cancelled after {self.timeout_s:g} s (per-query timeout)") from e
-            except duckdb.Error as e:
-                raise QueryError(query_name, f"{type(e).__name__}: {e}") from e
+                result = con.execute(sql, bound)
+                return result.df() if fetch else None
             finally:
                 if timer:
                     timer.cancel()
+
+    @contextmanager
+    def batch(self, params: Mapping[str, Any],
+              rebuild_failed: Callable[[BaseException], bool] | None = None) -> Iterator[DuckDBBatch]:
+        """Run several queries with ``params``, each model they share built once (``DuckDBBatch``)::
+
+            with warehouse.batch(params) as b:
+                frames = {q: b.run(q) for q in queries}
+
+        The models' TEMP tables are dropped at the end, also on error. Batches on one warehouse
+        run one at a time (single queries with ``run`` still interleave with them)."""
+        with self._batch_lock:
+            b = DuckDBBatch(self, params, rebuild_failed)
+            try:
+                yield b
+            finally:
+                b.close()
 
     def replace_tables(self, source: str, frames: Mapping[str, pd.DataFrame]) -> None:
         """Replace ``source``'s tables with ``frames`` in one transaction (all or nothing).

@@ -67,3 +67,14 @@ def swap_runtime():
     saved = runtime.get_runtime() if runtime._current is not None else None
     yield runtime.set_runtime
     runtime.set_runtime(saved)
+
+
+@pytest.fixture
+def overrides_dir(tmp_path, monkeypatch):
+    """An empty override folder set as PULSE_SQL_OVERRIDES_DIR (settings cache cleared around)."""
+    folder = tmp_path / "pulse_sql"
+    (folder / "staging").mkdir(parents=True)
+    monkeypatch.setenv("PULSE_SQL_OVERRIDES_DIR", str(folder))
+    config.get_settings.cache_clear()
+    yield folder
+    config.get_settings.cache_clear()

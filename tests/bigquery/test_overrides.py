@@ -25,17 +25,6 @@ def deals_override() -> str:
 
 
 @pytest.fixture
-def overrides_dir(tmp_path, monkeypatch):
-    """An empty override folder set as PULSE_SQL_OVERRIDES_DIR (settings cache cleared around)."""
-    folder = tmp_path / "pulse_sql"
-    (folder / "staging").mkdir(parents=True)
-    monkeypatch.setenv("PULSE_SQL_OVERRIDES_DIR", str(folder))
-    config.get_settings.cache_clear()
-    yield folder
-    config.get_settings.cache_clear()
-
-
-@pytest.fixture
 def renamed_warehouse(tmp_path) -> DuckDBWarehouse:
     """The hand-built company in dataset ``hubspot_prod``, deal amount renamed."""
     datasets = {"hubspot": "hubspot_prod", "quickbooks": "quickbooks", "zendesk": "zendesk"}
