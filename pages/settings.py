@@ -16,6 +16,7 @@ import auth
 from components import formatting, ids
 from data_access.catalog import Metric
 from data_access.runtime import get_runtime
+from data_access.warehouse import parameters_of
 from data_access.target_form import check_row, shown_band, shown_target, target_spec, zone_text
 from data_access.target_store import (EditError, TargetsBusy, default_targets, form_values, plan_metric,
                                       read_audit, save_edits)
@@ -267,6 +268,26 @@ def _alert(text, color: str = "danger", class_name: str = "") -> dbc.Alert:
     return dbc.Alert(text, color=color, className=f"mb-0 {class_name}".strip())
 
 
+PLAN_PARAMETER = "quarter_revenue_target_usd"  # the plan, as data_access.refresh.query_params binds it
+
+
+def recompute_with_plan(rt) -> str:
+    """Ask the worker to refresh now every metric whose SQL takes the revenue plan as a parameter
+    (``@quarter_revenue_target_usd``: Pipeline Coverage), so a plan change reaches those cards within
+    a minute rather than at their next scheduled refresh. Returns the sentence for the Save message."""
+    using = [m for m in rt.catalog.metrics.values() if m.source == "warehouse"
+             and any(PLAN_PARAMETER in parameters_of(q) for q in (m.query, *(v.query for v in m.views)))]
+    if not using:
+        return ""
+    titles = ", ".join(m.title for m in using)
+    try:
+        for m in using:
+            rt.coordinator.request_refresh(m.id)
+    except Exception as e:  # the queue (Redis) is down: the save stands, the cards follow at their next refresh
+        return f"{titles} will use the new plan at its next scheduled refresh ({type(e).__name__})."
+    return f"{titles} is being recomputed with the new plan (within a minute)."
+
+
 @callback(
     Output(ids.SETTINGS_MESSAGE, "children"),
     Output(ids.SETTINGS_FORM, "children", allow_duplicate=True),
@@ -316,6 +337,8 @@ def save_targets(n_clicks, _targets, _bands, effective):
     names = ", ".join(rt.catalog.metrics[c.metric].title for c in result.changes)
     n = len(result.changes)
     message = f"Saved {n} change{'s' if n != 1 else ''} ({names}), applying from {month:%B %Y}."
+    if any("monthly_plan_usd" in c.new for c in result.changes):
+        message += " " + recompute_with_plan(rt)
     return _alert(message, "success", "settings-saved"), form, history, file_status(loaded.error)
 
 

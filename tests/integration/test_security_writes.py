@@ -200,3 +200,17 @@ def test_wrt008_managers_drilldowns_start_on_their_team(proxy):
 def test_wrt009_has_role_orders_roles():
     assert auth.User("a@x.com", "admin").can("manager") and auth.User("m@x.com", "manager").can("viewer")
     assert not auth.User("v@x.com", "viewer").can("manager") and not auth.User("m@x.com", "manager").can("admin")
+
+
+def test_wrt010_a_revenue_plan_change_asks_for_pipeline_coverage_to_be_recomputed(proxy):
+    """The plan is a SQL parameter of Pipeline Coverage: saving it queues that metric's refresh now."""
+    client, rt = proxy
+    inputs, state = save_request({"revenue_ytd": (3000, 10)})
+    r = post_callback(client, "settings-save", "n_clicks", inputs, state, **_as("admin@x.com"))
+    text = json.dumps(r.get_json()["response"]["settings-message"])
+    assert "Pipeline Coverage is being recomputed with the new plan" in text
+    assert rt.coordinator.requests == ["pipeline_coverage"]
+    assert rt.targets().targets.revenue_plan.entry_on(rt.today()).monthly_usd == 3000
+    inputs, state = save_request({"win_rate": (35, 15)})  # any other target: nothing to recompute
+    post_callback(client, "settings-save", "n_clicks", inputs, state, **_as("admin@x.com"))
+    assert rt.coordinator.requests == ["pipeline_coverage"]
