@@ -175,23 +175,48 @@ def view_body_error(message: str) -> list:
     return [dbc.Alert(message, color="warning", className="my-3")]
 
 
-def view_body(view: View, df: pd.DataFrame, page_size: int = 12) -> list:
-    """Chart + sortable table of one view; a clear message when ``df`` has no rows."""
+PAGE_SIZE = 12
+STATUS_TEXT_COLOR = {"On target": "#15803d", "Near target": "#b45309", "Off target": "#b91c1c"}
+
+
+def table_page(df: pd.DataFrame, page: int = 0, sort_by: list | None = None, page_size: int = PAGE_SIZE) -> list[dict]:
+    """Rows ``page`` (0-based) of ``df`` as table records, sorted by the DataTable's ``sort_by``
+    (``[{"column_id", "direction": "asc"|"desc"}]``; missing values last); hidden columns dropped,
+    dates as text. Only this page is converted and sent: a view may hold many thousand rows."""
+    shown = [c for c in df.columns if c not in HIDDEN_COLUMNS]
+    for key in reversed(sort_by or []):
+        if key.get("column_id") in shown:
+            df = df.sort_values(key["column_id"], ascending=key.get("direction") != "desc", kind="stable",
+                                na_position="last")
+    start = max(int(page or 0), 0) * page_size
+    return display_frame(df[shown].iloc[start:start + page_size], month_format="%Y-%m").to_dict("records")
+
+
+def view_body(view: View, df: pd.DataFrame, page_size: int = PAGE_SIZE) -> list:
+    """Chart + sortable, paged table of one view; a clear message when ``df`` has no rows.
+    The table holds its first page; ``pages.drilldown.page_table`` serves the others."""
     if df.empty:
         return [dbc.Alert(NO_DATA, color="light", className="text-center my-4 py-4 no-data")]
     shown = [c for c in df.columns if c not in HIDDEN_COLUMNS]
     table = dash_table.DataTable(
-        data=display_frame(df[shown], month_format="%Y-%m").to_dict("records"),
+        data=table_page(df, 0, None, page_size),
         columns=[_column(c, df[c].dtype) for c in shown],
-        sort_action="native",
+        sort_action="custom",
+        sort_by=[],
+        page_action="custom",
+        page_current=0,
         page_size=page_size,
+        page_count=max(1, -(-len(df) // page_size)),
         style_as_list_view=True,
         style_table={"overflowX": "auto"},
         style_header={"fontWeight": "600", "backgroundColor": "#f8fafc"},
-        style_cell={"fontFamily": "inherit", "fontSize": 13, "padding": "6px 10px", "textAlign": "left",
+        style_cell={"fontFamily": "var(--bs-body-font-family)", "fontVariantNumeric": "tabular-nums",
+                    "fontSize": 13, "padding": "6px 10px", "textAlign": "left",
                     "maxWidth": 320, "overflow": "hidden", "textOverflow": "ellipsis"},
         style_cell_conditional=[{"if": {"column_type": "numeric"}, "textAlign": "right"}],
-        id={"type": "drilldown-table", "view": view.id},
+        style_data_conditional=[{"if": {"column_id": "vs_target", "filter_query": f'{{vs_target}} = "{label}"'},
+                                 "color": color, "fontWeight": 600} for label, color in STATUS_TEXT_COLOR.items()],
+        id=ids.drill_table(view.id),
     )
     hint = [html.Div(f"Click a bar to see its {view.drill.to.replace('_', ' ')}.", className="small text-muted")] \
         if view.drill else []

@@ -1,42 +1,39 @@
-"""Plotly figures for drill-down views, from one shared template (pure builders)."""
+"""Plotly figures for drill-down views, from one shared template (pure builders).
+
+Figures are plain ``{"data", "layout"}`` dicts, the JSON ``dcc.Graph`` takes: building
+``go.Figure`` objects validates every property and costs several milliseconds per chart in
+the drill-down callback, which runs on every tab and filter change.
+"""
 from __future__ import annotations
 
 import pandas as pd
-import plotly.graph_objects as go
 
 from components import formatting
 from data_access.catalog import Chart
 
 PALETTE = ["#2563eb", "#16a34a", "#f59e0b", "#dc2626", "#7c3aed", "#0891b2", "#db2777", "#65a30d", "#ea580c"]
 
-TEMPLATE = go.layout.Template(
-    layout=go.Layout(
-        font=dict(family="Inter, system-ui, -apple-system, Segoe UI, sans-serif", size=12, color="#1f2937"),
-        colorway=PALETTE,
-        plot_bgcolor="white",
-        paper_bgcolor="white",
-        margin=dict(l=10, r=10, t=48, b=10),
-        xaxis=dict(gridcolor="#eef2f7", zerolinecolor="#cbd5e1", automargin=True),
-        yaxis=dict(gridcolor="#eef2f7", zerolinecolor="#cbd5e1", automargin=True),
-        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1, traceorder="normal"),
-        hoverlabel=dict(bgcolor="white"),
-        title=dict(x=0.01, y=0.98, yanchor="top", font=dict(size=15)),
-    )
-)
-
-
-def empty_figure(message: str = "") -> go.Figure:
-    """A blank figure in the shared template (optionally with a centred message)."""
-    fig = go.Figure(layout=dict(template=TEMPLATE, height=320))
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False)
-    if message:
-        fig.add_annotation(text=message, showarrow=False, font=dict(size=14, color="#6b7280"))
-    return fig
+TEMPLATE = {"layout": {
+    "font": {"family": "Inter, system-ui, -apple-system, Segoe UI, sans-serif", "size": 12, "color": "#1f2937"},
+    "colorway": PALETTE,
+    "plot_bgcolor": "white",
+    "paper_bgcolor": "white",
+    "margin": {"l": 10, "r": 10, "t": 48, "b": 10},
+    "xaxis": {"gridcolor": "#eef2f7", "zerolinecolor": "#cbd5e1", "automargin": True},
+    "yaxis": {"gridcolor": "#eef2f7", "zerolinecolor": "#cbd5e1", "automargin": True},
+    "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1, "traceorder": "normal"},
+    "hoverlabel": {"bgcolor": "white"},
+    "title": {"x": 0.01, "y": 0.98, "yanchor": "top", "font": {"size": 15}},
+}}
 
 
 def _axis_title(col: str) -> str:
     return formatting.column_title(col)
+
+
+def _lower_first(text: str) -> str:
+    """``Unspent (USD)`` → ``unspent (USD)``: lower-case the word, keep the unit."""
+    return text[:1].lower() + text[1:]
 
 
 def _hover_values(series: pd.Series, col: str) -> list[str]:
@@ -59,60 +56,83 @@ def _tickformat(col: str) -> dict:
     return {}
 
 
-def _target_line(fig: go.Figure, x, df: pd.DataFrame, col: str, mode: str) -> None:
+def _values(series: pd.Series) -> list:
+    """JSON-ready values: dates as ISO text, missing as ``None``."""
+    if pd.api.types.is_datetime64_any_dtype(series):
+        return [None if pd.isna(v) else v.strftime("%Y-%m-%d") for v in series]
+    return [None if pd.isna(v) else v for v in series.astype(object)]
+
+
+def _x(df: pd.DataFrame, col: str) -> list:
+    return _values(pd.to_datetime(df[col]) if formatting.column_kind(col) == "date" else df[col])
+
+
+def _target_line(x: list, df: pd.DataFrame, col: str, mode: str) -> dict:
     """The dashed red target series ``df[col]`` over ``x``."""
-    fig.add_scatter(x=x, y=df[col], name=_axis_title(col), mode=mode, line=dict(color=PALETTE[3], dash="dash"),
-                    customdata=_hover_values(df[col], col), hovertemplate="Target: %{customdata}<extra></extra>")
+    return {"type": "scatter", "x": x, "y": _values(df[col]), "name": _axis_title(col), "mode": mode,
+            "line": {"color": PALETTE[3], "dash": "dash"}, "customdata": _hover_values(df[col], col),
+            "hovertemplate": "Target: %{customdata}<extra></extra>"}
 
 
-def view_figure(chart: Chart, df: pd.DataFrame, title: str) -> go.Figure:
-    """The chart of a drill-down view. ``df`` columns are named by ``chart`` (x, y, color, line)."""
+def view_figure(chart: Chart, df: pd.DataFrame, title: str) -> dict:
+    """The chart of a drill-down view as a figure dict. ``df`` columns are named by ``chart``
+    (x, y, color, line, order); kinds: hbar (ranked, top N), funnel, line, stacked_bar, bar, bar_line."""
     if chart.kind == "hbar" and chart.top and len(df) > chart.top:
-        title = f"{title}: top {chart.top} of {len(df):,} by {_axis_title(chart.x).lower()}"
-    fig = go.Figure(layout=dict(template=TEMPLATE, title=title, height=380, margin=dict(t=80)))
+        title = f"{title}: top {chart.top} of {len(df):,} by {_lower_first(_axis_title(chart.x))}"
+    layout = {"template": TEMPLATE, "title": {"text": title}, "height": 380, "margin": {"t": 80},
+              "xaxis": {}, "yaxis": {}}
+    data: list[dict] = []
     if chart.kind == "hbar":
-        data = df.dropna(subset=[chart.x]).sort_values(chart.x, ascending=False).head(chart.top or 20)
-        data = data.iloc[::-1]  # largest on top
-        fig.add_bar(x=data[chart.x], y=data[chart.y].astype(str), orientation="h",
-                    customdata=_hover_values(data[chart.x], chart.x),
-                    hovertemplate="%{y}: %{customdata}<extra></extra>", marker_color=PALETTE[0])
-        fig.update_xaxes(title=_axis_title(chart.x), **_tickformat(chart.x))
-        fig.update_layout(height=max(300, 28 * len(data) + 110))
+        top = df.dropna(subset=[chart.x]).sort_values(chart.x, ascending=False).head(chart.top or 20)
+        top = top.iloc[::-1]  # largest on top
+        data.append({"type": "bar", "orientation": "h", "x": _values(top[chart.x]), "name": _axis_title(chart.x),
+                     "y": [str(v) for v in top[chart.y]], "customdata": _hover_values(top[chart.x], chart.x),
+                     "hovertemplate": "%{y}: %{customdata}<extra></extra>", "marker": {"color": PALETTE[0]}})
+        if chart.line and chart.line in top.columns:  # each bar's own target, as a marker
+            data.append({"type": "scatter", "mode": "markers", "x": _values(top[chart.line]),
+                         "y": [str(v) for v in top[chart.y]], "name": "Target",
+                         "marker": {"symbol": "line-ns-open", "size": 18, "color": PALETTE[3],
+                                    "line": {"width": 3, "color": PALETTE[3]}},
+                         "customdata": _hover_values(top[chart.line], chart.line),
+                         "hovertemplate": "%{y} target: %{customdata}<extra></extra>"})
+        layout["xaxis"] = {"title": {"text": _axis_title(chart.x)}, **_tickformat(chart.x)}
+        layout["height"] = max(300, 28 * len(top) + 110)
     elif chart.kind == "funnel":
-        data = df.sort_values(chart.order) if chart.order and chart.order in df.columns else df
-        fig.add_funnel(y=data[chart.y].astype(str), x=data[chart.x], marker_color=PALETTE[0],
-                       textinfo="value+percent initial",
-                       customdata=_hover_values(data[chart.x], chart.x),
-                       hovertemplate="%{y}: %{customdata}<extra></extra>")
+        steps = df.sort_values(chart.order) if chart.order and chart.order in df.columns else df
+        data.append({"type": "funnel", "y": [str(v) for v in steps[chart.y]], "x": _values(steps[chart.x]),
+                     "marker": {"color": PALETTE[0]}, "textinfo": "value+percent initial",
+                     "customdata": _hover_values(steps[chart.x], chart.x),
+                     "hovertemplate": "%{y}: %{customdata}<extra></extra>"})
     elif chart.kind == "line":
-        x = pd.to_datetime(df[chart.x]) if formatting.column_kind(chart.x) == "date" else df[chart.x]
-        fig.add_scatter(x=x, y=df[chart.y], mode="lines+markers", name=_axis_title(chart.y),
-                        line=dict(color=PALETTE[0]), customdata=_hover_values(df[chart.y], chart.y),
-                        hovertemplate="%{x}: %{customdata}<extra></extra>")
+        x = _x(df, chart.x)
+        data.append({"type": "scatter", "x": x, "y": _values(df[chart.y]), "mode": "lines+markers",
+                     "name": _axis_title(chart.y), "line": {"color": PALETTE[0]},
+                     "customdata": _hover_values(df[chart.y], chart.y),
+                     "hovertemplate": "%{x}: %{customdata}<extra></extra>"})
         if chart.line and chart.line in df.columns:
-            _target_line(fig, x, df, chart.line, "lines")
-        fig.update_yaxes(title=_axis_title(chart.y), **_tickformat(chart.y))
-        fig.update_xaxes(title=_axis_title(chart.x))
+            data.append(_target_line(x, df, chart.line, "lines"))
+        layout["yaxis"] = {"title": {"text": _axis_title(chart.y)}, **_tickformat(chart.y)}
+        layout["xaxis"] = {"title": {"text": _axis_title(chart.x)}}
     elif chart.kind == "stacked_bar":
         order = df.sort_values(chart.order or chart.color)[chart.color].drop_duplicates().tolist()
-        totals = df.groupby(chart.x)[chart.y].sum().sort_values(ascending=False)
+        grid = df.groupby([chart.x, chart.color])[chart.y].sum().unstack(fill_value=0)
+        grid = grid.loc[grid.sum(axis=1).sort_values(ascending=False).index]  # largest bar first
+        x = [str(v) for v in grid.index]
         for i, key in enumerate(order):
-            part = df[df[chart.color] == key].set_index(chart.x)[chart.y].groupby(level=0).sum()
-            part = part.reindex(totals.index).fillna(0)
-            fig.add_bar(x=part.index.astype(str), y=part.values, name=str(key),
-                        marker_color=PALETTE[i % len(PALETTE)],
-                        customdata=_hover_values(part, chart.y),
-                        hovertemplate=f"%{{x}} · {key}: %{{customdata}}<extra></extra>")
-        fig.update_layout(barmode="stack")
-        fig.update_yaxes(title=_axis_title(chart.y), **_tickformat(chart.y))
+            part = grid[key]
+            data.append({"type": "bar", "x": x, "y": _values(part), "name": str(key),
+                         "marker": {"color": PALETTE[i % len(PALETTE)]}, "customdata": _hover_values(part, chart.y),
+                         "hovertemplate": f"%{{x}} · {key}: %{{customdata}}<extra></extra>"})
+        layout["barmode"] = "stack"
+        layout["yaxis"] = {"title": {"text": _axis_title(chart.y)}, **_tickformat(chart.y)}
     else:
-        x = pd.to_datetime(df[chart.x]) if formatting.column_kind(chart.x) == "date" else df[chart.x]
-        fig.add_bar(x=x, y=df[chart.y], name=_axis_title(chart.y), marker_color=PALETTE[0],
-                    customdata=_hover_values(df[chart.y], chart.y),
-                    hovertemplate="%{x|%b %Y}: %{customdata}<extra></extra>" if chart.x == "month"
-                    else "%{x}: %{customdata}<extra></extra>")
+        x = _x(df, chart.x)
+        data.append({"type": "bar", "x": x, "y": _values(df[chart.y]), "name": _axis_title(chart.y),
+                     "marker": {"color": PALETTE[0]}, "customdata": _hover_values(df[chart.y], chart.y),
+                     "hovertemplate": "%{x|%b %Y}: %{customdata}<extra></extra>" if chart.x == "month"
+                     else "%{x}: %{customdata}<extra></extra>"})
         if chart.kind == "bar_line" and chart.line and chart.line in df.columns:
-            _target_line(fig, x, df, chart.line, "lines+markers")
-        fig.update_yaxes(title=_axis_title(chart.y), **_tickformat(chart.y))
-        fig.update_xaxes(title=_axis_title(chart.x))
-    return fig
+            data.append(_target_line(x, df, chart.line, "lines+markers"))
+        layout["yaxis"] = {"title": {"text": _axis_title(chart.y)}, **_tickformat(chart.y)}
+        layout["xaxis"] = {"title": {"text": _axis_title(chart.x)}}
+    return {"data": data, "layout": layout}

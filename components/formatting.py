@@ -65,7 +65,9 @@ def column_title(name: str) -> str:
     """Human header for a tidy column name: ``amount_usd`` → ``Amount (USD)``."""
     special = {"owner_name": "Rep", "owner_id": "Rep id", "share": "Share", "stage_label": "Stage",
                "week_start": "Week of", "deal_name": "Deal", "customer_name": "Customer",
-               "company_name": "Company", "age_days": "Age (days)", "cycle_days": "Cycle (days)"}
+               "company_name": "Company", "age_days": "Age (days)", "cycle_days": "Cycle (days)",
+               "rep_target_rate": "Target", "rep_target_usd": "Target (USD)", "rep_target_days": "Target (days)",
+               "rep_target_count": "Target (count)", "rep_target_multiple": "Target (×)", "vs_target": "Status"}
     if name in special:
         return special[name]
     for suffix, unit in (("_usd", " (USD)"), ("_count", ""), ("_days", " (days)")):

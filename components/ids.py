@@ -76,6 +76,11 @@ def drill_graph(view_id: Any) -> dict:
     return {"type": "drill-graph", "view": view_id}
 
 
+def drill_table(view_id: Any) -> dict:
+    """The table of a drill-down view (paged and sorted on the server)."""
+    return {"type": "drilldown-table", "view": view_id}
+
+
 def crumb(index: Any) -> dict:
     """A step of the drill path inside the modal."""
     return {"type": "crumb", "index": index}

@@ -96,6 +96,7 @@ class View(_Strict):
     share_of: str | None = None
     ratio: Ratio | None = None
     add_monthly_target: bool = False
+    rep_target: bool = False  # add each rep's target (their quota, else the metric's) and status
     drill: Drill | None = None
     chart: Chart
 

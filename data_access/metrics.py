@@ -14,7 +14,7 @@ import pandas as pd
 
 from data_access.catalog import Metric, View
 from data_access.frame_store import FrameStore
-from data_access.targets import Status, Targets, status, target_for
+from data_access.targets import Status, Targets, rep_quotas, status, target_for
 
 
 @dataclass(frozen=True)
@@ -127,6 +127,8 @@ def view_frame(
     end: dt.date | None = None,
     targets: Targets | None = None,
     segments: list[str] | None = None,
+    metric: Metric | None = None,
+    as_of: dt.date | None = None,
 ) -> pd.DataFrame:
     """Filter and re-aggregate a view's cached frame; returns a new frame.
 
@@ -135,7 +137,9 @@ def view_frame(
     - ``start``/``end``: first days of months; keep rows whose ``month`` is in [start, end].
     - then ``group_by`` sums every numeric column, ``ratio`` recomputes a ratio (0–1),
       ``share_of`` adds ``share`` (0–1 of the column's total), ``add_monthly_target``
-      adds ``target_usd`` from the revenue plan.
+      adds ``target_usd`` from the revenue plan, ``rep_target`` adds ``rep_target_<unit>`` (each rep's
+      quota in force on ``as_of``, else the metric's target; in the metric's unit) and ``vs_target``
+      (``On target`` | ``Near target`` | ``Off target`` | ``No data``) — these need ``metric`` and ``as_of``.
     """
     df = _decimals_to_float(frame)
     if "owner" in view.filters and owners:
@@ -170,7 +174,28 @@ def view_frame(
         df = df.sort_values(view.share_of, ascending=False, kind="stable")
     if view.add_monthly_target and targets is not None and "month" in df.columns:
         df["target_usd"] = [targets.revenue_plan.month_usd(m.year, m.month) for m in pd.to_datetime(df["month"])]
+    if view.rep_target and None not in (targets, metric, as_of) and "owner_id" in df.columns:
+        df = _with_rep_targets(df, view, metric, targets, as_of)
     return df.reset_index(drop=True)
+
+
+REP_TARGET_COLUMN = {"usd": "rep_target_usd", "ratio": "rep_target_rate", "days": "rep_target_days",
+                     "count": "rep_target_count", "multiple": "rep_target_multiple"}
+VS_TARGET = {"green": "On target", "yellow": "Near target", "red": "Off target", "nodata": "No data"}
+
+
+def _with_rep_targets(df: pd.DataFrame, view: View, metric: Metric, targets: Targets, as_of: dt.date) -> pd.DataFrame:
+    """Each rep's target (per-rep quota from the targets file, else the metric's target) and status."""
+    default, band = target_for(metric, targets, as_of)
+    quotas = rep_quotas(metric, targets, as_of)
+    value_col = view.ratio.name if view.ratio else (view.chart.x if view.chart.kind == "hbar" else view.chart.y)
+    reps = [int(o) if pd.notna(o) else None for o in df["owner_id"]]
+    goal = [float(quotas.get(r, default)) for r in reps]
+    df = df.copy()
+    df[REP_TARGET_COLUMN[metric.unit]] = goal
+    df["vs_target"] = [VS_TARGET[status(None if pd.isna(v) else float(v), g, metric.direction, band)]
+                       for v, g in zip(df[value_col], goal)]
+    return df
 
 
 def owner_options(frame: pd.DataFrame) -> list[dict]:
@@ -193,4 +218,7 @@ def display_frame(df: pd.DataFrame, month_format: str = "%Y-%m-%d") -> pd.DataFr
         if c.endswith(DATE_SUFFIXES) or pd.api.types.is_datetime64_any_dtype(out[c]):
             stamps = pd.to_datetime(out[c])
             out[c] = stamps.dt.strftime(month_format if c == "month" else "%Y-%m-%d")
-    return out.astype(object).where(out.notna(), None)
+        missing = out[c].isna()
+        if missing.any():  # only columns with gaps pay for the object conversion
+            out[c] = out[c].astype(object).where(~missing, None)
+    return out

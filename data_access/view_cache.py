@@ -84,7 +84,7 @@ def _compute(rt, metric_id: str, view_id: str, owners: tuple[int, ...], start: d
     if cached is None:
         return None
     return view_frame(view, cached.frame, owners=list(owners), start=start, end=end, targets=rt.targets().targets,
-                      segments=list(segments))
+                      segments=list(segments), metric=rt.catalog.metrics[metric_id], as_of=cached.meta.as_of)
 
 
 @cache.memoize(timeout=TIMEOUT_S, args_to_ignore=["rt"])
@@ -104,7 +104,7 @@ def filtered_view(rt, metric: Metric, view: View, owners: list[int] | None = Non
     if meta is None:
         return None
     version = meta.refreshed_at.isoformat()
-    if view.add_monthly_target:
+    if view.add_monthly_target or view.rep_target:
         version += f"|targets:{rt.targets_revision()}"
     key_owners = tuple(sorted(set(owners or [])))
     key_segments = tuple(sorted(set(segments or [])))

@@ -11,7 +11,7 @@ import io
 import uuid
 
 import pandas as pd
-from dash import ALL, ClientsideFunction, Input, Output, State, callback, clientside_callback, ctx, dcc, no_update
+from dash import ALL, MATCH, ClientsideFunction, Input, Output, State, callback, clientside_callback, ctx, dcc, no_update
 
 import auth
 from components import drilldown, formatting, ids
@@ -159,6 +159,29 @@ def render_view(view_id, reps, segments, start, end, state):
     if view is None:
         return no_update
     return drilldown.view_body(view, df if df is not None else pd.DataFrame())
+
+
+@callback(
+    Output(ids.drill_table(MATCH), "data"),
+    Output(ids.drill_table(MATCH), "page_current"),
+    Input(ids.drill_table(MATCH), "page_current"),
+    Input(ids.drill_table(MATCH), "sort_by"),
+    State(ids.drill_table(MATCH), "page_size"),
+    *_filter_values(State),
+    State(ids.DRILLDOWN_STATE, "data"),
+    prevent_initial_call=True,
+)
+def page_table(page, sort_by, page_size, reps, segments, start, end, state):
+    """Another page or sort order of the open view's table, from the same memoized filtered frame;
+    a new sort order starts again at the first page."""
+    try:
+        _rt, _metric, view, df = _current_frame(state, ctx.triggered_id["view"], reps, segments, start, end)
+    except ValueError:
+        return no_update, no_update
+    if view is None or df is None:
+        return no_update, no_update
+    page = 0 if any(k.endswith(".sort_by") for k in ctx.triggered_prop_ids) else (page or 0)
+    return drilldown.table_page(df, page, sort_by, page_size or drilldown.PAGE_SIZE), page
 
 
 @callback(

@@ -72,3 +72,24 @@ def test_dd103_csv_download_has_the_filtered_rows(dash_duo, pulse_app):
     rows = list(csv.DictReader(path.open()))
     assert [(r["deal_name"], float(r["amount_usd"]), r["owner_name"]) for r in rows] == [("Deal 1", 10000.0, "Ana Lopez")]
     assert dash_duo.get_logs() == []
+
+
+def test_dd104_sorting_a_column_reorders_the_whole_view_on_the_server(dash_duo, pulse_app):
+    _start(dash_duo, pulse_app, "/?metric=pipeline_coverage&view=open_deals")
+    dash_duo.wait_for_contains_text(".drilldown-totals", "3 rows", timeout=10)
+
+    def names():
+        return [c.text for c in dash_duo.find_elements("#drilldown-body td[data-dash-column='deal_name']")]
+
+    def wait_names(expected, timeout=10):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and names() != expected:
+            time.sleep(0.1)
+        assert names() == expected
+
+    header = dash_duo.find_element("#drilldown-body th[data-dash-column='amount_usd'] .column-header--sort")
+    header.click()  # ascending: $4,000 · $5,000 · $10,000
+    wait_names(["Deal 10", "Deal 2", "Deal 1"])
+    dash_duo.find_element("#drilldown-body th[data-dash-column='amount_usd'] .column-header--sort").click()
+    wait_names(["Deal 1", "Deal 2", "Deal 10"])  # descending
+    assert dash_duo.get_logs() == []

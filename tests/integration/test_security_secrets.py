@@ -65,6 +65,8 @@ class Crawl:
             return [{"type": kind, "metric": m.id} for m in self.rt.catalog.metrics_on(sc["page_id"])]
         if kind in ("kpi-grid", "grid-interval"):
             return [{"type": kind, "page": sc["page_id"]}]
+        if kind == "drilldown-table":
+            return [{"type": kind, "view": sc["view"]}]
         if kind == "filter-col":
             return [{"type": kind, "dim": d} for d in DIMS]
         return []  # drill-graph, crumb: none on screen
