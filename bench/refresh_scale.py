@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=C.DEMO_SEED)
     ap.add_argument("--as-of", type=dt.date.fromisoformat, default=C.DEMO_AS_OF)
     ap.add_argument("--rebuild", action="store_true", help="rebuild the demo file even if it matches")
-    ap.add_argument("--runs", type=int, default=1, help="full refreshes to time (default 1)")
+    ap.add_argument("--runs", type=int, default=1, help="full refreshes to time in one process (default 1; make bench runs 3)")
     ap.add_argument("--what-if", action="store_true",
                     help="also time a prototype (bench only, not the app): SQL rendered once and every "
                          "staging/intermediate model materialized once as a TEMP table, queries run against them")
@@ -105,8 +105,11 @@ def main(argv: list[str] | None = None) -> int:
         ["slowest drill-down query, s"] + [f"{d:.3f}" for d in drill],
     ], title="Totals")
     print(f"\nSQL rendering (sqlglot parse + inline models + transpile), all {len(queries)} queries once: "
-          f"{render_s:.2f} s (included in the per-query times above; repeated on every refresh)")
+          f"{render_s:.2f} s (the per-query path; DuckDB refreshes render each file once per process and "
+          f"reuse it until the file changes — part of run 1 above, not of later runs)")
     best = min(w for w, _ in runs)
+    print("run 1 is a new process's first refresh (SQL rendered, DuckDB's buffers cold); later runs are the "
+          "steady state of the long-running worker")
     print(f"\nGOAL full catalog refresh at scale {args.scale:g} ≤ {GOAL_TOTAL_S:g} s: "
           f"{'MET' if runs[0][0] <= GOAL_TOTAL_S else 'NOT MET'} (run 1 {runs[0][0]:.2f} s, best {best:.2f} s)")
     print(f"GOAL each drill-down query well under 5 s: {'MET' if max(drill) < 5 else 'NOT MET'} "

@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common as C  # noqa: E402
 
 SCRIPTS = [
-    ("refresh_scale.py", [], ["--runs", "1"]),
+    ("refresh_scale.py", ["--runs", "3"], ["--runs", "1"]),
     ("drilldown_latency.py", [], ["--requests", "60", "--big-budget-s", "3", "--bq-budget-s", "10"]),
     ("load_test.py", [], ["--duration-s", "10"]),
 ]
