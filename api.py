@@ -2,7 +2,8 @@
 
 GET /api/metrics                              every metric: id, title, value, unit, target, status, as_of
 GET /api/metrics/<id>                         one metric
-GET /api/metrics/<id>/views/<view>?rep=<owner_id>&start=YYYY-MM&end=YYYY-MM&format=json|csv
+GET /api/metrics/<id>/views/<view>?rep=<owner_id>&segment=<name>&start=YYYY-MM&end=YYYY-MM
+    &format=json|csv&limit=N&offset=M      (JSON pages: limit ≤ 10,000; total_rows says how many match)
 Unknown ids → 404 JSON error; bad parameters → 400 JSON error. Every route needs a signed-in
 user (``auth.py``'s guard, 401 otherwise); CSV cells are neutralised against formula injection.
 """
@@ -43,6 +44,9 @@ def get_metric(metric_id: str):
     return jsonify(snapshot(metric, rt.store, rt.targets().targets, rt.today()).to_dict())
 
 
+MAX_LIMIT = 10_000  # rows per JSON page
+
+
 def _json_default(v):
     if isinstance(v, (dt.date, dt.datetime, pd.Timestamp)):
         return v.isoformat()
@@ -73,26 +77,41 @@ def get_view(metric_id: str, view_id: str):
         return _error(400, "start and end must be months as YYYY-MM")
     if start and end and start > end:
         return _error(400, "start must not be after end")
+    segments = [v for v in request.args.getlist("segment") if v != ""]
+    try:
+        offset = int(request.args.get("offset", 0))
+        limit = int(request.args["limit"]) if "limit" in request.args else None
+    except ValueError:
+        return _error(400, "limit and offset must be integers")
+    if offset < 0 or (limit is not None and not 1 <= limit <= MAX_LIMIT):
+        return _error(400, f"offset must be ≥ 0 and limit between 1 and {MAX_LIMIT:,}")
     if reps and "owner" not in view.filters:
         return _error(400, f"view {view_id!r} has no rep dimension")
+    if segments and "segment" not in view.filters:
+        return _error(400, f"view {view_id!r} has no segment dimension")
     if (start or end) and "month" not in view.filters:
         return _error(400, f"view {view_id!r} has no month dimension")
     meta = rt.store.get_meta(view.query)
-    df = filtered_view(rt, metric, view, owners=reps, start=start, end=end)
+    df = filtered_view(rt, metric, view, owners=reps, start=start, end=end, segments=segments)
     if df is None or meta is None:
         return _error(503, "this view has not been refreshed yet")
     if fmt == "csv":
         name = f"{metric_id}__{view_id}__{meta.as_of.isoformat()}.csv"
         return Response(to_csv(display_frame(df)), mimetype="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    page = df.iloc[offset:offset + limit] if limit is not None else df.iloc[offset:]
     body = {
         "metric": metric_id,
         "view": view_id,
         "as_of": meta.as_of.isoformat(),
         "refreshed_at": meta.refreshed_at.isoformat(),
-        "filters": {"rep": reps, "start": request.args.get("start"), "end": request.args.get("end")},
+        "filters": {"rep": reps, "segment": segments, "start": request.args.get("start"),
+                    "end": request.args.get("end")},
         "columns": list(df.columns),
-        "rows": json.loads(json.dumps(display_frame(df).to_dict("records"), default=_json_default)),
+        "total_rows": len(df),
+        "offset": offset,
+        "limit": limit,
+        "rows": json.loads(json.dumps(display_frame(page).to_dict("records"), default=_json_default)),
     }
     return jsonify(body)
 

@@ -79,3 +79,28 @@ def test_api006_csv(client):
     assert rows[0]["customer_name"] == "Dune Co"
     assert float(rows[0]["prior_usd"]) == 1000
     assert rows[0]["last_invoice_date"].startswith("2025-03-01")
+
+
+def test_api007_json_pages_with_limit_and_offset(client):
+    url = "/api/metrics/pipeline_coverage/views/open_deals"
+    body = client.get(f"{url}?limit=2").get_json()
+    assert [r["deal_name"] for r in body["rows"]] == ["Deal 1", "Deal 2"]
+    assert (body["total_rows"], body["offset"], body["limit"]) == (3, 0, 2)
+    body = client.get(f"{url}?limit=2&offset=2").get_json()
+    assert [r["deal_name"] for r in body["rows"]] == ["Deal 10"] and body["total_rows"] == 3
+    assert client.get(f"{url}?offset=5").get_json()["rows"] == []
+    assert client.get(url).get_json()["limit"] is None  # no limit: every row, as before
+    for bad in ("limit=0", "limit=10001", "offset=-1", "limit=two"):
+        r = client.get(f"{url}?{bad}")
+        assert r.status_code == 400 and "limit" in r.get_json()["error"], bad
+
+
+def test_api008_segment_filter(client):
+    url = "/api/metrics/churned_customers/views/churned_customers"
+    every = client.get(url).get_json()["rows"]
+    assert [r["customer_name"] for r in every] == ["Dune Co"]
+    seg = every[0]["segment"]
+    assert [r["customer_name"] for r in client.get(f"{url}?segment={seg}").get_json()["rows"]] == ["Dune Co"]
+    assert client.get(f"{url}?segment=No+such+segment").get_json()["rows"] == []
+    r = client.get("/api/metrics/pipeline_coverage/views/open_deals?segment=Beverage")
+    assert r.status_code == 400 and "no segment dimension" in r.get_json()["error"]
