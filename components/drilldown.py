@@ -153,6 +153,9 @@ def _column(name: str, dtype) -> dict:
                                                  symbol=Symbol.yes, symbol_prefix="$"))
     elif kind == "ratio":
         col.update(type="numeric", format=Format(precision=1, scheme=Scheme.percentage))
+    elif kind == "multiple":
+        col.update(type="numeric", format=Format(precision=1, scheme=Scheme.fixed, symbol=Symbol.yes,
+                                                 symbol_suffix="×"))
     elif kind in ("count", "days") or pd.api.types.is_numeric_dtype(dtype):
         col.update(type="numeric", format=Format(precision=0, scheme=Scheme.fixed, group=Group.yes))
     return col

@@ -42,8 +42,8 @@ def _hover_values(series: pd.Series, col: str) -> list[str]:
         return [formatting.usd(v) for v in series]
     if kind == "ratio":
         return [formatting.value(v, "ratio") for v in series]
-    if kind == "days":
-        return [formatting.value(v, "days") for v in series]
+    if kind in ("days", "multiple"):
+        return [formatting.value(v, kind) for v in series]
     return [f"{v:,.0f}" if isinstance(v, (int, float)) else str(v) for v in series]
 
 
@@ -53,6 +53,8 @@ def _tickformat(col: str) -> dict:
         return dict(tickprefix="$", tickformat="~s")
     if kind == "ratio":
         return dict(tickformat=".0%")
+    if kind == "multiple":
+        return dict(ticksuffix="×")
     return {}
 
 

@@ -54,6 +54,8 @@ def column_kind(name: str) -> str:
         return "ratio"
     if name.endswith("_count"):
         return "count"
+    if name.endswith("_multiple"):
+        return "multiple"
     if name.endswith("_days"):
         return "days"
     if name.endswith(("_date", "month", "week_start")):
@@ -67,10 +69,11 @@ def column_title(name: str) -> str:
                "week_start": "Week of", "deal_name": "Deal", "customer_name": "Customer",
                "company_name": "Company", "age_days": "Age (days)", "cycle_days": "Cycle (days)",
                "rep_target_rate": "Target", "rep_target_usd": "Target (USD)", "rep_target_days": "Target (days)",
-               "rep_target_count": "Target (count)", "rep_target_multiple": "Target (×)", "vs_target": "Status"}
+               "rep_target_count": "Target (count)", "rep_target_multiple": "Target (×)", "vs_target": "Status",
+               "won_qtd_usd": "Won QTD (USD)", "open_deal_count": "Open deals"}
     if name in special:
         return special[name]
-    for suffix, unit in (("_usd", " (USD)"), ("_count", ""), ("_days", " (days)")):
+    for suffix, unit in (("_usd", " (USD)"), ("_count", ""), ("_days", " (days)"), ("_multiple", " (×)")):
         if name.endswith(suffix):
             base = name[: -len(suffix)].replace("_", " ").capitalize()
             return base + (unit if suffix != "_count" else " (count)")

@@ -97,6 +97,7 @@ class View(_Strict):
     ratio: Ratio | None = None
     add_monthly_target: bool = False
     rep_target: bool = False  # add each rep's target (their quota, else the metric's) and status
+    quota_coverage: bool = False  # add each rep's quarterly quota (revenue plan) and pipeline coverage of it
     drill: Drill | None = None
     chart: Chart
 

@@ -174,9 +174,30 @@ def view_frame(
         df = df.sort_values(view.share_of, ascending=False, kind="stable")
     if view.add_monthly_target and targets is not None and "month" in df.columns:
         df["target_usd"] = [targets.revenue_plan.month_usd(m.year, m.month) for m in pd.to_datetime(df["month"])]
+    if view.quota_coverage and targets is not None and as_of is not None:
+        df = _with_quota_coverage(df, targets, as_of)
     if view.rep_target and None not in (targets, metric, as_of) and "owner_id" in df.columns:
         df = _with_rep_targets(df, view, metric, targets, as_of)
+        if view.quota_coverage:  # say why a rep has no coverage rather than "No data"
+            df.loc[df["quota_usd"].isna(), "vs_target"] = "No quota"
+            df.loc[df["quota_usd"].notna() & (df["remaining_quota_usd"] <= 0), "vs_target"] = "Quota met"
     return df.reset_index(drop=True)
+
+
+def _with_quota_coverage(df: pd.DataFrame, targets: Targets, as_of: dt.date) -> pd.DataFrame:
+    """Per rep (columns ``owner_id``, ``open_pipeline_usd``, ``won_qtd_usd``): ``quota_usd`` (the rep's
+    quarterly quota from the revenue plan in force on ``as_of``; missing without one),
+    ``remaining_quota_usd`` = quota − won this quarter, and ``coverage_multiple`` = open pipeline ÷
+    remaining quota (missing without a quota or once the quota is met)."""
+    quotas = targets.revenue_plan.rep_quarter_quotas(as_of)
+    df = df.copy()
+    df["quota_usd"] = [quotas.get(int(o)) if pd.notna(o) else None for o in df["owner_id"]]
+    df["quota_usd"] = df["quota_usd"].astype("float64")
+    df["remaining_quota_usd"] = df["quota_usd"] - df["won_qtd_usd"]
+    remaining = df["remaining_quota_usd"].where(df["remaining_quota_usd"] > 0)
+    df["coverage_multiple"] = (df["open_pipeline_usd"] / remaining).astype("float64")
+    return df.sort_values(["coverage_multiple", "open_pipeline_usd"], ascending=[False, False],
+                          na_position="last", kind="stable")
 
 
 REP_TARGET_COLUMN = {"usd": "rep_target_usd", "ratio": "rep_target_rate", "days": "rep_target_days",

@@ -231,7 +231,7 @@ def apply_edits(base: Targets, catalog: Catalog, edits: dict[str, Edit], effecti
             continue
         if plan_metric(metric):
             if "monthly_plan_usd" in new:
-                _upsert(data["revenue_plan"]["entries"], day, {"monthly_usd": edit.target}, ("months",))
+                _upsert(data["revenue_plan"]["entries"], day, {"monthly_usd": edit.target}, ("months", "rep_quotas"))
             override = base.metrics.get(mid)
             entry = override.entry_on(effective_from) if override else None
             if "yellow_band" in new or (entry is not None and entry.target is not None):

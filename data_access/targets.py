@@ -88,6 +88,14 @@ def _legacy(data, keys: tuple[str, ...]):
     return data
 
 
+def _owner_keys(v: dict[str, float]) -> dict[str, float]:
+    """Rep quota keys are HubSpot owner ids (digits)."""
+    for k in v:
+        if not OWNER_RE.fullmatch(k):
+            raise ValueError(f"rep quota key {k!r} must be an owner id (digits)")
+    return v
+
+
 class TargetEntry(_Strict):
     """A metric's target from ``effective_from`` (``None``: since always) until the next entry.
 
@@ -109,13 +117,7 @@ class TargetEntry(_Strict):
     def _month_keys(cls, v: dict[str, float]) -> dict[str, float]:
         return _months_valid(v)
 
-    @field_validator("rep_quotas")
-    @classmethod
-    def _owner_ids(cls, v: dict[str, float]) -> dict[str, float]:
-        for k in v:
-            if not OWNER_RE.fullmatch(k):
-                raise ValueError(f"rep quota key {k!r} must be an owner id (digits)")
-        return v
+    _owner_ids = field_validator("rep_quotas")(_owner_keys)
 
 
 class MetricTarget(_Strict):
@@ -148,18 +150,23 @@ class MetricTarget(_Strict):
 
 
 class PlanEntry(_Strict):
-    """The revenue plan from ``effective_from``: ``monthly_usd`` per month, ``months`` overriding single months."""
+    """The revenue plan from ``effective_from``: ``monthly_usd`` per month, ``months`` overriding single
+    months, and ``rep_quotas``: each rep's quarterly quota in USD (owner id → USD per quarter; Pipeline
+    Coverage by rep divides a rep's open pipeline by what is left of it)."""
 
     effective_from: dt.date | None = None
     monthly_usd: Number
 
     _effective_from = field_validator("effective_from", mode="before")(_iso_date)
     months: dict[str, Number] = {}
+    rep_quotas: dict[str, Number] = {}
 
     @field_validator("months")
     @classmethod
     def _month_keys(cls, v: dict[str, float]) -> dict[str, float]:
         return _months_valid(v)
+
+    _owner_ids = field_validator("rep_quotas")(_owner_keys)
 
 
 class RevenuePlan(_Strict):
@@ -170,7 +177,7 @@ class RevenuePlan(_Strict):
     @model_validator(mode="before")
     @classmethod
     def _flat_form(cls, data):
-        return _legacy(data, ("monthly_usd", "months", "effective_from"))
+        return _legacy(data, ("monthly_usd", "months", "rep_quotas", "effective_from"))
 
     @field_validator("entries")
     @classmethod
@@ -200,6 +207,10 @@ class RevenuePlan(_Strict):
         full = sum(self.month_usd(as_of.year, m) for m in range(1, as_of.month))
         days = calendar.monthrange(as_of.year, as_of.month)[1]
         return full + self.month_usd(as_of.year, as_of.month) * as_of.day / days
+
+    def rep_quarter_quotas(self, as_of: dt.date) -> dict[int, float]:
+        """Each rep's quarterly quota (USD) in force on ``as_of``: owner id → USD; ``{}`` if none."""
+        return {int(k): float(v) for k, v in self.entry_on(as_of).rep_quotas.items()}
 
     def quarter_usd(self, as_of: dt.date) -> float:
         """Plan for the whole calendar quarter containing ``as_of``."""

@@ -54,7 +54,7 @@ def test_kpi002_two_cards_open_their_drilldowns_and_rep_filter_narrows(dash_duo,
     _card(dash_duo, "pipeline_coverage").click()
     dash_duo.wait_for_contains_text("#drilldown-header", "Pipeline Coverage", timeout=8)
     tabs = [t.text for t in dash_duo.find_elements("#drilldown-tabs .nav-link")]
-    assert tabs == ["By rep and stage", "By close week", "Open deals"]
+    assert tabs == ["By rep and stage", "By close week", "Open deals", "Coverage by rep"]
     dash_duo.find_elements("#drilldown-tabs .nav-link")[2].click()
     dash_duo.wait_for_contains_text("#drilldown-body", "Deal 10", timeout=8)
     text = _table_text(dash_duo)

@@ -79,7 +79,11 @@ def test_tgt005_shipped_file_is_valid_and_in_the_new_form(tmp_path):
 
     loaded = load_targets(SHIPPED_TARGETS)
     assert loaded.error is None
-    assert loaded.targets == DEFAULT_TARGETS
+    # the in-code defaults, plus the demo company's quarterly rep quotas (Pipeline Coverage by rep)
+    assert loaded.targets.metrics == DEFAULT_TARGETS.metrics
+    assert loaded.targets.revenue_plan.monthly_usd == DEFAULT_TARGETS.revenue_plan.monthly_usd == 2_000_000
+    quotas = loaded.targets.revenue_plan.rep_quarter_quotas(dt.date(2026, 11, 21))
+    assert len(quotas) == 9 and sum(quotas.values()) == 7_700_000
     assert "entries" in json.loads(SHIPPED_TARGETS.read_text())["revenue_plan"]
 
 
