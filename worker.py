@@ -25,7 +25,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from data_access.refresh import refresh_metric
+from data_access.refresh import api_source, refresh_metric
 from data_access.runtime import Runtime, get_runtime
 
 log = logging.getLogger("pulse.worker")
@@ -33,6 +33,7 @@ log = logging.getLogger("pulse.worker")
 HEARTBEAT_S = 15
 REQUEST_POLL_S = 3
 STARTUP_CLAIM_S = 120  # two workers starting together fill the cache once
+REFILL_S = 60  # how often the worker looks for frames the cache lost (Redis restarted empty)
 
 
 def guarded(job):
@@ -60,6 +61,22 @@ def startup_round(rt: Runtime) -> None:
     """Fill the cache at start: every metric once across all workers."""
     for metric_id in rt.catalog.metrics:
         refresh_metric(rt, metric_id, claim_ttl_s=STARTUP_CLAIM_S)
+
+
+def fill_missing(rt: Runtime) -> list[str]:
+    """Refresh every metric whose frames the cache has lost without a trace: no frame and no
+    refresh outcome (Redis restarted empty, flushed, or evicted keys). A metric whose last refresh
+    failed has an outcome and waits for its cadence. Claims keep two workers from both running it.
+    Returns the metrics refreshed here."""
+    done = []
+    for metric in rt.catalog.metrics.values():
+        if metric.source != "warehouse" and not api_source(metric.source).is_connected(rt.settings):
+            continue  # an API that is not configured has nothing to fill
+        if any(rt.store.get_meta(f) is None and rt.store.get_outcome(f) is None for f in metric.frames()):
+            log.info("refill: %s has no frame in the cache", metric.id)
+            if refresh_metric(rt, metric.id, claim_ttl_s=STARTUP_CLAIM_S) is not None:
+                done.append(metric.id)
+    return done
 
 
 def serve_requests(rt: Runtime) -> int:
@@ -99,6 +116,8 @@ def add_jobs(scheduler: BaseScheduler, rt: Runtime) -> None:
                       coalesce=True, max_instances=1, replace_existing=True, next_run_time=_now())
     scheduler.add_job(guarded(serve_requests), IntervalTrigger(seconds=REQUEST_POLL_S), args=[rt], id="requests",
                       coalesce=True, max_instances=1, replace_existing=True, executor="refresh")
+    scheduler.add_job(guarded(fill_missing), IntervalTrigger(seconds=REFILL_S), args=[rt], id="refill",
+                      coalesce=True, max_instances=1, replace_existing=True, executor="refresh")
 
 
 def _now():
@@ -129,6 +148,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--once", action="store_true", help="refresh everything once and exit")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # APScheduler logs two INFO lines per job run (every 3 s for refresh-now polling): keep its warnings
+    # (misfires, errors) and let Pulse's own lines say what was refreshed
+    logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
     rt = get_runtime()
     if args.once:
         results = rt.refresh_everything()
