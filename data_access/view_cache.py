@@ -93,6 +93,18 @@ def _memoized(rt, metric_id: str, view_id: str, owners: tuple[int, ...], start: 
     return _compute(rt, metric_id, view_id, owners, start, end, segments)
 
 
+def view_version(rt, view: View) -> str | None:
+    """What a filtered view depends on besides its filters: the cached frame's refresh time, plus
+    the targets' revision for views that add targets. ``None`` before the first refresh."""
+    meta = rt.store.get_meta(view.query)
+    if meta is None:
+        return None
+    version = meta.refreshed_at.isoformat()
+    if view.add_monthly_target or view.rep_target or view.quota_coverage:
+        version += f"|targets:{rt.targets_revision()}"
+    return version
+
+
 def filtered_view(rt, metric: Metric, view: View, owners: list[int] | None = None,
                   start: dt.date | None = None, end: dt.date | None = None,
                   segments: list[str] | None = None) -> pd.DataFrame | None:
@@ -100,12 +112,9 @@ def filtered_view(rt, metric: Metric, view: View, owners: list[int] | None = Non
 
     Falls back to computing in-process when the cache backend is unreachable.
     """
-    meta = rt.store.get_meta(view.query)
-    if meta is None:
+    version = view_version(rt, view)
+    if version is None:
         return None
-    version = meta.refreshed_at.isoformat()
-    if view.add_monthly_target or view.rep_target:
-        version += f"|targets:{rt.targets_revision()}"
     key_owners = tuple(sorted(set(owners or [])))
     key_segments = tuple(sorted(set(segments or [])))
     try:

@@ -19,7 +19,7 @@ from integrations.simplefin import SimpleFinClient, cash_position
 
 VALUE_FRAME = "api/simplefin/cash_position"
 ACCOUNTS_FRAME = "api/simplefin/accounts"
-CONNECT_HINT = ("Not connected: set PULSE_SIMPLEFIN_ACCESS_URL to a SimpleFIN Bridge Access URL "
+CONNECT_HINT = ("Set PULSE_SIMPLEFIN_ACCESS_URL to a SimpleFIN Bridge Access URL "
                 "to see bank balances here.")
 
 

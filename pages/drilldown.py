@@ -8,7 +8,9 @@ drill-down and browser Back closes it. Every callback reads cached frames only
 from __future__ import annotations
 
 import io
+import threading
 import uuid
+from collections import OrderedDict
 
 import pandas as pd
 from dash import ALL, MATCH, ClientsideFunction, Input, Output, State, callback, clientside_callback, ctx, dcc, no_update
@@ -19,7 +21,7 @@ from components.kpi_card import STATUS_COLOR, STATUS_LABEL
 from data_access.export import to_csv
 from data_access.metrics import display_frame, month_start, owner_options, snapshot
 from data_access.runtime import get_runtime
-from data_access.view_cache import filtered_view
+from data_access.view_cache import filtered_view, view_version
 
 HIDE = {"display": "none"}
 SHOW = {}
@@ -30,6 +32,31 @@ FILTER_VALUES = (ids.FILTER_REP, ids.FILTER_SEGMENT, ids.FILTER_START, ids.FILTE
 def _filter_values(kind):
     """``Input``/``State`` of the four filter values, in FILTER_VALUES order."""
     return [kind(i, "value") for i in FILTER_VALUES]
+
+
+class _Rendered:
+    """A small per-process LRU of rendered view bodies (Dash components, never serialized), keyed by
+    metric, view, filters and the view's version, so a refresh or a target change is a new key."""
+
+    def __init__(self, size: int = 256):
+        self.size, self._items, self._lock = size, OrderedDict(), threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            body = self._items.get(key)
+            if body is not None:
+                self._items.move_to_end(key)
+            return body
+
+    def put(self, key, body) -> None:
+        with self._lock:
+            self._items[key] = body
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+
+RENDERED = _Rendered()
 
 
 def _metric_view(state, view_id=None):
@@ -149,16 +176,26 @@ def _current_frame(state, view_id, reps, segments, start, end):
     State(ids.DRILLDOWN_STATE, "data"),
 )
 def render_view(view_id, reps, segments, start, end, state):
-    """The active view's chart and table, filtered by rep, segment and month range."""
+    """The active view's chart and table, filtered by rep, segment and month range. A body already
+    rendered for the same view, filters and frame version is sent again as it was (``RENDERED``)."""
     if not state or not view_id:
         return no_update
+    rt, metric, view = _metric_view(state, view_id)
+    if view is None:
+        return no_update
+    f = _filters(reps, segments, start, end)
+    version = view_version(rt, view)
+    key = (metric.id, view.id, tuple(sorted(f["rep"])), tuple(sorted(f["segment"])), start, end, version)
+    if version is not None and (body := RENDERED.get(key)) is not None:
+        return body
     try:
         _rt, _metric, view, df = _current_frame(state, view_id, reps, segments, start, end)
     except ValueError:
         return drilldown.view_body_error("The month range is not valid.")
-    if view is None:
-        return no_update
-    return drilldown.view_body(view, df if df is not None else pd.DataFrame())
+    body = drilldown.view_body(view, df if df is not None else pd.DataFrame())
+    if version is not None and df is not None:
+        RENDERED.put(key, body)
+    return body
 
 
 @callback(

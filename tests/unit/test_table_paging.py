@@ -88,3 +88,20 @@ def test_pag004_the_page_callback_serves_a_sorted_page_from_the_cached_frame(pul
     assert post(1, by_amount, changed="sort_by") == ([("Deal 1", 10000.0), ("Deal 2", 5000.0)], 0)  # new order: page 1
     assert post(0, [{"column_id": "amount_usd", "direction": "asc"}]) == ([("Deal 10", 4000.0), ("Deal 2", 5000.0)], 0)
     assert post(0, by_amount, rep=[12]) == ([("Deal 2", 5000.0)], 0)  # the rep filter holds while paging
+
+
+def test_pag005_a_rendered_body_is_sent_again_until_its_frame_or_filters_change(pulse_app):
+    from data_access.runtime import get_runtime
+    from pages import drilldown as page
+
+    render = getattr(page.render_view, "__wrapped__", page.render_view)
+    state = {"metric": "pipeline_coverage", "view": "open_deals", "nonce": "n"}
+    first = render("open_deals", [], [], None, None, state)
+    assert render("open_deals", [], [], None, None, state) is first  # same view, filters, frame: reused
+    ana = render("open_deals", [11], [], None, None, state)
+    assert ana is not first and "1 rows" in str(ana)
+    get_runtime().refresh(["company_health/open_deals"])  # a new refresh: a new version, a new body
+    again = render("open_deals", [], [], None, None, state)
+    from dash._utils import to_json
+
+    assert again is not first and to_json(again) == to_json(first)  # same data, rendered anew
