@@ -46,8 +46,10 @@ test-unit: venv
 test-browser: venv
 	$(PY) -m pytest -q tests/browser
 
+## Remove the demo and bench files (var/targets/, the targets admins saved, stays)
 clean:
-	rm -rf var .pytest_cache
+	find var -mindepth 1 -maxdepth 1 ! -name targets -exec rm -rf {} + 2>/dev/null || true
+	rm -rf .pytest_cache
 
 .PHONY: bench
 ## Benchmarks of issue 3 (figures, not a test): refresh at scale 200, drill-down latency, 50-user load test

@@ -16,7 +16,7 @@ import pandas as pd
 from flask import Blueprint, Response, jsonify, request
 
 from data_access.export import to_csv
-from data_access.metrics import display_frame, month_start, snapshot
+from data_access.metrics import display_frame, display_records, month_start, snapshot
 from data_access.view_cache import filtered_view
 from data_access.runtime import get_runtime
 
@@ -111,7 +111,7 @@ def get_view(metric_id: str, view_id: str):
         "total_rows": len(df),
         "offset": offset,
         "limit": limit,
-        "rows": json.loads(json.dumps(display_frame(page).to_dict("records"), default=_json_default)),
+        "rows": json.loads(json.dumps(display_records(page), default=_json_default)),
     }
     return jsonify(body)
 

@@ -8,7 +8,7 @@ from dash.dash_table.Format import Format, Group, Scheme, Symbol
 
 from components import figures, formatting, ids
 from data_access.catalog import Metric, View
-from data_access.metrics import display_frame
+from data_access.metrics import display_records
 
 NO_DATA = "No data for this period"
 HIDDEN_COLUMNS = {"owner_id", "customer_id", "stage_order", "deal_id"}
@@ -192,7 +192,7 @@ def table_page(df: pd.DataFrame, page: int = 0, sort_by: list | None = None, pag
             df = df.sort_values(key["column_id"], ascending=key.get("direction") != "desc", kind="stable",
                                 na_position="last")
     start = max(int(page or 0), 0) * page_size
-    return display_frame(df[shown].iloc[start:start + page_size], month_format="%Y-%m").to_dict("records")
+    return display_records(df.iloc[start:start + page_size][shown], month_format="%Y-%m")
 
 
 def view_body(view: View, df: pd.DataFrame, page_size: int = PAGE_SIZE) -> list:

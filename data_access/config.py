@@ -71,7 +71,8 @@ class Settings(BaseSettings):
     timezone: str = "America/New_York"
     host: str = "127.0.0.1"
     port: int = 8050
-    targets_path: Path = PROJECT_ROOT / "targets" / "targets.json"  # live targets; audit.jsonl beside it
+    # live targets (audit.jsonl beside it); until the first save, the shipped targets/targets.json is in force
+    targets_path: Path = PROJECT_ROOT / "var" / "targets" / "targets.json"
 
     # Sign-in and roles (auth.py; README "Deploying")
     auth_mode: Literal["none", "proxy", "password"] = "none"  # none: one local admin, loopback only

@@ -243,3 +243,23 @@ def display_frame(df: pd.DataFrame, month_format: str = "%Y-%m-%d") -> pd.DataFr
         if missing.any():  # only columns with gaps pay for the object conversion
             out[c] = out[c].astype(object).where(~missing, None)
     return out
+
+
+SMALL_PAGE_ROWS = 500  # up to here, converting value by value beats pandas' per-column work
+
+
+def display_records(df: pd.DataFrame, month_format: str = "%Y-%m-%d") -> list[dict]:
+    """``display_frame(df, month_format).to_dict("records")`` for a page of rows (a table page, an API
+    page): the same values, built column by column in Python, which for a few dozen rows costs a
+    fraction of ``display_frame``'s per-column pandas work; longer frames go through ``display_frame``."""
+    if len(df) > SMALL_PAGE_ROWS:
+        return display_frame(df, month_format).to_dict("records")
+    columns = {}
+    for c in df.columns:
+        if c.endswith(DATE_SUFFIXES) or pd.api.types.is_datetime64_any_dtype(df[c]):
+            values = pd.to_datetime(df[c]).dt.strftime(month_format if c == "month" else "%Y-%m-%d").tolist()
+        else:
+            values = df[c].tolist()
+        columns[c] = [None if v is None or (not isinstance(v, str) and pd.isna(v)) else v for v in values]
+    names = list(columns)
+    return [dict(zip(names, row)) for row in zip(*columns.values())] if names else [{} for _ in range(len(df))]

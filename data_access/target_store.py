@@ -29,12 +29,10 @@ from pathlib import Path
 from typing import Iterator
 
 from data_access.catalog import Catalog, Metric
-from data_access.config import PROJECT_ROOT
-from data_access.targets import DEFAULT_TARGETS, Targets, load_targets, parse_targets, target_for
+from data_access.targets import DEFAULT_TARGETS, SHIPPED_TARGETS, Targets, load_targets, parse_targets, target_for
 
 log = logging.getLogger(__name__)
 
-SHIPPED_TARGETS = PROJECT_ROOT / "targets" / "targets.json"
 AUDIT_NAME = "audit.jsonl"
 LOCK_TIMEOUT_S = 10.0
 
@@ -272,6 +270,7 @@ def save_edits(targets_path: Path, catalog: Catalog, edits: dict[str, Edit], eff
         EditError: nothing was written. TargetsBusy: the lock was not free within 10 s.
     """
     audit = audit_path(targets_path)
+    targets_path.parent.mkdir(parents=True, exist_ok=True)  # the first save creates the live file's folder
     with targets_lock(targets_path):
         replaced = None
         try:

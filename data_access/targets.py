@@ -1,6 +1,7 @@
 """Targets: the admin-set goals that colour the KPI cards.
 
-``targets/targets.json`` (location from config: ``PULSE_TARGETS_PATH``) holds a revenue
+The live targets file (``PULSE_TARGETS_PATH``, default ``var/targets/targets.json``; until its first
+save the shipped ``targets/targets.json`` is in force) holds a revenue
 plan (USD per month, with per-month overrides ``"YYYY-MM": usd``) and per-metric
 overrides of the catalog's default target and yellow band, optional per-month targets
 and per-rep quotas. Each is a list of dated entries: an entry is in force from its
@@ -250,6 +251,7 @@ def check_against_catalog(targets: Targets, catalog: Catalog) -> list[str]:
 
 
 DEFAULT_TARGETS = Targets(revenue_plan=RevenuePlan(monthly_usd=2_000_000))
+SHIPPED_TARGETS = Path(__file__).resolve().parent.parent / "targets" / "targets.json"  # in the code folder
 
 
 @dataclass(frozen=True)
@@ -290,12 +292,18 @@ def load_targets(path: Path, last_good: Targets | None = None, catalog: Catalog 
     """Read and validate the targets file.
 
     A missing, unreadable or invalid file never raises: the last valid targets (or
-    the defaults) stay in force and ``error`` says what is wrong, for the UI.
+    the defaults) stay in force and ``error`` says what is wrong, for the UI. A live file
+    that does not exist yet and no targets held (``last_good``) is the state before the
+    first save: the shipped ``targets/targets.json`` is in force, with no error.
     """
     fallback = last_good or DEFAULT_TARGETS
     try:
         return LoadedTargets(parse_targets(path.read_bytes(), catalog))
     except FileNotFoundError:
+        if last_good is None and path != SHIPPED_TARGETS and SHIPPED_TARGETS.exists():
+            shipped = load_targets(SHIPPED_TARGETS, last_good, catalog)
+            if shipped.error is None:
+                return shipped
         return LoadedTargets(fallback, f"targets file {path} not found; using defaults")
     except (OSError, ValueError) as e:
         reason = str(e).splitlines()[0] if str(e) else type(e).__name__

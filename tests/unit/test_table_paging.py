@@ -105,3 +105,30 @@ def test_pag005_a_rendered_body_is_sent_again_until_its_frame_or_filters_change(
     from dash._utils import to_json
 
     assert again is not first and to_json(again) == to_json(first)  # same data, rendered anew
+
+
+def test_pag006_page_records_equal_display_frame_records_for_every_dtype():
+    import decimal
+
+    import numpy as np
+
+    from data_access.metrics import SMALL_PAGE_ROWS, display_frame, display_records
+
+    df = pd.DataFrame({
+        "deal_id": [1, 2, 3], "n": pd.array([1, None, 3], dtype="Int64"), "f": [1.5, np.nan, 2.0],
+        "s": pd.array(["a", None, "<b>"], dtype="string"), "ok": [True, False, True],
+        "close_date": pd.to_datetime(["2026-01-02", None, "2026-03-04"]),
+        "month": pd.to_datetime(["2026-01-01", "2026-02-01", None]),
+        "week_start": ["2026-01-05", None, "2026-01-12"],  # dates as text are normalised too
+        "d": [decimal.Decimal("1.10"), None, decimal.Decimal("2")],
+        "ts": pd.to_datetime(["2026-01-02T03:04:05Z", None, "2026-01-02T23:59:59Z"]),
+    })
+    for fmt in ("%Y-%m-%d", "%Y-%m"):
+        fast, slow = display_records(df, fmt), display_frame(df, fmt).to_dict("records")
+        assert fast == slow
+        assert [[type(v) for v in r.values()] for r in fast] == [[type(v) for v in r.values()] for r in slow]
+    assert fast[1] == {"deal_id": 2, "n": None, "f": None, "s": None, "ok": False, "close_date": None,
+                       "month": "2026-02", "week_start": None, "d": None, "ts": None}
+    assert display_records(df.iloc[0:0]) == []
+    long = pd.concat([df] * (SMALL_PAGE_ROWS // 3 + 1), ignore_index=True)  # the display_frame path
+    assert display_records(long) == display_frame(long).to_dict("records")

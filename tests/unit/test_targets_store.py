@@ -174,3 +174,27 @@ def test_tgs009_two_processes_saving_at_once_lose_nothing(live):
     t = load_targets(live).targets
     assert target_for(CATALOG.metrics["avg_deal_size"], t, NOV)[0] == 1000 + n - 1
     assert target_for(CATALOG.metrics["sales_cycle_days"], t, NOV)[0] == 10 + n - 1
+
+
+def test_tgs011_before_the_first_save_the_shipped_targets_are_in_force_and_the_save_creates_the_live_file(tmp_path):
+    from data_access import config, runtime
+    from data_access.targets import SHIPPED_TARGETS
+
+    shipped_bytes = SHIPPED_TARGETS.read_bytes()
+    live = tmp_path / "state" / "pulse" / "targets.json"  # neither the file nor its folder exists yet
+    assert config.Settings(_env_file=None).targets_path == PROJECT_ROOT / "var" / "targets" / "targets.json"  # not in git
+    rt = runtime.Runtime.from_settings(config.Settings(targets_path=live, duckdb_path=tmp_path / "x.duckdb"))
+    loaded = rt.targets()
+    assert loaded.error is None and loaded.targets == default_targets()
+    assert loaded.targets.revenue_plan.entries[0].rep_quotas  # the shipped file, not the built-in defaults
+
+    r = save_edits(live, CATALOG, {"win_rate": Edit(0.4, 0.15)}, NOV, "ops@x.com", loaded.targets)
+    assert [c.metric for c in r.changes] == ["win_rate"] and live.exists() and audit_path(live).exists()
+    after = rt.targets()
+    assert after.error is None and target_for(CATALOG.metrics["win_rate"], after.targets, NOV)[0] == 0.4
+    assert after.targets.revenue_plan == loaded.targets.revenue_plan  # the rest carried over from the shipped file
+    assert SHIPPED_TARGETS.read_bytes() == shipped_bytes  # the code folder is never written
+
+    live.unlink()  # deleted while running: the last valid targets stay, and the error says so
+    gone = rt.targets()
+    assert gone.targets == after.targets and "not found" in gone.error
