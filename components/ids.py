@@ -59,6 +59,11 @@ SETTINGS_INTERVAL = "settings-interval"
 SETTINGS_TARGET = "settings-target"
 SETTINGS_BAND = "settings-band"
 SETTINGS_HINT = "settings-hint"
+SETTINGS_QUOTAS = "settings-quotas"  # the rep quota rows
+SETTINGS_QUOTA = "settings-quota"
+SETTINGS_QUOTA_HINT = "settings-quota-hint"
+SETTINGS_QUOTAS_SAVE = "settings-quotas-save"
+SETTINGS_QUOTAS_MESSAGE = "settings-quotas-message"
 
 
 def kpi_grid(page: Any) -> dict:
@@ -95,3 +100,9 @@ def settings_field(kind: str, metric_id: Any) -> dict:
     """Pattern-matching id of a Settings input or hint (``kind``: ``SETTINGS_TARGET`` | ``SETTINGS_BAND``
     | ``SETTINGS_HINT``) for ``metric_id`` (may be ``ALL``)."""
     return {"type": kind, "metric": metric_id}
+
+
+def quota_field(kind: str, owner_id: Any) -> dict:
+    """Pattern-matching id of a rep quota input or hint (``kind``: ``SETTINGS_QUOTA`` |
+    ``SETTINGS_QUOTA_HINT``) for ``owner_id`` (the HubSpot owner id as text; may be ``ALL``)."""
+    return {"type": kind, "owner": owner_id}

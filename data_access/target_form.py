@@ -78,6 +78,21 @@ def parse_number(raw) -> tuple[float | None, str | None]:
     return value, None
 
 
+def check_quota(raw) -> tuple[float | None, str | None]:
+    """A rep's quarterly quota from the form: ``(usd, None)``; ``(None, None)`` when blank (no quota);
+    ``(None, message)`` for anything else than a non-negative finite number below ``MAX_NUMBER``."""
+    if raw is None or raw == "":
+        return None, None
+    value, msg = parse_number(raw)
+    if msg:
+        return None, msg
+    if value < 0:
+        return None, "Money can't be negative."
+    if value > MAX_NUMBER:
+        return None, f"Too large (at most {formatting.usd(MAX_NUMBER)})."
+    return round(value, 2), None
+
+
 def _target_message(metric: Metric, spec: FieldSpec, value: float) -> str | None:
     """Why ``value`` (display units) is out of bounds, or ``None``."""
     percent = metric.unit == "ratio" and not plan_metric(metric)

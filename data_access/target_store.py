@@ -26,7 +26,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from data_access.catalog import Catalog, Metric
 from data_access.targets import DEFAULT_TARGETS, SHIPPED_TARGETS, Targets, load_targets, parse_targets, target_for
@@ -34,6 +34,7 @@ from data_access.targets import DEFAULT_TARGETS, SHIPPED_TARGETS, Targets, load_
 log = logging.getLogger(__name__)
 
 AUDIT_NAME = "audit.jsonl"
+QUOTA_METRIC = "pipeline_coverage"  # the audit's metric for rep quota changes (Pipeline Coverage by rep uses them)
 LOCK_TIMEOUT_S = 10.0
 
 
@@ -59,7 +60,8 @@ class Edit:
 
 @dataclass(frozen=True)
 class Change:
-    """One metric's change: the changed fields only (``target`` | ``monthly_plan_usd`` | ``yellow_band``)."""
+    """One metric's change: the changed fields only (``target`` | ``monthly_plan_usd`` | ``yellow_band`` |
+    ``rep_quotas``: owner id → USD per quarter, ``None`` for no quota)."""
 
     metric: str
     old: dict
@@ -258,16 +260,71 @@ def render(targets: Targets) -> str:
     return json.dumps(out, indent=2, ensure_ascii=False) + "\n"
 
 
+def apply_rep_quotas(base: Targets, catalog: Catalog, quotas: dict[int, float | None], effective_from: dt.date,
+                     ) -> tuple[Targets, list[Change]]:
+    """``base`` with the revenue plan's quarterly rep quotas (owner id → USD per quarter; ``None``
+    removes a rep's quota; reps not in ``quotas`` keep theirs) in force from ``effective_from``.
+    The plan's monthly figures in force then are carried into the new entry. Returns one ``Change``
+    (metric ``QUOTA_METRIC``, field ``rep_quotas``: the reps whose quota changed), or none.
+
+    Raises:
+        EditError: a quota the schema rejects (negative, not finite, too large).
+    """
+    entry = base.revenue_plan.entry_on(effective_from)
+    before = base.revenue_plan.rep_quarter_quotas(effective_from)
+    after = dict(before)
+    for owner, usd in quotas.items():
+        if usd is None:
+            after.pop(int(owner), None)
+        else:
+            after[int(owner)] = float(usd)
+    changed = sorted(o for o in set(before) | set(after)
+                     if (before.get(o) is None) != (after.get(o) is None)
+                     or (o in before and o in after and not _same(before[o], after[o])))
+    if not changed:
+        return base, []
+    data = json.loads(base.model_dump_json())
+    _upsert(data["revenue_plan"]["entries"], effective_from.isoformat(),
+            {"monthly_usd": entry.monthly_usd, "rep_quotas": {str(o): usd for o, usd in sorted(after.items())}},
+            ("months",))
+    change = Change(QUOTA_METRIC, {"rep_quotas": {str(o): before.get(o) for o in changed}},
+                    {"rep_quotas": {str(o): after.get(o) for o in changed}})
+    try:
+        return parse_targets(json.dumps(data), catalog), [change]
+    except ValueError as e:
+        raise EditError(str(e)) from None
+
+
 def save_edits(targets_path: Path, catalog: Catalog, edits: dict[str, Edit], effective_from: dt.date,
                user: str, fallback: Targets, now: dt.datetime | None = None) -> SaveResult:
-    """Validate and apply ``edits`` to the live file, atomically and under the lock; audit each change.
+    """Validate and apply ``edits`` (per metric target and band) to the live file; see ``_save``.
+
+    Raises:
+        EditError: nothing was written. TargetsBusy: the lock was not free within 10 s.
+    """
+    return _save(targets_path, catalog, lambda base: apply_edits(base, catalog, edits, effective_from),
+                 effective_from, user, fallback, now)
+
+
+def save_rep_quotas(targets_path: Path, catalog: Catalog, quotas: dict[int, float | None], effective_from: dt.date,
+                    user: str, fallback: Targets, now: dt.datetime | None = None) -> SaveResult:
+    """Set reps' quarterly quotas (USD; ``None`` removes) from ``effective_from`` in the live file;
+    see ``apply_rep_quotas`` and ``_save``.
+
+    Raises:
+        EditError: nothing was written. TargetsBusy: the lock was not free within 10 s.
+    """
+    return _save(targets_path, catalog, lambda base: apply_rep_quotas(base, catalog, quotas, effective_from),
+                 effective_from, user, fallback, now)
+
+
+def _save(targets_path: Path, catalog: Catalog, change: Callable[[Targets], tuple[Targets, list[Change]]],
+          effective_from: dt.date, user: str, fallback: Targets, now: dt.datetime | None) -> SaveResult:
+    """Apply ``change`` to the live file, atomically and under the lock; audit each change.
 
     ``fallback`` (the last valid targets this process holds) is the base when the file on
     disk is missing or malformed; a malformed file is first copied to
     ``<name>.rejected-<UTC time>`` beside it, so a hand edit is never lost.
-
-    Raises:
-        EditError: nothing was written. TargetsBusy: the lock was not free within 10 s.
     """
     audit = audit_path(targets_path)
     targets_path.parent.mkdir(parents=True, exist_ok=True)  # the first save creates the live file's folder
@@ -285,7 +342,7 @@ def save_edits(targets_path: Path, catalog: Catalog, edits: dict[str, Edit], eff
                 stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
                 replaced = targets_path.with_name(f"{targets_path.name}.rejected-{stamp}")
                 shutil.copy2(targets_path, replaced)
-        new, changes = apply_edits(base, catalog, edits, effective_from)
+        new, changes = change(base)
         if not changes:
             return SaveResult([], base)
         text = render(new)

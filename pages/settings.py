@@ -15,11 +15,12 @@ from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 import auth
 from components import formatting, ids
 from data_access.catalog import Metric
+from data_access.metrics import owner_options
 from data_access.runtime import get_runtime
 from data_access.warehouse import parameters_of
-from data_access.target_form import check_row, shown_band, shown_target, target_spec, zone_text
+from data_access.target_form import check_quota, check_row, shown_band, shown_target, target_spec, zone_text
 from data_access.target_store import (EditError, TargetsBusy, default_targets, form_values, plan_metric,
-                                      read_audit, save_edits)
+                                      read_audit, save_edits, save_rep_quotas)
 
 dash.register_page(__name__, path="/settings", name="Settings", title="Pulse · Settings", order=80,
                    required_role="admin")
@@ -109,6 +110,46 @@ def targets_form(catalog, targets, today: dt.date) -> list:
     return sections
 
 
+def quota_reps(catalog, store, targets, day: dt.date) -> list[tuple[str, str, float | None]]:
+    """``(owner id, name, quarterly quota in force on day or None)`` for every rep in the cached
+    Pipeline Coverage by rep frame (open pipeline or won this quarter) and every rep with a quota,
+    by name (a rep with a quota but not in the frame is named by owner id)."""
+    quotas = targets.revenue_plan.rep_quarter_quotas(day)
+    names = {}
+    for view in (v for m in catalog.metrics.values() for v in m.views if v.quota_coverage):
+        cached = store.get(view.query)
+        if cached is not None:
+            names.update({str(o["value"]): o["label"] for o in owner_options(cached.frame)})
+    names.update({str(o): f"Owner {o}" for o in quotas if str(o) not in names})
+    return sorted(((o, n, quotas.get(int(o))) for o, n in names.items()), key=lambda r: r[1].lower())
+
+
+def quota_form(reps: list[tuple[str, str, float | None]]):
+    """One row per rep: name, the quota in force, the input (USD per quarter; blank: no quota), a hint."""
+    if not reps:
+        return html.P("No reps yet: the Pipeline Coverage by rep frame has not been refreshed.",
+                      className="text-muted small mb-0")
+    rows = [html.Tr([
+        html.Td(name, className="fw-semibold"),
+        html.Td(f"{formatting.usd(quota)} a quarter" if quota is not None else "no quota",
+                className="small settings-in-force"),
+        html.Td(dbc.InputGroup([dbc.InputGroupText("$"),
+                                dbc.Input(id=ids.quota_field(ids.SETTINGS_QUOTA, owner), type="number", value=quota,
+                                          step="any", inputmode="decimal", placeholder="no quota"),
+                                dbc.InputGroupText("per quarter")], size="sm", className="settings-input")),
+        html.Td(html.Div(id=ids.quota_field(ids.SETTINGS_QUOTA_HINT, owner), className="small settings-hint")),
+    ], className="settings-row", id=f"settings-quota-{owner}") for owner, name, quota in reps]
+    return dbc.Table([html.Thead(html.Tr([html.Th("Rep"), html.Th("In force"), html.Th("Quarterly quota"),
+                                          html.Th("")])), html.Tbody(rows)],
+                     size="sm", className="settings-table settings-quota-table align-middle mb-0")
+
+
+def _quota_change_text(old: dict, new: dict, names: dict[str, str]) -> list[str]:
+    return [f"quota of {names.get(o, f'owner {o}')} "
+            f"{formatting.usd(old.get(o)) if old.get(o) is not None else 'none'} → "
+            f"{formatting.usd(v) if v is not None else 'none'}" for o, v in new.items()]
+
+
 def _change_text(metric: Metric | None, field: str, value) -> str:
     if value is None or not isinstance(value, (int, float)) or isinstance(value, bool):
         return "—"
@@ -119,16 +160,22 @@ def _change_text(metric: Metric | None, field: str, value) -> str:
     return formatting.value(value, metric.unit)
 
 
-def history_table(records: list[dict], catalog, tz: str) -> html.Div:
-    """The audit log, newest first: when, who, metric, old → new, applies from."""
+def history_table(records: list[dict], catalog, tz: str, names: dict[str, str] | None = None) -> html.Div:
+    """The audit log, newest first: when, who, metric, old → new, applies from (rep quotas by the
+    rep's name from ``names``, owner id → name)."""
     if not records:
         return html.P("No changes yet.", className="text-muted small")
     rows = []
     for r in records:
         metric = catalog.metrics.get(r.get("metric"))
         old, new = r.get("old") or {}, r.get("new") or {}
-        changes = [f"{FIELD_LABEL.get(k, k)} {_change_text(metric, k, old.get(k))} → {_change_text(metric, k, v)}"
-                   for k, v in (new.items() if isinstance(new, dict) else [])]
+        changes = []
+        for k, v in (new.items() if isinstance(new, dict) else []):
+            if k == "rep_quotas" and isinstance(v, dict) and isinstance(old.get(k) or {}, dict):
+                changes += _quota_change_text(old.get(k) or {}, v, names or {})
+            else:
+                changes.append(f"{FIELD_LABEL.get(k, k)} {_change_text(metric, k, old.get(k))} → "
+                               f"{_change_text(metric, k, v)}")
         try:
             when = formatting.local_time(dt.datetime.fromisoformat(str(r.get("at")).replace("Z", "+00:00")), tz)
         except ValueError:
@@ -186,6 +233,20 @@ def layout(**_query) -> html.Div:
                 html.Div(id=ids.SETTINGS_MESSAGE, className="settings-message mt-2"),
             ]),
         ], className="mb-4 settings-card"),
+        dbc.Card([
+            dbc.CardHeader(html.H4("Sales quotas", className="mb-0")),
+            dbc.CardBody([
+                html.P("Each rep's quota for a calendar quarter, in USD. Pipeline Coverage by rep divides a rep's "
+                       "open pipeline by what is left of their quota this quarter. Leave a quota blank for none. "
+                       "Changes apply from the month chosen above.", className="text-muted small"),
+                dcc.Loading(html.Div(id=ids.SETTINGS_QUOTAS), type="dot", delay_show=300,
+                            target_components={ids.SETTINGS_QUOTAS: "children"}),
+            ]),
+            dbc.CardFooter([
+                dbc.Button("Save quotas", id=ids.SETTINGS_QUOTAS_SAVE, color="primary"),
+                html.Div(id=ids.SETTINGS_QUOTAS_MESSAGE, className="settings-message mt-2"),
+            ]),
+        ], className="mb-4 settings-card"),
         html.H4("Change history", className="mb-2"),
         html.Div(id=ids.SETTINGS_HISTORY),
         dcc.Interval(id=ids.SETTINGS_INTERVAL, interval=30_000),
@@ -210,6 +271,12 @@ def _month(value) -> dt.date | None:
     return dt.date.fromisoformat(value) if isinstance(value, str) and value in allowed else None
 
 
+def _history(rt, day: dt.date | None = None) -> html.Div:
+    """The change history as ``history_table`` shows it, reps named from the cached frames."""
+    names = {o: n for o, n, _ in quota_reps(rt.catalog, rt.store, rt.targets().targets, day or rt.today())}
+    return history_table(read_audit(rt.settings.targets_path), rt.catalog, rt.settings.timezone, names)
+
+
 @callback(Output(ids.SETTINGS_FORM, "children"), Input(ids.SETTINGS_EFFECTIVE, "value"))
 def fill_form(effective):
     """The rows, pre-filled with the values in force in the chosen month (admins only)."""
@@ -229,7 +296,7 @@ def show_history(_n):
     if not auth.has_role("admin"):
         return None, None
     rt = get_runtime()
-    return (history_table(read_audit(rt.settings.targets_path), rt.catalog, rt.settings.timezone),
+    return (_history(rt),
             file_status(rt.targets().error))
 
 
@@ -331,7 +398,7 @@ def save_targets(n_clicks, _targets, _bands, effective):
         return (_alert(f"Nothing saved: the targets file could not be written ({type(e).__name__})."), *NO_CHANGE)
     loaded = rt.targets()
     form = targets_form(rt.catalog, loaded.targets, month)
-    history = history_table(read_audit(rt.settings.targets_path), rt.catalog, rt.settings.timezone)
+    history = _history(rt)
     if not result.changes:
         return _alert("No changes to save.", "secondary"), form, history, file_status(loaded.error)
     names = ", ".join(rt.catalog.metrics[c.metric].title for c in result.changes)
@@ -342,20 +409,111 @@ def save_targets(n_clicks, _targets, _bands, effective):
     return _alert(message, "success", "settings-saved"), form, history, file_status(loaded.error)
 
 
+@callback(Output(ids.SETTINGS_QUOTAS, "children"), Input(ids.SETTINGS_EFFECTIVE, "value"))
+def fill_quotas(effective):
+    """The rep quota rows, pre-filled with the quotas in force in the chosen month (admins only)."""
+    if not auth.has_role("admin"):
+        return dbc.Alert(REFUSED, color="danger")
+    rt = get_runtime()
+    return quota_form(quota_reps(rt.catalog, rt.store, rt.targets().targets, _month(effective) or rt.today()))
+
+
+def _by_owner(items: list[dict]) -> dict[str, object]:
+    """Quota inputs (pattern ids) → ``{owner id: value}``; ids that are not owner ids are dropped."""
+    out = {}
+    for item in items or []:
+        ident = item.get("id") if isinstance(item, dict) else None
+        owner = ident.get("owner") if isinstance(ident, dict) else None
+        if isinstance(owner, str) and owner.isdigit() and len(owner) <= 18:
+            out[owner] = item.get("value")
+    return out
+
+
+@callback(
+    Output(ids.quota_field(ids.SETTINGS_QUOTA, ALL), "invalid"),
+    Output(ids.quota_field(ids.SETTINGS_QUOTA_HINT, ALL), "children"),
+    Output(ids.SETTINGS_QUOTAS_SAVE, "disabled"),
+    Input(ids.quota_field(ids.SETTINGS_QUOTA, ALL), "value"),
+)
+def validate_quotas(_values):
+    """Inline validation of the quota inputs; Save quotas off while one is invalid."""
+    if not auth.has_role("admin"):
+        return no_update, no_update, True
+    values = _by_owner(ctx.inputs_list[0])
+    bad, hints = [], []
+    for out in ctx.outputs_list[1]:
+        _, error = check_quota(values.get(out["id"]["owner"]))
+        bad.append(error is not None)
+        hints.append(html.Span(error, className="text-danger settings-error") if error else None)
+    return bad, hints, any(bad)
+
+
+@callback(
+    Output(ids.SETTINGS_QUOTAS_MESSAGE, "children"),
+    Output(ids.SETTINGS_QUOTAS, "children", allow_duplicate=True),
+    Output(ids.SETTINGS_HISTORY, "children", allow_duplicate=True),
+    Output(ids.SETTINGS_FILE_STATUS, "children", allow_duplicate=True),
+    Input(ids.SETTINGS_QUOTAS_SAVE, "n_clicks"),
+    State(ids.quota_field(ids.SETTINGS_QUOTA, ALL), "value"),
+    State(ids.SETTINGS_EFFECTIVE, "value"),
+    prevent_initial_call=True,
+)
+def save_quotas(n_clicks, _values, effective):
+    """Validate every quota, then write the changed ones as a dated plan entry (locked, atomic,
+    audited). Admins only. Coverage by rep reads the quotas when it renders: no refresh needed."""
+    if not n_clicks:
+        return (no_update, *NO_CHANGE)
+    user = auth.current_user()
+    if user is None or not user.can("admin"):  # the server decides, whatever the browser sent
+        return (_alert(REFUSED), *NO_CHANGE)
+    rt = get_runtime()
+    month = _month(effective)
+    if month is None:
+        return (_alert("Choose the month the change applies from."), *NO_CHANGE)
+    values = _by_owner(ctx.states_list[0])
+    if not values:
+        return (_alert("The form has no reps; reload the page."), *NO_CHANGE)
+    reps = {o: n for o, n, _ in quota_reps(rt.catalog, rt.store, rt.targets().targets, month)}
+    quotas, problems = {}, []
+    for owner, raw in values.items():
+        usd, error = check_quota(raw)
+        if error:
+            problems.append(f"{reps.get(owner, f'Owner {owner}')}: {error}")
+        quotas[int(owner)] = usd
+    if problems:
+        return (_alert(["Nothing saved. Fix these first:", html.Ul([html.Li(p) for p in problems], className="mb-0")]),
+                *NO_CHANGE)
+    try:
+        result = save_rep_quotas(rt.settings.targets_path, rt.catalog, quotas, month, user.email, rt.targets().targets)
+    except (EditError, TargetsBusy) as e:
+        return (_alert(f"Nothing saved: {e}"), *NO_CHANGE)
+    except OSError as e:
+        return (_alert(f"Nothing saved: the targets file could not be written ({type(e).__name__})."), *NO_CHANGE)
+    loaded = rt.targets()
+    form = quota_form(quota_reps(rt.catalog, rt.store, loaded.targets, month))
+    if not result.changes:
+        return _alert("No changes to save.", "secondary"), form, _history(rt, month), file_status(loaded.error)
+    n = len(result.changes[0].new["rep_quotas"])
+    message = f"Saved {n} quota change{'s' if n != 1 else ''}, applying from {month:%B %Y}."
+    return _alert(message, "success", "settings-saved"), form, _history(rt, month), file_status(loaded.error)
+
+
 @callback(
     Output(ids.settings_field(ids.SETTINGS_TARGET, ALL), "value"),
     Output(ids.settings_field(ids.SETTINGS_BAND, ALL), "value"),
+    Output(ids.quota_field(ids.SETTINGS_QUOTA, ALL), "value"),
     Output(ids.SETTINGS_MESSAGE, "children", allow_duplicate=True),
     Input(ids.SETTINGS_RESET, "n_clicks"),
     State(ids.SETTINGS_EFFECTIVE, "value"),
     prevent_initial_call=True,
 )
 def reset_to_default(n_clicks, effective):
-    """Fill the form with the shipped defaults (catalog targets, the shipped revenue plan); Save applies them."""
+    """Fill the form with the shipped defaults (catalog targets, the shipped revenue plan and rep
+    quotas); Save and Save quotas apply them."""
     if not n_clicks:
-        return no_update, no_update, no_update
+        return no_update, no_update, no_update, no_update
     if not auth.has_role("admin"):
-        return no_update, no_update, _alert(REFUSED)
+        return no_update, no_update, no_update, _alert(REFUSED)
     rt = get_runtime()
     defaults, month = default_targets(), _month(effective) or rt.today()
     values = {}
@@ -364,4 +522,7 @@ def reset_to_default(n_clicks, effective):
         values[mid] = (shown_target(metric, edit.target), shown_band(edit.yellow_band))
     t_out = [values.get(o["id"]["metric"], (None, None))[0] for o in ctx.outputs_list[0]]
     b_out = [values.get(o["id"]["metric"], (None, None))[1] for o in ctx.outputs_list[1]]
-    return t_out, b_out, _alert("Defaults filled in. Save to apply them.", "info")
+    quotas = defaults.revenue_plan.rep_quarter_quotas(month)
+    q_out = [quotas.get(int(o["id"]["owner"])) if str(o["id"]["owner"]).isdigit() else None
+             for o in ctx.outputs_list[2]]
+    return t_out, b_out, q_out, _alert("Defaults filled in (targets and quotas). Save to apply them.", "info")

@@ -214,3 +214,51 @@ def test_wrt010_a_revenue_plan_change_asks_for_pipeline_coverage_to_be_recompute
     inputs, state = save_request({"win_rate": (35, 15)})  # any other target: nothing to recompute
     post_callback(client, "settings-save", "n_clicks", inputs, state, **_as("admin@x.com"))
     assert rt.coordinator.requests == ["pipeline_coverage"]
+
+
+def quota_request(values: dict[str, object], effective: str = "2026-11-01") -> tuple[list, list]:
+    """``inputs`` and ``state`` of the Save quotas callback for ``{owner id: value}``."""
+    quotas = [{"id": {"type": "settings-quota", "owner": o}, "property": "value", "value": v} for o, v in values.items()]
+    return ([{"id": "settings-quotas-save", "property": "n_clicks", "value": 1}],
+            [quotas, {"id": "settings-effective", "property": "value", "value": effective}])
+
+
+@pytest.mark.parametrize("email", ["viewer@x.com", "mgr@x.com"])
+def test_wrt011_non_admin_quota_save_is_refused_and_nothing_changes(proxy, email):
+    client, rt = proxy
+    before = _files(rt)
+    r = post_callback(client, "settings-quotas-save", "n_clicks", *quota_request({"11": 5000}), **_as(email))
+    body = r.get_json()["response"]
+    assert body["settings-quotas-message"]["children"]["props"]["children"] == "Only admins can change targets."
+    assert set(body) == {"settings-quotas-message"}
+    assert _files(rt) == before and rt.targets().targets.revenue_plan.rep_quarter_quotas(rt.today()) == {}
+    form = post_callback(client, "settings-effective", "value",
+                         [{"id": "settings-effective", "property": "value", "value": "2026-11-01"}],
+                         output="settings-quotas.children", **_as(email))
+    assert "Only admins can change targets." in form.get_data(as_text=True)
+
+
+def test_wrt012_an_admin_sets_a_reps_quota_and_coverage_by_rep_uses_it(proxy):
+    client, rt = proxy
+    refresh_page(rt)
+    admin = _as("admin@x.com")
+    form = post_callback(client, "settings-effective", "value",
+                         [{"id": "settings-effective", "property": "value", "value": "2026-11-01"}],
+                         output="settings-quotas.children", **admin).get_data(as_text=True)
+    assert "Ana Lopez" in form and "no quota" in form and '"owner":"11"' in form
+
+    bad = post_callback(client, "settings-quotas-save", "n_clicks", *quota_request({"11": -5, "12": "x"}), **admin)
+    assert "Nothing saved" in bad.get_data(as_text=True) and not rt.settings.targets_path.with_name("audit.jsonl").exists()
+
+    r = post_callback(client, "settings-quotas-save", "n_clicks", *quota_request({"11": 4000, "12": None}), **admin)
+    assert "Saved 1 quota change, applying from November 2026." in r.get_data(as_text=True)
+    assert "quota of Ana Lopez none \\u2192 $4.00K" in r.get_data(as_text=True)  # the history, by name
+    assert rt.targets().targets.revenue_plan.rep_quarter_quotas(rt.today()) == {11: 4000}
+    audit = [json.loads(x) for x in audit_path(rt.settings.targets_path).read_text().splitlines()]
+    assert [(a["user"], a["metric"], a["new"]) for a in audit] == [
+        ("admin@x.com", "pipeline_coverage", {"rep_quotas": {"11": 4000.0}})]
+
+    rows = client.get("/api/metrics/pipeline_coverage/views/coverage_by_rep", **admin).get_json()["rows"]
+    ana = next(row for row in rows if row["owner_id"] == 11)
+    assert ana["quota_usd"] == 4000.0 and ana["remaining_quota_usd"] == 4000.0 - ana["won_qtd_usd"]
+    assert all(row["quota_usd"] is None for row in rows if row["owner_id"] != 11)

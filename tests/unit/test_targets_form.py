@@ -115,3 +115,15 @@ def test_frm007_every_catalog_default_passes_the_form():
         e = form_values(m, DEFAULT_TARGETS, dt.date(2026, 11, 21))
         edit, errors = check_row(m, shown_target(m, e.target), shown_band(e.yellow_band))
         assert errors == {} and edit == e, m.id
+
+
+def test_frm_quota_values_from_the_form():
+    from data_access.target_form import check_quota
+
+    assert check_quota(None) == (None, None) and check_quota("") == (None, None)  # blank: no quota
+    assert check_quota(1_100_000) == (1_100_000.0, None) and check_quota(0) == (0.0, None)
+    assert check_quota(-5) == (None, "Money can't be negative.")
+    for raw in ("12", True, [1], {"a": 1}):
+        assert check_quota(raw) == (None, "Must be a number.")
+    assert check_quota(float("nan")) == (None, "Must be a finite number.")
+    assert check_quota(1e300)[1].startswith("Too large")

@@ -198,3 +198,42 @@ def test_tgs011_before_the_first_save_the_shipped_targets_are_in_force_and_the_s
     live.unlink()  # deleted while running: the last valid targets stay, and the error says so
     gone = rt.targets()
     assert gone.targets == after.targets and "not found" in gone.error
+
+
+def test_tgs012_rep_quotas_are_a_dated_plan_entry_with_an_audit_line(live):
+    from data_access.target_store import QUOTA_METRIC, save_rep_quotas
+
+    live.write_text(json.dumps({"revenue_plan": {"entries": [
+        {"effective_from": None, "monthly_usd": 2000, "months": {"2026-12": 3000}, "rep_quotas": {"11": 900, "12": 500}}]},
+        "metrics": {}}))
+    at = dt.datetime(2026, 11, 21, 19, 5, tzinfo=dt.timezone.utc)
+    r = save_rep_quotas(live, CATALOG, {11: 1000.0, 12: 500.0, 13: 700.0}, dt.date(2026, 10, 1), "ops@x.com",
+                        DEFAULT_TARGETS, now=at)
+    assert [(c.metric, c.old, c.new) for c in r.changes] == [
+        (QUOTA_METRIC, {"rep_quotas": {"11": 900.0, "13": None}}, {"rep_quotas": {"11": 1000.0, "13": 700.0}})]
+    plan = load_targets(live).targets.revenue_plan
+    assert plan.rep_quarter_quotas(dt.date(2026, 9, 30)) == {11: 900, 12: 500}  # the quarter before keeps its quotas
+    assert plan.rep_quarter_quotas(dt.date(2026, 11, 21)) == {11: 1000, 12: 500, 13: 700}
+    assert plan.month_usd(2026, 12) == 3000 and plan.month_usd(2026, 10) == 2000  # the plan itself is carried over
+    assert read_audit(live) == [{"at": "2026-11-21T19:05:00Z", "user": "ops@x.com", "metric": "pipeline_coverage",
+                                 "effective_from": "2026-10-01", "old": {"rep_quotas": {"11": 900.0, "13": None}},
+                                 "new": {"rep_quotas": {"11": 1000.0, "13": 700.0}}}]
+
+    # None removes a quota; the same values again change nothing and write nothing
+    r = save_rep_quotas(live, CATALOG, {12: None}, dt.date(2026, 10, 1), "ops@x.com", DEFAULT_TARGETS)
+    assert r.changes[0].new == {"rep_quotas": {"12": None}}
+    assert load_targets(live).targets.revenue_plan.rep_quarter_quotas(dt.date(2026, 11, 21)) == {11: 1000, 13: 700}
+    before = live.read_bytes(), audit_path(live).read_bytes()
+    assert save_rep_quotas(live, CATALOG, {11: 1000.0, 13: 700.0}, dt.date(2026, 10, 1), "ops@x.com",
+                           DEFAULT_TARGETS).changes == []
+    assert (live.read_bytes(), audit_path(live).read_bytes()) == before
+
+
+@pytest.mark.parametrize("bad", [-1.0, float("nan"), float("inf"), 1e300])
+def test_tgs013_a_bad_quota_is_refused_and_nothing_is_written(live, bad):
+    from data_access.target_store import save_rep_quotas
+
+    before = live.read_bytes()
+    with pytest.raises(EditError):
+        save_rep_quotas(live, CATALOG, {11: bad}, NOV, "ops@x.com", DEFAULT_TARGETS)
+    assert live.read_bytes() == before and not audit_path(live).exists()
