@@ -143,6 +143,11 @@ class User(flask_login.UserMixin):
 
 
 LOCAL_ADMIN = User("local admin", "admin")
+# Dash builds its callback validation layout once, from every page's layout, during the first
+# request, and sends it to every browser. Built as that request's user, a viewer arriving first would
+# leave Settings' ids out of it for everyone (the renderer then reports "ID not found in layout"). So
+# that one pass builds layouts as an admin: layouts read no data, only their skeletons go out.
+LAYOUT_PASS_USER = User("layout validation", "admin")
 
 
 def _settings():
@@ -254,6 +259,8 @@ def current_user() -> User | None:
     """The signed-in user of this request (``None`` outside a request or when signed out)."""
     if not has_request_context():
         return None
+    if g.get("pulse_layout_pass"):
+        return LAYOUT_PASS_USER
     if "pulse_user" not in g:
         g.pulse_user, g.pulse_denial = _resolve(_settings())
     return g.pulse_user
@@ -578,8 +585,22 @@ def security_headers(response):
     return response
 
 
+def _layout_pass_start():
+    g.pulse_layout_pass = True  # until _layout_pass_end: only Dash's own first-request hooks run between
+
+
+def _layout_pass_end():
+    g.pop("pulse_layout_pass", None)
+
+
 def init_app(server) -> None:
-    """Wire sign-in into the Flask server: sessions, Flask-Login, /login, /logout, the guard."""
+    """Wire sign-in into the Flask server: sessions, Flask-Login, /login, /logout, the guard.
+
+    Dash's first-request hooks (registered when the Dash app was built) run between
+    ``_layout_pass_start`` (put first) and ``_layout_pass_end`` (before the guard): see ``LAYOUT_PASS_USER``.
+    """
+    server.before_request_funcs.setdefault(None, []).insert(0, _layout_pass_start)
+    server.before_request(_layout_pass_end)
     server.session_interface = PulseSessionInterface()
     server.config.update(PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=SESSION_HOURS))
     manager = flask_login.LoginManager()

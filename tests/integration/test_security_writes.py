@@ -262,3 +262,30 @@ def test_wrt012_an_admin_sets_a_reps_quota_and_coverage_by_rep_uses_it(proxy):
     ana = next(row for row in rows if row["owner_id"] == 11)
     assert ana["quota_usd"] == 4000.0 and ana["remaining_quota_usd"] == 4000.0 - ana["won_qtd_usd"]
     assert all(row["quota_usd"] is None for row in rows if row["owner_id"] != 11)
+
+
+def test_wrt013_dash_validation_layout_holds_every_pages_ids_whoever_came_first(proxy, pulse_app):
+    """Dash builds the validation layout it sends to every browser once, during the first request's own
+    hooks: auth runs those hooks as an admin (layouts read no data), then the request is the user's."""
+    client, rt = proxy
+    hooks = [getattr(f, "__name__", "") for f in pulse_app.server.before_request_funcs[None]]
+    assert hooks[0] == "_layout_pass_start" and hooks[-2:] == ["_layout_pass_end", "guard"]
+    assert set(hooks[1:-2]) == {"_setup_server", "router_sync"}  # only Dash's first-request hooks in between
+
+    import dash
+
+    with pulse_app.server.test_request_context("/", **_as("viewer@x.com")):
+        auth._layout_pass_start()  # what Dash's hooks see on a viewer's first request
+        settings_page = next(p for p in dash.page_registry.values() if p["path"] == "/settings")
+        skeleton = json.dumps(settings_page["layout"]().to_plotly_json(), default=lambda o: o.to_plotly_json())
+        shell = json.dumps(pulse_app.layout().to_plotly_json(), default=lambda o: o.to_plotly_json())
+        auth._layout_pass_end()
+        assert not auth.has_role("admin") and auth.current_user().email == "viewer@x.com"  # then: the viewer
+    for ident in ("settings-form", "settings-quotas", "settings-history", "settings-save", "settings-effective"):
+        assert f'"{ident}"' in skeleton
+    assert '"Settings"' in shell  # the navbar link, as an admin has it
+    for ident in ("settings-form", "settings-quotas"):  # what this app sends, whoever came first
+        assert f'"{ident}"' in json.dumps(pulse_app.validation_layout.to_plotly_json(),
+                                          default=lambda o: o.to_plotly_json())
+    r = post_callback(client, "settings-save", "n_clicks", *save_request(SAVE_90), **_as("viewer@x.com"))
+    assert "Only admins can change targets." in r.get_data(as_text=True)
