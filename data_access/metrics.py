@@ -10,6 +10,7 @@ import datetime as dt
 import math
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from data_access.catalog import Metric, View
@@ -119,6 +120,62 @@ def _decimals_to_float(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(**{c: pd.to_numeric(frame[c].map(lambda v: None if v is None else float(v))) for c in cols})
 
 
+def _measures(view: View, df: pd.DataFrame) -> list[str]:
+    """The columns a ``group_by`` view sums: every numeric column but the keys and ``month``."""
+    return [c for c in df.columns if c not in view.group_by and c != "month" and pd.api.types.is_numeric_dtype(df[c])]
+
+
+class MonthSums:
+    """Running sums of a ``group_by`` view's measures per group over its months, built once per cached
+    frame, so a month range re-aggregates by one subtraction per group instead of filtering and
+    grouping every row (``revenue_by_customer`` at scale 200: 278k rows → 30k groups).
+
+    ``aggregate(start, end)`` equals ``frame[month in range].groupby(group_by, dropna=False)[measures].sum()``
+    (same groups — those with at least one row in range —, order, columns and dtypes; sums of floats
+    within 1e-9 relative). ``build`` returns ``None`` for views it does not apply to or that would
+    take more than ``MAX_CELLS`` numbers.
+    """
+
+    MAX_CELLS = 8_000_000  # (months + 1) × groups × (measures + 1) float64s: 64 MB at most
+
+    def __init__(self, keys: pd.DataFrame, months: np.ndarray, cum: np.ndarray, measures: list[str], dtypes: dict):
+        self.keys, self.months, self.cum, self.measures, self.dtypes = keys, months, cum, measures, dtypes
+
+    @classmethod
+    def build(cls, view: View, frame: pd.DataFrame) -> "MonthSums | None":
+        if not view.group_by or "month" not in view.filters or "month" not in frame.columns or frame.empty:
+            return None
+        df = _decimals_to_float(frame)
+        measures = _measures(view, df)
+        grouped = df.groupby(view.group_by, dropna=False, sort=True)
+        months, month_idx = np.unique(pd.to_datetime(df["month"]).to_numpy(), return_inverse=True)
+        n_groups = grouped.ngroups
+        if (months.dtype.kind != "M" or pd.isna(months).any()
+                or (len(months) + 1) * n_groups * (len(measures) + 1) > cls.MAX_CELLS):
+            return None
+        values = np.column_stack([df[measures].to_numpy(dtype="float64", na_value=0.0),
+                                  np.ones(len(df))])  # the last column counts rows
+        acc = np.zeros((len(months) + 1, n_groups, len(measures) + 1))
+        np.add.at(acc, (month_idx + 1, grouped.ngroup().to_numpy()), values)
+        keys = grouped.size().reset_index()[view.group_by]
+        dtypes = df.head(1).groupby(view.group_by, dropna=False)[measures].sum().dtypes.to_dict()
+        return cls(keys, months, acc.cumsum(axis=0), measures, dtypes)
+
+    def aggregate(self, start: dt.date | None, end: dt.date | None) -> pd.DataFrame:
+        lo = 0 if start is None else int(np.searchsorted(self.months, np.datetime64(pd.Timestamp(start)), "left"))
+        hi = len(self.months) if end is None else int(np.searchsorted(self.months, np.datetime64(pd.Timestamp(end)),
+                                                                        "right"))
+        sums = self.cum[max(hi, lo)] - self.cum[lo]
+        present = sums[:, -1] > 0.5
+        out = self.keys[present].reset_index(drop=True)
+        for k, c in enumerate(self.measures):
+            col = sums[present, k]
+            dtype = self.dtypes[c]
+            out[c] = pd.array(np.rint(col), dtype=dtype) if pd.api.types.is_integer_dtype(dtype) else \
+                pd.array(col, dtype=dtype)
+        return out
+
+
 def view_frame(
     view: View,
     frame: pd.DataFrame,
@@ -129,8 +186,12 @@ def view_frame(
     segments: list[str] | None = None,
     metric: Metric | None = None,
     as_of: dt.date | None = None,
+    month_sums: MonthSums | None = None,
 ) -> pd.DataFrame:
     """Filter and re-aggregate a view's cached frame; returns a new frame.
+
+    ``month_sums`` (``MonthSums.build(view, frame)``, kept by the caller per cached frame) replaces the
+    month filter and the ``group_by`` step when no owner or segment filter is set: same result, faster.
 
     - ``owners``: keep rows whose ``owner_id`` is in the list (views with the owner filter).
     - ``segments``: keep rows whose ``segment`` is in the list (views with the segment filter).
@@ -141,6 +202,10 @@ def view_frame(
       quota in force on ``as_of``, else the metric's target; in the metric's unit) and ``vs_target``
       (``On target`` | ``Near target`` | ``Off target`` | ``No data``) — these need ``metric`` and ``as_of``.
     """
+    by_owner, by_segment = "owner" in view.filters and owners, "segment" in view.filters and segments
+    if month_sums is not None and view.group_by and not by_owner and not by_segment:
+        df = _sorted_by_chart(view, month_sums.aggregate(start, end))
+        return _finish(view, df, targets, metric, as_of)
     df = _decimals_to_float(frame)
     if "owner" in view.filters and owners:
         df = df[df["owner_id"].isin(owners)]
@@ -155,15 +220,23 @@ def view_frame(
             keep &= months <= pd.Timestamp(end)
         df = df[keep]
     if view.group_by:
-        measures = [c for c in df.columns if c not in view.group_by and c != "month"
-                    and pd.api.types.is_numeric_dtype(df[c])]
-        df = df.groupby(view.group_by, as_index=False, dropna=False)[measures].sum()
-        # largest first, by the charted value (x of a horizontal bar, y otherwise)
-        sort_col = view.chart.x if view.chart.kind == "hbar" else view.chart.y
-        if sort_col in df.columns and pd.api.types.is_numeric_dtype(df[sort_col]):
-            df = df.sort_values(sort_col, ascending=False, kind="stable")
+        df = _sorted_by_chart(view, df.groupby(view.group_by, as_index=False, dropna=False)[_measures(view, df)].sum())
     else:
         df = df.copy()
+    return _finish(view, df, targets, metric, as_of)
+
+
+def _sorted_by_chart(view: View, df: pd.DataFrame) -> pd.DataFrame:
+    """A re-aggregated view, largest first by the charted value (x of a horizontal bar, y otherwise)."""
+    sort_col = view.chart.x if view.chart.kind == "hbar" else view.chart.y
+    if sort_col in df.columns and pd.api.types.is_numeric_dtype(df[sort_col]):
+        df = df.sort_values(sort_col, ascending=False, kind="stable")
+    return df
+
+
+def _finish(view: View, df: pd.DataFrame, targets: Targets | None, metric: Metric | None,
+            as_of: dt.date | None) -> pd.DataFrame:
+    """The steps after filtering and grouping: ratio, share, targets, rep targets."""
     if view.ratio:
         denom = df[view.ratio.denominator].sum(axis=1)
         df[view.ratio.name] = (df[view.ratio.numerator] / denom.where(denom > 0)).astype("float64")

@@ -13,15 +13,17 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 
 import pandas as pd
+from cachetools import LRUCache, cached
 from cachelib.serializers import BaseRedisSerializer
 from flask_caching import Cache
 from flask_caching.backends.rediscache import RedisCache
 
 from data_access.catalog import Metric, View
 from data_access.frame_store import CachedFrame, FrameMeta, frame_from_bytes, frame_to_bytes
-from data_access.metrics import view_frame
+from data_access.metrics import MonthSums, view_frame
 
 log = logging.getLogger(__name__)
 
@@ -77,14 +79,25 @@ def init_cache(server, settings) -> None:
     cache.init_app(server, config={**config, "CACHE_DEFAULT_TIMEOUT": TIMEOUT_S})
 
 
+@cached(LRUCache(maxsize=32), lock=threading.Lock(),
+        key=lambda metric_id, view, frame: (metric_id, view.id, view.query, frame.meta.refreshed_at))
+def _month_sums(metric_id: str, view: View, frame: CachedFrame) -> MonthSums | None:
+    """``MonthSums`` of a view's cached frame, built on its first month-range request in this process;
+    a refresh is a new key (the oldest of 32 go first)."""
+    return MonthSums.build(view, frame.frame)
+
+
 def _compute(rt, metric_id: str, view_id: str, owners: tuple[int, ...], start: dt.date | None,
              end: dt.date | None, segments: tuple[str, ...] = ()) -> pd.DataFrame | None:
     view = rt.catalog.metrics[metric_id].view(view_id)
     cached = rt.store.get(view.query)
     if cached is None:
         return None
+    wanted = (start or end) and view.group_by and not owners and not segments
+    month_sums = _month_sums(metric_id, view, cached) if wanted else None
     return view_frame(view, cached.frame, owners=list(owners), start=start, end=end, targets=rt.targets().targets,
-                      segments=list(segments), metric=rt.catalog.metrics[metric_id], as_of=cached.meta.as_of)
+                      segments=list(segments), metric=rt.catalog.metrics[metric_id], as_of=cached.meta.as_of,
+                      month_sums=month_sums)
 
 
 @cache.memoize(timeout=TIMEOUT_S, args_to_ignore=["rt"])

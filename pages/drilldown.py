@@ -10,9 +10,9 @@ from __future__ import annotations
 import io
 import threading
 import uuid
-from collections import OrderedDict
 
 import pandas as pd
+from cachetools import LRUCache
 from dash import ALL, MATCH, ClientsideFunction, Input, Output, State, callback, clientside_callback, ctx, dcc, no_update
 
 import auth
@@ -34,29 +34,10 @@ def _filter_values(kind):
     return [kind(i, "value") for i in FILTER_VALUES]
 
 
-class _Rendered:
-    """A small per-process LRU of rendered view bodies (Dash components, never serialized), keyed by
-    metric, view, filters and the view's version, so a refresh or a target change is a new key."""
-
-    def __init__(self, size: int = 256):
-        self.size, self._items, self._lock = size, OrderedDict(), threading.Lock()
-
-    def get(self, key):
-        with self._lock:
-            body = self._items.get(key)
-            if body is not None:
-                self._items.move_to_end(key)
-            return body
-
-    def put(self, key, body) -> None:
-        with self._lock:
-            self._items[key] = body
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-
-
-RENDERED = _Rendered()
+# Rendered view bodies (Dash components, never serialized) by metric, view, filters and the view's
+# version, so a refresh or a target change is a new key; per process, the 256 most recent.
+RENDERED = LRUCache(maxsize=256)
+_RENDERED_LOCK = threading.Lock()
 
 
 def _metric_view(state, view_id=None):
@@ -186,15 +167,19 @@ def render_view(view_id, reps, segments, start, end, state):
     f = _filters(reps, segments, start, end)
     version = view_version(rt, view)
     key = (metric.id, view.id, tuple(sorted(f["rep"])), tuple(sorted(f["segment"])), start, end, version)
-    if version is not None and (body := RENDERED.get(key)) is not None:
-        return body
+    if version is not None:
+        with _RENDERED_LOCK:
+            body = RENDERED.get(key)
+        if body is not None:
+            return body
     try:
         _rt, _metric, view, df = _current_frame(state, view_id, reps, segments, start, end)
     except ValueError:
         return drilldown.view_body_error("The month range is not valid.")
     body = drilldown.view_body(view, df if df is not None else pd.DataFrame())
     if version is not None and df is not None:
-        RENDERED.put(key, body)
+        with _RENDERED_LOCK:
+            RENDERED[key] = body
     return body
 
 

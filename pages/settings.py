@@ -255,14 +255,19 @@ def layout(**_query) -> html.Div:
 
 # ---------------------------------------------------------------- callbacks
 
-def _by_metric(items: list[dict]) -> dict:
-    """``ctx.states_list`` / ``inputs_list`` entries (pattern ids) → ``{metric_id: value}``."""
+def _by_id(items: list[dict], key: str = "metric") -> dict:
+    """``ctx.states_list`` / ``inputs_list`` entries (pattern ids) → ``{id[key]: value}`` (text keys only)."""
     out = {}
     for item in items or []:
         ident = item.get("id") if isinstance(item, dict) else None
-        if isinstance(ident, dict) and isinstance(ident.get("metric"), str):
-            out[ident["metric"]] = item.get("value")
+        if isinstance(ident, dict) and isinstance(ident.get(key), str):
+            out[ident[key]] = item.get("value")
     return out
+
+
+def _by_owner(items: list[dict]) -> dict[str, object]:
+    """Quota inputs → ``{owner id: value}``; ids that are not owner ids (digits) are dropped."""
+    return {o: v for o, v in _by_id(items, "owner").items() if o.isdigit() and len(o) <= 18}
 
 
 def _month(value) -> dt.date | None:
@@ -313,7 +318,7 @@ def validate_targets(_targets, _bands):
     if not auth.has_role("admin"):
         return no_update, no_update, no_update, True
     catalog = get_runtime().catalog
-    targets, bands = _by_metric(ctx.inputs_list[0]), _by_metric(ctx.inputs_list[1])
+    targets, bands = _by_id(ctx.inputs_list[0]), _by_id(ctx.inputs_list[1])
     t_bad, b_bad, hints = [], [], []
     for out in ctx.outputs_list[2]:
         metric = catalog.metrics.get(out["id"]["metric"])
@@ -355,6 +360,41 @@ def recompute_with_plan(rt) -> str:
     return f"{titles} is being recomputed with the new plan (within a minute)."
 
 
+class _NotSaved(Exception):
+    """A Save that writes nothing; ``message`` is what the user reads (``no_update``: nothing to say)."""
+
+    def __init__(self, message):
+        super().__init__()
+        self.message = message
+
+
+def _saver(n_clicks, effective):
+    """The checks every Save makes first: a click, an admin (the server decides, whatever the browser
+    sent) and an offered month. Returns ``(user, runtime, month)``; raises ``_NotSaved``."""
+    if not n_clicks:
+        raise _NotSaved(no_update)
+    user = auth.current_user()
+    if user is None or not user.can("admin"):
+        raise _NotSaved(_alert(REFUSED))
+    month = _month(effective)
+    if month is None:
+        raise _NotSaved(_alert("Choose the month the change applies from."))
+    return user, get_runtime(), month
+
+
+def _write(problems: list[str], save):
+    """``save()`` when the form had no ``problems``; its ``SaveResult``. Raises ``_NotSaved`` with the reason."""
+    if problems:
+        raise _NotSaved(_alert(["Nothing saved. Fix these first:",
+                                html.Ul([html.Li(p) for p in problems], className="mb-0")]))
+    try:
+        return save()
+    except (EditError, TargetsBusy) as e:
+        raise _NotSaved(_alert(f"Nothing saved: {e}")) from None
+    except OSError as e:
+        raise _NotSaved(_alert(f"Nothing saved: the targets file could not be written ({type(e).__name__}).")) from None
+
+
 @callback(
     Output(ids.SETTINGS_MESSAGE, "children"),
     Output(ids.SETTINGS_FORM, "children", allow_duplicate=True),
@@ -368,34 +408,22 @@ def recompute_with_plan(rt) -> str:
 )
 def save_targets(n_clicks, _targets, _bands, effective):
     """Validate every row, then write the changed ones (locked, atomic, audited). Admins only."""
-    if not n_clicks:
-        return (no_update, *NO_CHANGE)
-    user = auth.current_user()
-    if user is None or not user.can("admin"):  # the server decides, whatever the browser sent
-        return (_alert(REFUSED), *NO_CHANGE)
-    rt = get_runtime()
-    month = _month(effective)
-    if month is None:
-        return (_alert("Choose the month the change applies from."), *NO_CHANGE)
-    targets, bands = _by_metric(ctx.states_list[0]), _by_metric(ctx.states_list[1])
-    if not targets or set(targets) != set(bands) or set(targets) - set(rt.catalog.metrics):
-        return (_alert("The form does not match the catalog; reload the page."), *NO_CHANGE)
-    edits, problems = {}, []
-    for mid in targets:
-        edit, errors = check_row(rt.catalog.metrics[mid], targets[mid], bands[mid])
-        if errors:
-            problems.append(f"{rt.catalog.metrics[mid].title}: {' '.join(errors.values())}")
-        else:
-            edits[mid] = edit
-    if problems:
-        return (_alert(["Nothing saved. Fix these first:", html.Ul([html.Li(p) for p in problems], className="mb-0")]),
-                *NO_CHANGE)
     try:
-        result = save_edits(rt.settings.targets_path, rt.catalog, edits, month, user.email, rt.targets().targets)
-    except (EditError, TargetsBusy) as e:
-        return (_alert(f"Nothing saved: {e}"), *NO_CHANGE)
-    except OSError as e:
-        return (_alert(f"Nothing saved: the targets file could not be written ({type(e).__name__})."), *NO_CHANGE)
+        user, rt, month = _saver(n_clicks, effective)
+        targets, bands = _by_id(ctx.states_list[0]), _by_id(ctx.states_list[1])
+        if not targets or set(targets) != set(bands) or set(targets) - set(rt.catalog.metrics):
+            raise _NotSaved(_alert("The form does not match the catalog; reload the page."))
+        edits, problems = {}, []
+        for mid in targets:
+            edit, errors = check_row(rt.catalog.metrics[mid], targets[mid], bands[mid])
+            if errors:
+                problems.append(f"{rt.catalog.metrics[mid].title}: {' '.join(errors.values())}")
+            else:
+                edits[mid] = edit
+        result = _write(problems, lambda: save_edits(rt.settings.targets_path, rt.catalog, edits, month, user.email,
+                                                     rt.targets().targets))
+    except _NotSaved as e:
+        return (e.message, *NO_CHANGE)
     loaded = rt.targets()
     form = targets_form(rt.catalog, loaded.targets, month)
     history = _history(rt)
@@ -416,17 +444,6 @@ def fill_quotas(effective):
         return dbc.Alert(REFUSED, color="danger")
     rt = get_runtime()
     return quota_form(quota_reps(rt.catalog, rt.store, rt.targets().targets, _month(effective) or rt.today()))
-
-
-def _by_owner(items: list[dict]) -> dict[str, object]:
-    """Quota inputs (pattern ids) → ``{owner id: value}``; ids that are not owner ids are dropped."""
-    out = {}
-    for item in items or []:
-        ident = item.get("id") if isinstance(item, dict) else None
-        owner = ident.get("owner") if isinstance(ident, dict) else None
-        if isinstance(owner, str) and owner.isdigit() and len(owner) <= 18:
-            out[owner] = item.get("value")
-    return out
 
 
 @callback(
@@ -461,34 +478,22 @@ def validate_quotas(_values):
 def save_quotas(n_clicks, _values, effective):
     """Validate every quota, then write the changed ones as a dated plan entry (locked, atomic,
     audited). Admins only. Coverage by rep reads the quotas when it renders: no refresh needed."""
-    if not n_clicks:
-        return (no_update, *NO_CHANGE)
-    user = auth.current_user()
-    if user is None or not user.can("admin"):  # the server decides, whatever the browser sent
-        return (_alert(REFUSED), *NO_CHANGE)
-    rt = get_runtime()
-    month = _month(effective)
-    if month is None:
-        return (_alert("Choose the month the change applies from."), *NO_CHANGE)
-    values = _by_owner(ctx.states_list[0])
-    if not values:
-        return (_alert("The form has no reps; reload the page."), *NO_CHANGE)
-    reps = {o: n for o, n, _ in quota_reps(rt.catalog, rt.store, rt.targets().targets, month)}
-    quotas, problems = {}, []
-    for owner, raw in values.items():
-        usd, error = check_quota(raw)
-        if error:
-            problems.append(f"{reps.get(owner, f'Owner {owner}')}: {error}")
-        quotas[int(owner)] = usd
-    if problems:
-        return (_alert(["Nothing saved. Fix these first:", html.Ul([html.Li(p) for p in problems], className="mb-0")]),
-                *NO_CHANGE)
     try:
-        result = save_rep_quotas(rt.settings.targets_path, rt.catalog, quotas, month, user.email, rt.targets().targets)
-    except (EditError, TargetsBusy) as e:
-        return (_alert(f"Nothing saved: {e}"), *NO_CHANGE)
-    except OSError as e:
-        return (_alert(f"Nothing saved: the targets file could not be written ({type(e).__name__})."), *NO_CHANGE)
+        user, rt, month = _saver(n_clicks, effective)
+        values = _by_owner(ctx.states_list[0])
+        if not values:
+            raise _NotSaved(_alert("The form has no reps; reload the page."))
+        reps = {o: n for o, n, _ in quota_reps(rt.catalog, rt.store, rt.targets().targets, month)}
+        quotas, problems = {}, []
+        for owner, raw in values.items():
+            usd, error = check_quota(raw)
+            if error:
+                problems.append(f"{reps.get(owner, f'Owner {owner}')}: {error}")
+            quotas[int(owner)] = usd
+        result = _write(problems, lambda: save_rep_quotas(rt.settings.targets_path, rt.catalog, quotas, month,
+                                                          user.email, rt.targets().targets))
+    except _NotSaved as e:
+        return (e.message, *NO_CHANGE)
     loaded = rt.targets()
     form = quota_form(quota_reps(rt.catalog, rt.store, loaded.targets, month))
     if not result.changes:
