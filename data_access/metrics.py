@@ -131,9 +131,9 @@ class MonthSums:
     grouping every row (``revenue_by_customer`` at scale 200: 278k rows → 30k groups).
 
     ``aggregate(start, end)`` equals ``frame[month in range].groupby(group_by, dropna=False)[measures].sum()``
-    (same groups — those with at least one row in range —, order, columns and dtypes; sums of floats
-    within 1e-9 relative). ``build`` returns ``None`` for views it does not apply to or that would
-    take more than ``MAX_CELLS`` numbers.
+    (same groups — those with at least one row in range —, order, columns and dtypes; float sums equal
+    up to the rounding of a difference of running totals, ≈ 1e-9 USD on a customer's $10M). ``build``
+    returns ``None`` for views it does not apply to or that would take more than ``MAX_CELLS`` numbers.
     """
 
     MAX_CELLS = 8_000_000  # (months + 1) × groups × (measures + 1) float64s: 64 MB at most
