@@ -1,5 +1,5 @@
-"""Settings in headless Chromium: an admin changes a target and the card changes colour; a viewer
-signed in with a password sees no Settings and no admin actions."""
+"""Settings in headless Chromium: an admin changes a target and the card changes colour, and a rep's quota
+reaches Coverage by rep; a viewer signed in with a password sees no Settings and no admin actions."""
 from __future__ import annotations
 
 import json
@@ -127,4 +127,35 @@ def test_set003_an_admin_signed_in_sees_settings(dash_duo, pulse_app, swap_runti
     _nav(dash_duo, "Settings")
     dash_duo.wait_for_element(WIN_TARGET, timeout=10)
     assert dash_duo.find_element(WIN_TARGET).get_attribute("value") == "30"
+    assert dash_duo.get_logs() == []
+
+
+def test_set004_admin_sets_a_reps_quota_and_coverage_by_rep_uses_it(dash_duo, pulse_app, swap_runtime, tmp_path):
+    rt = known_runtime(tmp_path)
+    refresh_page(rt)
+    swap_runtime(rt)
+    dash_duo.driver.set_window_size(1440, 1000)
+    dash_duo.start_server(pulse_app)
+    dash_duo.wait_for_element(WIN_CARD, timeout=10)
+    _nav(dash_duo, "Settings")
+    ana = "[id='" + json.dumps({"owner": "11", "type": "settings-quota"}, separators=(",", ":")) + "']"
+    dash_duo.wait_for_element(ana, timeout=10)
+    assert "no quota" in dash_duo.find_element("#settings-quota-11").text  # the row of Ana Lopez
+    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", dash_duo.find_element(ana))
+    _type(dash_duo, ana, "-5")
+    dash_duo.wait_for_contains_text("#settings-quota-11", "Money can't be negative.", timeout=8)
+    assert dash_duo.find_element("#settings-quotas-save").get_attribute("disabled") is not None
+    _type(dash_duo, ana, "4000")
+    dash_duo.wait_for_element("#settings-quotas-save:not([disabled])", timeout=8)
+    _click(dash_duo, "#settings-quotas-save")
+    dash_duo.wait_for_text_to_equal("#settings-quotas-message .settings-saved",
+                                    "Saved 1 quota change, applying from November 2026.", timeout=10)
+    dash_duo.wait_for_contains_text("#settings-history", "quota of Ana Lopez none → $4.00K", timeout=8)
+    dash_duo.wait_for_contains_text("#settings-quota-11", "$4.00K a quarter", timeout=8)
+
+    dash_duo.driver.get(dash_duo.server_url + "/?metric=pipeline_coverage&view=coverage_by_rep")
+    dash_duo.wait_for_contains_text("#drilldown-header", "Pipeline Coverage", timeout=10)
+    dash_duo.wait_for_contains_text("#drilldown-body .dash-spreadsheet", "Ana Lopez", timeout=10)
+    row = next(r for r in dash_duo.find_elements("#drilldown-body .dash-spreadsheet tbody tr") if "Ana Lopez" in r.text)
+    assert "4,000" in row.text or "4.00K" in row.text, row.text
     assert dash_duo.get_logs() == []
