@@ -40,14 +40,20 @@ def _type(dash_duo, selector, value):
     box.send_keys(value)
 
 
-def test_set001_admin_changes_a_target_and_the_card_turns_red(dash_duo, pulse_app, swap_runtime, tmp_path):
+def _local_admin(dash_duo, app, swap_runtime, tmp_path):
+    """The app in local mode (one admin) on a refreshed hand-built company, Company Health on screen."""
     rt = known_runtime(tmp_path)
     refresh_page(rt)
     swap_runtime(rt)
     dash_duo.driver.set_window_size(1440, 1000)
-    dash_duo.start_server(pulse_app)
+    dash_duo.start_server(app)
     dash_duo.wait_for_text_to_equal("#auth-badge", "local mode — no sign-in", timeout=10)
     dash_duo.wait_for_element(WIN_CARD, timeout=10)
+    return rt
+
+
+def test_set001_admin_changes_a_target_and_the_card_turns_red(dash_duo, pulse_app, swap_runtime, tmp_path):
+    rt = _local_admin(dash_duo, pulse_app, swap_runtime, tmp_path)
     assert "kpi-green" in dash_duo.find_element(WIN_CARD).get_attribute("class")  # 66.7 % ≥ 30 %
 
     _nav(dash_duo, "Settings")
@@ -131,12 +137,7 @@ def test_set003_an_admin_signed_in_sees_settings(dash_duo, pulse_app, swap_runti
 
 
 def test_set004_admin_sets_a_reps_quota_and_coverage_by_rep_uses_it(dash_duo, pulse_app, swap_runtime, tmp_path):
-    rt = known_runtime(tmp_path)
-    refresh_page(rt)
-    swap_runtime(rt)
-    dash_duo.driver.set_window_size(1440, 1000)
-    dash_duo.start_server(pulse_app)
-    dash_duo.wait_for_element(WIN_CARD, timeout=10)
+    _local_admin(dash_duo, pulse_app, swap_runtime, tmp_path)
     _nav(dash_duo, "Settings")
     ana = "[id='" + json.dumps({"owner": "11", "type": "settings-quota"}, separators=(",", ":")) + "']"
     dash_duo.wait_for_element(ana, timeout=10)
