@@ -3,7 +3,8 @@
 GET /api/metrics                              every metric: id, title, value, unit, target, status, as_of
 GET /api/metrics/<id>                         one metric
 GET /api/metrics/<id>/views/<view>?rep=<owner_id>&segment=<name>&start=YYYY-MM&end=YYYY-MM
-    &format=json|csv&limit=N&offset=M      (JSON pages: limit ≤ 10,000; total_rows says how many match)
+    &format=json|csv&limit=N&offset=M      (JSON pages: limit 1–10,000, default 1,000; total_rows says
+                                            how many match, next_offset where the next page starts)
 Unknown ids → 404 JSON error; bad parameters → 400 JSON error. Every route needs a signed-in
 user (``auth.py``'s guard, 401 otherwise); CSV cells are neutralised against formula injection.
 """
@@ -44,7 +45,8 @@ def get_metric(metric_id: str):
     return jsonify(snapshot(metric, rt.store, rt.targets().targets, rt.today()).to_dict())
 
 
-MAX_LIMIT = 10_000  # rows per JSON page
+MAX_LIMIT = 10_000  # rows per JSON page at most
+DEFAULT_LIMIT = 1_000  # rows per JSON page when the request gives no limit (CSV: every row)
 
 
 def _json_default(v):
@@ -80,10 +82,10 @@ def get_view(metric_id: str, view_id: str):
     segments = [v for v in request.args.getlist("segment") if v != ""]
     try:
         offset = int(request.args.get("offset", 0))
-        limit = int(request.args["limit"]) if "limit" in request.args else None
+        limit = int(request.args.get("limit", DEFAULT_LIMIT))
     except ValueError:
         return _error(400, "limit and offset must be integers")
-    if offset < 0 or (limit is not None and not 1 <= limit <= MAX_LIMIT):
+    if offset < 0 or not 1 <= limit <= MAX_LIMIT:
         return _error(400, f"offset must be ≥ 0 and limit between 1 and {MAX_LIMIT:,}")
     if reps and "owner" not in view.filters:
         return _error(400, f"view {view_id!r} has no rep dimension")
@@ -99,7 +101,7 @@ def get_view(metric_id: str, view_id: str):
         name = f"{metric_id}__{view_id}__{meta.as_of.isoformat()}.csv"
         return Response(to_csv(display_frame(df)), mimetype="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
-    page = df.iloc[offset:offset + limit] if limit is not None else df.iloc[offset:]
+    page = df.iloc[offset:offset + limit]
     body = {
         "metric": metric_id,
         "view": view_id,
@@ -111,6 +113,7 @@ def get_view(metric_id: str, view_id: str):
         "total_rows": len(df),
         "offset": offset,
         "limit": limit,
+        "next_offset": offset + limit if offset + limit < len(df) else None,
         "rows": json.loads(json.dumps(display_records(page), default=_json_default)),
     }
     return jsonify(body)

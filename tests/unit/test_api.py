@@ -6,6 +6,8 @@ import io
 
 import pytest
 
+import api
+
 
 @pytest.fixture
 def client(pulse_app):
@@ -81,15 +83,21 @@ def test_api006_csv(client):
     assert rows[0]["last_invoice_date"].startswith("2025-03-01")
 
 
-def test_api007_json_pages_with_limit_and_offset(client):
+def test_api007_json_pages_with_limit_and_offset(client, monkeypatch):
     url = "/api/metrics/pipeline_coverage/views/open_deals"
     body = client.get(f"{url}?limit=2").get_json()
     assert [r["deal_name"] for r in body["rows"]] == ["Deal 1", "Deal 2"]
-    assert (body["total_rows"], body["offset"], body["limit"]) == (3, 0, 2)
+    assert (body["total_rows"], body["offset"], body["limit"], body["next_offset"]) == (3, 0, 2, 2)
     body = client.get(f"{url}?limit=2&offset=2").get_json()
     assert [r["deal_name"] for r in body["rows"]] == ["Deal 10"] and body["total_rows"] == 3
+    assert body["next_offset"] is None  # the last page
     assert client.get(f"{url}?offset=5").get_json()["rows"] == []
-    assert client.get(url).get_json()["limit"] is None  # no limit: every row, as before
+    body = client.get(url).get_json()  # no limit: the default page, here every row
+    assert (len(body["rows"]), body["limit"], body["next_offset"]) == (3, api.DEFAULT_LIMIT, None)
+    monkeypatch.setattr(api, "DEFAULT_LIMIT", 2)  # a view longer than the default page
+    body = client.get(url).get_json()
+    assert ([r["deal_name"] for r in body["rows"]], body["total_rows"], body["next_offset"]) == (["Deal 1", "Deal 2"], 3, 2)
+    assert client.get(f"{url}?format=csv").get_data(as_text=True).count("Deal ") == 3  # CSV: every row
     for bad in ("limit=0", "limit=10001", "offset=-1", "limit=two"):
         r = client.get(f"{url}?{bad}")
         assert r.status_code == 400 and "limit" in r.get_json()["error"], bad
