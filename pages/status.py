@@ -17,11 +17,13 @@ STATE_BADGE = {"failing": ("Failing", "danger"), "stale": ("Stale", "warning"), 
                "ok": ("OK", "success"), "not_connected": ("Not connected", "light")}
 
 
-def _when(iso: str | None, tz: str) -> str:
+def _when(iso: str | None, tz: str):
+    """Local time, with how long ago on a second line (keeps the table narrow enough for a laptop)."""
     if not iso:
         return "—"
     at = dt.datetime.fromisoformat(iso)
-    return f"{formatting.local_time(at, tz)} ({formatting.age_text(at)})"
+    return [html.Div(formatting.local_time(at, tz), className="text-nowrap"),
+            html.Div(formatting.age_text(at), className="small text-muted")]
 
 
 def status_body() -> list:
@@ -46,6 +48,12 @@ def status_body() -> list:
     alerts = []
     if not report["cache_available"]:
         alerts.append(dbc.Alert("The frame cache (Redis) is unreachable.", color="warning"))
+    if w["mode"] == "redis" and not w["alive"] and report["cache_available"]:
+        alerts.append(dbc.Alert(
+            [html.Strong("The refresh worker is not running. "),
+             f"{worker}. Cards keep their last values, but nothing refreshes (and \"Refresh now\" waits) "
+             "until a worker is back: start ", html.Code("python worker.py"), " beside the web processes."],
+            color="danger", className="status-worker-down"))
     if report["targets_error"]:
         alerts.append(dbc.Alert(report["targets_error"], color="warning"))
     rows = []

@@ -136,6 +136,34 @@ def test_wrk005_status_api_and_page(pulse_app):
     assert "company_health/open_deals" in page and "Embedded scheduler" in page
 
 
+def test_wrk007_status_says_when_the_worker_is_gone(tmp_path, redis_server, swap_runtime, pulse_app):
+    """A worker not seen for longer than WORKER_STALE_S: /status says so in words, /api/status is unhealthy;
+    a fresh heartbeat clears it. With Redis down the heartbeat is unknown: no such claim then."""
+    import json
+
+    from data_access.status import WORKER_STALE_S
+    from pages import status
+
+    rt = known_runtime(tmp_path, redis_url=redis_server.url)
+    rt.refresh_everything()
+    swap_runtime(rt)
+    seen = dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=WORKER_STALE_S + 180)
+    rt.coordinator.beat()
+    client = redis_server.client()
+    key = next(client.scan_iter("*:worker:heartbeat"))
+    client.set(key, json.dumps({"at": seen.isoformat(), "host": "w1", "pid": 1}))  # a beat 5 min old
+    page = str(status.status_body())
+    assert "The refresh worker is not running" in page and "Worker last seen 5 min ago" in page
+    body = pulse_app.server.test_client().get("/api/status").get_json()
+    assert body["healthy"] is False and body["worker"]["alive"] is False and body["worker"]["age_s"] >= 300
+    rt.coordinator.beat()
+    page = str(status.status_body())
+    assert "not running" not in page and "Worker last seen just now" in page
+    redis_server.stop()
+    page = str(status.status_body())
+    assert "not running" not in page and "The frame cache (Redis) is unreachable." in page
+
+
 def test_wrk006_frames_lost_by_redis_are_refilled_by_the_worker(tmp_path, redis_server):
     """Redis restarted empty (here: FLUSHDB): the worker's refill job refreshes exactly what is gone."""
     import worker
