@@ -64,6 +64,11 @@ SETTINGS_QUOTA = "settings-quota"
 SETTINGS_QUOTA_HINT = "settings-quota-hint"
 SETTINGS_QUOTAS_SAVE = "settings-quotas-save"
 SETTINGS_QUOTAS_MESSAGE = "settings-quotas-message"
+SETTINGS_PLAN = "settings-plan"  # the revenue plan's month rows
+SETTINGS_PLAN_MONTH = "settings-plan-month"
+SETTINGS_PLAN_HINT = "settings-plan-hint"
+SETTINGS_PLAN_SAVE = "settings-plan-save"
+SETTINGS_PLAN_MESSAGE = "settings-plan-message"
 
 
 def kpi_grid(page: Any) -> dict:
@@ -106,3 +111,9 @@ def quota_field(kind: str, owner_id: Any) -> dict:
     """Pattern-matching id of a rep quota input or hint (``kind``: ``SETTINGS_QUOTA`` |
     ``SETTINGS_QUOTA_HINT``) for ``owner_id`` (the HubSpot owner id as text; may be ``ALL``)."""
     return {"type": kind, "owner": owner_id}
+
+
+def plan_field(kind: str, month: Any) -> dict:
+    """Pattern-matching id of a revenue plan month's input or hint (``kind``: ``SETTINGS_PLAN_MONTH`` |
+    ``SETTINGS_PLAN_HINT``) for ``month`` (``YYYY-MM``; may be ``ALL``)."""
+    return {"type": kind, "month": month}

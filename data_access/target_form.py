@@ -78,9 +78,10 @@ def parse_number(raw) -> tuple[float | None, str | None]:
     return value, None
 
 
-def check_quota(raw) -> tuple[float | None, str | None]:
-    """A rep's quarterly quota from the form: ``(usd, None)``; ``(None, None)`` when blank (no quota);
-    ``(None, message)`` for anything else than a non-negative finite number below ``MAX_NUMBER``."""
+def check_usd(raw) -> tuple[float | None, str | None]:
+    """An amount in USD from the form (a rep's quarterly quota, a month's plan): ``(usd, None)``;
+    ``(None, None)`` when blank (no quota; the monthly plan); ``(None, message)`` for anything else
+    than a non-negative finite number below ``MAX_NUMBER``."""
     if raw is None or raw == "":
         return None, None
     value, msg = parse_number(raw)

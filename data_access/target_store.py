@@ -35,6 +35,8 @@ log = logging.getLogger(__name__)
 
 AUDIT_NAME = "audit.jsonl"
 QUOTA_METRIC = "pipeline_coverage"  # the audit's metric for rep quota changes (Pipeline Coverage by rep uses them)
+PLAN_METRIC = "revenue_ytd"  # the audit's metric for the revenue plan's per-month figures (its target is the plan)
+PLAN_MONTHS = 12  # months the plan form shows, from the month a change applies from
 LOCK_TIMEOUT_S = 10.0
 
 
@@ -61,7 +63,8 @@ class Edit:
 @dataclass(frozen=True)
 class Change:
     """One metric's change: the changed fields only (``target`` | ``monthly_plan_usd`` | ``yellow_band`` |
-    ``rep_quotas``: owner id → USD per quarter, ``None`` for no quota)."""
+    ``rep_quotas``: owner id → USD per quarter, ``None`` for no quota | ``plan_months``: ``YYYY-MM`` →
+    the month's planned revenue in USD)."""
 
     metric: str
     old: dict
@@ -295,6 +298,62 @@ def apply_rep_quotas(base: Targets, catalog: Catalog, quotas: dict[int, float | 
         raise EditError(str(e)) from None
 
 
+def _next_month(day: dt.date) -> dt.date:
+    return dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def plan_months(targets: Targets, start: dt.date, n: int = PLAN_MONTHS) -> list[tuple[str, float, bool]]:
+    """The months a plan change from ``start`` (a month's first day) can set: ``(YYYY-MM, planned USD in
+    force, True when the month has its own figure rather than the monthly plan)``, ``n`` months from
+    ``start`` or fewer when a later plan entry takes over (its months are edited from its own date)."""
+    entry = targets.revenue_plan.entry_on(start)
+    later = [e.effective_from for e in targets.revenue_plan.entries if e.effective_from and e.effective_from > start]
+    stop = min(later) if later else None
+    out, day = [], start.replace(day=1)
+    while len(out) < n and (stop is None or day < stop):
+        key = f"{day:%Y-%m}"
+        out.append((key, float(entry.months.get(key, entry.monthly_usd)), key in entry.months))
+        day = _next_month(day)
+    return out
+
+
+def apply_plan_months(base: Targets, catalog: Catalog, months: dict[str, float | None], effective_from: dt.date,
+                      ) -> tuple[Targets, list[Change]]:
+    """``base`` with the revenue plan's figures for single months (``YYYY-MM`` → USD; ``None``: the month
+    follows the monthly plan again) in a plan entry from ``effective_from``; the monthly plan, other
+    months and rep quotas in force then are carried. Only months ``plan_months`` offers may be set.
+    Returns one ``Change`` (metric ``PLAN_METRIC``, field ``plan_months``: each changed month's planned
+    USD before and after), or none.
+
+    Raises:
+        EditError: a month that is not offered, or a figure the schema rejects (negative, not finite, too large).
+    """
+    offered = {m: usd for m, usd, _ in plan_months(base, effective_from)}
+    unknown = sorted(set(months) - set(offered))
+    if unknown:
+        raise EditError(f"month {unknown[0]!r} can't be set from {effective_from:%B %Y}")
+    entry = base.revenue_plan.entry_on(effective_from)
+    own = dict(entry.months)
+    for month, usd in months.items():
+        if usd is None:
+            own.pop(month, None)
+        else:
+            own[month] = float(usd)
+    after = {m: own.get(m, entry.monthly_usd) for m in months}
+    changed = sorted(m for m in months if not _same(offered[m], after[m]) or (m in own) != (m in entry.months))
+    if not changed:
+        return base, []
+    data = json.loads(base.model_dump_json())
+    _upsert(data["revenue_plan"]["entries"], effective_from.isoformat(),
+            {"monthly_usd": entry.monthly_usd, "months": dict(sorted(own.items()))}, ("rep_quotas",))
+    change = Change(PLAN_METRIC, {"plan_months": {m: offered[m] for m in changed}},
+                    {"plan_months": {m: after[m] for m in changed}})
+    try:
+        return parse_targets(json.dumps(data), catalog), [change]
+    except ValueError as e:
+        raise EditError(str(e)) from None
+
+
 def save_edits(targets_path: Path, catalog: Catalog, edits: dict[str, Edit], effective_from: dt.date,
                user: str, fallback: Targets, now: dt.datetime | None = None) -> SaveResult:
     """Validate and apply ``edits`` (per metric target and band) to the live file; see ``_save``.
@@ -315,6 +374,18 @@ def save_rep_quotas(targets_path: Path, catalog: Catalog, quotas: dict[int, floa
         EditError: nothing was written. TargetsBusy: the lock was not free within 10 s.
     """
     return _save(targets_path, catalog, lambda base: apply_rep_quotas(base, catalog, quotas, effective_from),
+                 effective_from, user, fallback, now)
+
+
+def save_plan_months(targets_path: Path, catalog: Catalog, months: dict[str, float | None], effective_from: dt.date,
+                     user: str, fallback: Targets, now: dt.datetime | None = None) -> SaveResult:
+    """Set the revenue plan of single months (USD; ``None``: back to the monthly plan) from ``effective_from``
+    in the live file; see ``apply_plan_months`` and ``_save``.
+
+    Raises:
+        EditError: nothing was written. TargetsBusy: the lock was not free within 10 s.
+    """
+    return _save(targets_path, catalog, lambda base: apply_plan_months(base, catalog, months, effective_from),
                  effective_from, user, fallback, now)
 
 

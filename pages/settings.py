@@ -17,10 +17,11 @@ from components import formatting, ids
 from data_access.catalog import Metric
 from data_access.metrics import owner_options
 from data_access.runtime import get_runtime
+from data_access.targets import MONTH_RE
 from data_access.warehouse import parameters_of
-from data_access.target_form import check_quota, check_row, shown_band, shown_target, target_spec, zone_text
-from data_access.target_store import (EditError, TargetsBusy, default_targets, form_values, plan_metric,
-                                      read_audit, save_edits, save_rep_quotas)
+from data_access.target_form import check_usd, check_row, shown_band, shown_target, target_spec, zone_text
+from data_access.target_store import (EditError, TargetsBusy, default_targets, form_values, plan_metric, plan_months,
+                                      read_audit, save_edits, save_plan_months, save_rep_quotas)
 
 dash.register_page(__name__, path="/settings", name="Settings", title="Pulse · Settings", order=80,
                    required_role="admin")
@@ -144,6 +145,38 @@ def quota_form(reps: list[tuple[str, str, float | None]]):
                      size="sm", className="settings-table settings-quota-table align-middle mb-0")
 
 
+def plan_form(months: list[tuple[str, float, bool]], monthly_usd: float):
+    """One row per month: the month, its plan in force, the input (USD; blank: the monthly plan), a hint."""
+    if not months:
+        return html.P("No months to set from this month.", className="text-muted small mb-0")
+    rows = [html.Tr([
+        html.Td(dt.date.fromisoformat(f"{month}-01").strftime("%B %Y"), className="fw-semibold"),
+        html.Td(f"{formatting.usd(usd)}" + (" (set for this month)" if own else " (monthly plan)"),
+                className="small settings-in-force"),
+        html.Td(dbc.InputGroup([dbc.InputGroupText("$"),
+                                dbc.Input(id=ids.plan_field(ids.SETTINGS_PLAN_MONTH, month), type="number",
+                                          value=usd if own else None, step="any", inputmode="decimal",
+                                          placeholder=f"{monthly_usd:,.0f} (monthly plan)")],
+                               size="sm", className="settings-input")),
+        html.Td(html.Div(id=ids.plan_field(ids.SETTINGS_PLAN_HINT, month), className="small settings-hint")),
+    ], className="settings-row", id=f"settings-plan-{month}") for month, usd, own in months]
+    return dbc.Table([html.Thead(html.Tr([html.Th("Month"), html.Th("In force"), html.Th("Planned revenue"),
+                                          html.Th("")])), html.Tbody(rows)],
+                     size="sm", className="settings-table settings-quota-table align-middle mb-0")
+
+
+def _month_name(key: str) -> str:
+    try:
+        return dt.date.fromisoformat(f"{key}-01").strftime("%b %Y")
+    except ValueError:
+        return key
+
+
+def _plan_change_text(old: dict, new: dict) -> list[str]:
+    return [f"plan for {_month_name(m)} {_change_text(None, 'monthly_plan_usd', old.get(m))} → "
+            f"{_change_text(None, 'monthly_plan_usd', v)}" for m, v in new.items()]
+
+
 def _quota_change_text(old: dict, new: dict, names: dict[str, str]) -> list[str]:
     return [f"quota of {names.get(o, f'owner {o}')} "
             f"{formatting.usd(old.get(o)) if old.get(o) is not None else 'none'} → "
@@ -173,6 +206,8 @@ def history_table(records: list[dict], catalog, tz: str, names: dict[str, str] |
         for k, v in (new.items() if isinstance(new, dict) else []):
             if k == "rep_quotas" and isinstance(v, dict) and isinstance(old.get(k) or {}, dict):
                 changes += _quota_change_text(old.get(k) or {}, v, names or {})
+            elif k == "plan_months" and isinstance(v, dict) and isinstance(old.get(k) or {}, dict):
+                changes += _plan_change_text(old.get(k) or {}, v)
             else:
                 changes.append(f"{FIELD_LABEL.get(k, k)} {_change_text(metric, k, old.get(k))} → "
                                f"{_change_text(metric, k, v)}")
@@ -231,6 +266,21 @@ def layout(**_query) -> html.Div:
                 dbc.Button("Save", id=ids.SETTINGS_SAVE, color="primary", className="me-2"),
                 dbc.Button("Reset to default", id=ids.SETTINGS_RESET, color="secondary", outline=True),
                 html.Div(id=ids.SETTINGS_MESSAGE, className="settings-message mt-2"),
+            ]),
+        ], className="mb-4 settings-card"),
+        dbc.Card([
+            dbc.CardHeader(html.H4("Revenue plan by month", className="mb-0")),
+            dbc.CardBody([
+                html.P("Planned revenue for single months, in USD, for the twelve months from the month chosen "
+                       "above. Blank: the month follows the monthly plan (Revenue YTD's target, above). Revenue YTD "
+                       "and Revenue by month vs target use these figures; Pipeline Coverage uses the quarter's "
+                       "plan.", className="text-muted small"),
+                dcc.Loading(html.Div(id=ids.SETTINGS_PLAN), type="dot", delay_show=300,
+                            target_components={ids.SETTINGS_PLAN: "children"}),
+            ]),
+            dbc.CardFooter([
+                dbc.Button("Save plan", id=ids.SETTINGS_PLAN_SAVE, color="primary"),
+                html.Div(id=ids.SETTINGS_PLAN_MESSAGE, className="settings-message mt-2"),
             ]),
         ], className="mb-4 settings-card"),
         dbc.Card([
@@ -459,7 +509,7 @@ def validate_quotas(_values):
     values = _by_owner(ctx.inputs_list[0])
     bad, hints = [], []
     for out in ctx.outputs_list[1]:
-        _, error = check_quota(values.get(out["id"]["owner"]))
+        _, error = check_usd(values.get(out["id"]["owner"]))
         bad.append(error is not None)
         hints.append(html.Span(error, className="text-danger settings-error") if error else None)
     return bad, hints, any(bad)
@@ -486,7 +536,7 @@ def save_quotas(n_clicks, _values, effective):
         reps = {o: n for o, n, _ in quota_reps(rt.catalog, rt.store, rt.targets().targets, month)}
         quotas, problems = {}, []
         for owner, raw in values.items():
-            usd, error = check_quota(raw)
+            usd, error = check_usd(raw)
             if error:
                 problems.append(f"{reps.get(owner, f'Owner {owner}')}: {error}")
             quotas[int(owner)] = usd
@@ -503,22 +553,97 @@ def save_quotas(n_clicks, _values, effective):
     return _alert(message, "success", "settings-saved"), form, _history(rt, month), file_status(loaded.error)
 
 
+def _by_month(items: list[dict]) -> dict[str, object]:
+    """Plan month inputs → ``{YYYY-MM: value}``; ids that are not months are dropped."""
+    return {m: v for m, v in _by_id(items, "month").items() if MONTH_RE.fullmatch(m)}
+
+
+@callback(Output(ids.SETTINGS_PLAN, "children"), Input(ids.SETTINGS_EFFECTIVE, "value"))
+def fill_plan(effective):
+    """The plan's month rows from the chosen month, pre-filled with the figures in force (admins only)."""
+    if not auth.has_role("admin"):
+        return dbc.Alert(REFUSED, color="danger")
+    rt = get_runtime()
+    month, targets = _month(effective) or rt.today().replace(day=1), rt.targets().targets
+    return plan_form(plan_months(targets, month), targets.revenue_plan.entry_on(month).monthly_usd)
+
+
+@callback(
+    Output(ids.plan_field(ids.SETTINGS_PLAN_MONTH, ALL), "invalid"),
+    Output(ids.plan_field(ids.SETTINGS_PLAN_HINT, ALL), "children"),
+    Output(ids.SETTINGS_PLAN_SAVE, "disabled"),
+    Input(ids.plan_field(ids.SETTINGS_PLAN_MONTH, ALL), "value"),
+)
+def validate_plan(_values):
+    """Inline validation of the month inputs; Save plan off while one is invalid."""
+    if not auth.has_role("admin"):
+        return no_update, no_update, True
+    values = _by_month(ctx.inputs_list[0])
+    bad, hints = [], []
+    for out in ctx.outputs_list[1]:
+        _, error = check_usd(values.get(out["id"]["month"]))
+        bad.append(error is not None)
+        hints.append(html.Span(error, className="text-danger settings-error") if error else None)
+    return bad, hints, any(bad)
+
+
+@callback(
+    Output(ids.SETTINGS_PLAN_MESSAGE, "children"),
+    Output(ids.SETTINGS_PLAN, "children", allow_duplicate=True),
+    Output(ids.SETTINGS_HISTORY, "children", allow_duplicate=True),
+    Output(ids.SETTINGS_FILE_STATUS, "children", allow_duplicate=True),
+    Input(ids.SETTINGS_PLAN_SAVE, "n_clicks"),
+    State(ids.plan_field(ids.SETTINGS_PLAN_MONTH, ALL), "value"),
+    State(ids.SETTINGS_EFFECTIVE, "value"),
+    prevent_initial_call=True,
+)
+def save_plan(n_clicks, _values, effective):
+    """Validate every month, then write the changed ones into a dated plan entry (locked, atomic,
+    audited) and have the metrics that use the plan in their SQL recomputed. Admins only."""
+    try:
+        user, rt, month = _saver(n_clicks, effective)
+        values = _by_month(ctx.states_list[0])
+        if not values:
+            raise _NotSaved(_alert("The form has no months; reload the page."))
+        months, problems = {}, []
+        for key, raw in values.items():
+            usd, error = check_usd(raw)
+            if error:
+                problems.append(f"{_month_name(key)}: {error}")
+            months[key] = usd
+        result = _write(problems, lambda: save_plan_months(rt.settings.targets_path, rt.catalog, months, month,
+                                                           user.email, rt.targets().targets))
+    except _NotSaved as e:
+        return (e.message, *NO_CHANGE)
+    loaded = rt.targets()
+    form = plan_form(plan_months(loaded.targets, month), loaded.targets.revenue_plan.entry_on(month).monthly_usd)
+    if not result.changes:
+        return _alert("No changes to save.", "secondary"), form, _history(rt, month), file_status(loaded.error)
+    changed = list(result.changes[0].new["plan_months"])
+    message = (f"Saved the plan for {len(changed)} month{'s' if len(changed) != 1 else ''} "
+               f"({', '.join(_month_name(m) for m in changed)}), applying from {month:%B %Y}. "
+               + recompute_with_plan(rt))
+    return _alert(message.strip(), "success", "settings-saved"), form, _history(rt, month), file_status(loaded.error)
+
+
 @callback(
     Output(ids.settings_field(ids.SETTINGS_TARGET, ALL), "value"),
     Output(ids.settings_field(ids.SETTINGS_BAND, ALL), "value"),
     Output(ids.quota_field(ids.SETTINGS_QUOTA, ALL), "value"),
+    Output(ids.plan_field(ids.SETTINGS_PLAN_MONTH, ALL), "value"),
     Output(ids.SETTINGS_MESSAGE, "children", allow_duplicate=True),
     Input(ids.SETTINGS_RESET, "n_clicks"),
     State(ids.SETTINGS_EFFECTIVE, "value"),
     prevent_initial_call=True,
 )
 def reset_to_default(n_clicks, effective):
-    """Fill the form with the shipped defaults (catalog targets, the shipped revenue plan and rep
-    quotas); Save and Save quotas apply them."""
+    """Fill the form with the shipped defaults (catalog targets, the shipped revenue plan with its
+    months and rep quotas); Save, Save plan and Save quotas apply them."""
+    unchanged = [[no_update] * len(outs) for outs in ctx.outputs_list[:4]]  # pattern outputs need one per input
     if not n_clicks:
-        return no_update, no_update, no_update, no_update
+        return *unchanged, no_update
     if not auth.has_role("admin"):
-        return no_update, no_update, no_update, _alert(REFUSED)
+        return *unchanged, _alert(REFUSED)
     rt = get_runtime()
     defaults, month = default_targets(), _month(effective) or rt.today()
     values = {}
@@ -530,4 +655,7 @@ def reset_to_default(n_clicks, effective):
     quotas = defaults.revenue_plan.rep_quarter_quotas(month)
     q_out = [quotas.get(int(o["id"]["owner"])) if str(o["id"]["owner"]).isdigit() else None
              for o in ctx.outputs_list[2]]
-    return t_out, b_out, q_out, _alert("Defaults filled in (targets and quotas). Save to apply them.", "info")
+    plan = defaults.revenue_plan.entry_on(month).months
+    p_out = [plan.get(o["id"]["month"]) for o in ctx.outputs_list[3]]  # blank: the monthly plan
+    return t_out, b_out, q_out, p_out, _alert("Defaults filled in (targets, the plan by month and quotas). "
+                                              "Save each part to apply it.", "info")

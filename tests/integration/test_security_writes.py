@@ -1,6 +1,7 @@
 """Writes are decided on the server: hand-made callback POSTs from viewers and managers change nothing."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -262,6 +263,94 @@ def test_wrt012_an_admin_sets_a_reps_quota_and_coverage_by_rep_uses_it(proxy):
     ana = next(row for row in rows if row["owner_id"] == 11)
     assert ana["quota_usd"] == 4000.0 and ana["remaining_quota_usd"] == 4000.0 - ana["won_qtd_usd"]
     assert all(row["quota_usd"] is None for row in rows if row["owner_id"] != 11)
+
+
+def plan_request(values: dict[str, object], effective: str = "2026-11-01") -> tuple[list, list]:
+    """``inputs`` and ``state`` of the Save plan callback for ``{YYYY-MM: value}``."""
+    months = [{"id": {"type": "settings-plan-month", "month": m}, "property": "value", "value": v}
+              for m, v in values.items()]
+    return ([{"id": "settings-plan-save", "property": "n_clicks", "value": 1}],
+            [months, {"id": "settings-effective", "property": "value", "value": effective}])
+
+
+@pytest.mark.parametrize("email", ["viewer@x.com", "mgr@x.com"])
+def test_wrt014_non_admin_plan_save_is_refused_and_nothing_changes(proxy, email):
+    client, rt = proxy
+    before = _files(rt)
+    r = post_callback(client, "settings-plan-save", "n_clicks", *plan_request({"2026-12": 9000}), **_as(email))
+    body = r.get_json()["response"]
+    assert body["settings-plan-message"]["children"]["props"]["children"] == "Only admins can change targets."
+    assert set(body) == {"settings-plan-message"}
+    assert _files(rt) == before and rt.coordinator.requests == []
+    form = post_callback(client, "settings-effective", "value",
+                         [{"id": "settings-effective", "property": "value", "value": "2026-11-01"}],
+                         output="settings-plan.children", **_as(email))
+    assert "Only admins can change targets." in form.get_data(as_text=True)
+
+
+def test_wrt015_an_admin_sets_a_months_plan_and_revenue_by_month_uses_it(proxy):
+    client, rt = proxy
+    refresh_page(rt)
+    admin = _as("admin@x.com")
+    monthly = rt.targets().targets.revenue_plan.monthly_usd
+    form = post_callback(client, "settings-effective", "value",
+                         [{"id": "settings-effective", "property": "value", "value": "2026-11-01"}],
+                         output="settings-plan.children", **admin).get_data(as_text=True)
+    assert form.count('"type":"settings-plan-month"') == 12  # November 2026 … October 2027
+    assert '"month":"2026-11"' in form and '"month":"2027-10"' in form and "(monthly plan)" in form
+
+    bad = post_callback(client, "settings-plan-save", "n_clicks", *plan_request({"2026-12": -5, "2027-01": "x"}),
+                        **admin)
+    assert "Nothing saved" in bad.get_data(as_text=True) and "Dec 2026: Money can" in bad.get_data(as_text=True)
+    assert not audit_path(rt.settings.targets_path).exists()
+    outside = post_callback(client, "settings-plan-save", "n_clicks", *plan_request({"2026-10": 5}), **admin)
+    assert "Nothing saved: month &#x27;2026-10&#x27;" in outside.get_data(as_text=True) \
+        or "Nothing saved: month '2026-10'" in outside.get_json()["response"]["settings-plan-message"]["children"][
+            "props"]["children"]
+
+    r = post_callback(client, "settings-plan-save", "n_clicks",
+                      *plan_request({"2026-11": None, "2026-12": 2 * monthly, "2027-01": None}), **admin)
+    text = r.get_data(as_text=True)
+    assert "Saved the plan for 1 month (Dec 2026), applying from November 2026." in text
+    assert rt.coordinator.requests == ["pipeline_coverage"]  # its SQL takes the quarter's plan
+    plan = rt.targets().targets.revenue_plan
+    assert plan.month_usd(2026, 12) == 2 * monthly and plan.month_usd(2026, 11) == monthly
+    audit = [json.loads(x) for x in audit_path(rt.settings.targets_path).read_text().splitlines()]
+    assert [(a["user"], a["metric"], a["old"], a["new"]) for a in audit] == [
+        ("admin@x.com", "revenue_ytd", {"plan_months": {"2026-12": monthly}}, {"plan_months": {"2026-12": 2 * monthly}})]
+    rows = client.get("/api/metrics/revenue_ytd/views/revenue_by_month", **admin).get_json()["rows"]
+    targets = {row["month"][:7]: row["target_usd"] for row in rows}
+    assert targets.get("2026-11") == monthly  # the months around it keep the monthly plan
+    again = post_callback(client, "settings-plan-save", "n_clicks", *plan_request({"2026-12": 2 * monthly}), **admin)
+    assert "No changes to save." in again.get_data(as_text=True)
+
+
+def test_wrt016_reset_fills_the_shipped_defaults_and_saves_nothing(proxy):
+    client, rt = proxy
+    before = _files(rt)
+    outputs = [[{"id": {"type": "settings-target", "metric": "win_rate"}, "property": "value"}],
+               [{"id": {"type": "settings-band", "metric": "win_rate"}, "property": "value"}],
+               [{"id": {"type": "settings-quota", "owner": "11"}, "property": "value"}],
+               [{"id": {"type": "settings-plan-month", "month": "2026-12"}, "property": "value"}],
+               {"id": "settings-message", "property": "children"}]
+    body = post_callback(client, "settings-reset", "n_clicks", [{"id": "settings-reset", "property": "n_clicks",
+                                                                 "value": 1}],
+                         [{"id": "settings-effective", "property": "value", "value": "2026-11-01"}],
+                         outputs=outputs, **_as("admin@x.com")).get_json()["response"]
+    from data_access.target_store import default_targets
+
+    shipped = default_targets().revenue_plan.entry_on(dt.date(2026, 11, 1))
+    values = {k: v["value"] for k, v in body.items() if "value" in v}  # pattern outputs, keyed by their id
+    assert values['{"metric":"win_rate","type":"settings-target"}'] == 30  # the catalog's 30 %, shown in percent
+    assert values['{"owner":"11","type":"settings-quota"}'] == shipped.rep_quotas.get("11")
+    assert values['{"month":"2026-12","type":"settings-plan-month"}'] == shipped.months.get("2026-12")
+    assert "Defaults filled in" in str(body["settings-message"])
+    assert _files(rt) == before  # filling the form writes nothing
+    viewer = post_callback(client, "settings-reset", "n_clicks", [{"id": "settings-reset", "property": "n_clicks",
+                                                                   "value": 1}],
+                           [{"id": "settings-effective", "property": "value", "value": "2026-11-01"}],
+                           outputs=outputs, **_as("viewer@x.com")).get_json()["response"]
+    assert set(viewer) == {"settings-message"}
 
 
 def test_wrt013_dash_validation_layout_holds_every_pages_ids_whoever_came_first(proxy, pulse_app):

@@ -118,12 +118,12 @@ def test_frm007_every_catalog_default_passes_the_form():
 
 
 def test_frm_quota_values_from_the_form():
-    from data_access.target_form import check_quota
+    from data_access.target_form import check_usd
 
-    assert check_quota(None) == (None, None) and check_quota("") == (None, None)  # blank: no quota
-    assert check_quota(1_100_000) == (1_100_000.0, None) and check_quota(0) == (0.0, None)
-    assert check_quota(-5) == (None, "Money can't be negative.")
+    assert check_usd(None) == (None, None) and check_usd("") == (None, None)  # blank: no quota
+    assert check_usd(1_100_000) == (1_100_000.0, None) and check_usd(0) == (0.0, None)
+    assert check_usd(-5) == (None, "Money can't be negative.")
     for raw in ("12", True, [1], {"a": 1}):
-        assert check_quota(raw) == (None, "Must be a number.")
-    assert check_quota(float("nan")) == (None, "Must be a finite number.")
-    assert check_quota(1e300)[1].startswith("Too large")
+        assert check_usd(raw) == (None, "Must be a number.")
+    assert check_usd(float("nan")) == (None, "Must be a finite number.")
+    assert check_usd(1e300)[1].startswith("Too large")

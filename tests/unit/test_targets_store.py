@@ -237,3 +237,36 @@ def test_tgs013_a_bad_quota_is_refused_and_nothing_is_written(live, bad):
     with pytest.raises(EditError):
         save_rep_quotas(live, CATALOG, {11: bad}, NOV, "ops@x.com", DEFAULT_TARGETS)
     assert live.read_bytes() == before and not audit_path(live).exists()
+
+
+def test_tgs014_plan_months_are_a_dated_plan_entry_that_keeps_quotas_and_history(live):
+    from data_access.target_store import PLAN_METRIC, plan_months, save_plan_months
+
+    live.write_text(json.dumps({"revenue_plan": {"entries": [
+        {"effective_from": None, "monthly_usd": 2000, "months": {"2026-12": 3000}, "rep_quotas": {"11": 900}},
+        {"effective_from": "2027-03-01", "monthly_usd": 2500}]}, "metrics": {}}))
+    targets = load_targets(live).targets
+    # the form's months: from November up to the later entry (March 2027 is edited from its own date)
+    assert plan_months(targets, NOV) == [("2026-11", 2000.0, False), ("2026-12", 3000.0, True),
+                                         ("2027-01", 2000.0, False), ("2027-02", 2000.0, False)]
+    assert len(plan_months(targets, dt.date(2027, 3, 1))) == 12
+    at = dt.datetime(2026, 11, 21, 19, 5, tzinfo=dt.timezone.utc)
+    r = save_plan_months(live, CATALOG, {"2026-12": None, "2027-01": 2600.0, "2026-11": None}, NOV, "ops@x.com",
+                         DEFAULT_TARGETS, now=at)
+    assert [(c.metric, c.old, c.new) for c in r.changes] == [
+        (PLAN_METRIC, {"plan_months": {"2026-12": 3000.0, "2027-01": 2000.0}},
+         {"plan_months": {"2026-12": 2000.0, "2027-01": 2600.0}})]
+    plan = load_targets(live).targets.revenue_plan
+    assert [plan.month_usd(2026, m) for m in (10, 11, 12)] == [2000, 2000, 2000]
+    assert plan.month_usd(2027, 1) == 2600 and plan.month_usd(2027, 3) == 2500  # the later entry untouched
+    assert plan.rep_quarter_quotas(dt.date(2026, 11, 21)) == {11: 900}  # quotas carried into the new entry
+    assert plan.entry_on(dt.date(2026, 10, 1)).months == {"2026-12": 3000}  # the entry before keeps its figures
+    assert read_audit(live)[0]["metric"] == "revenue_ytd" and read_audit(live)[0]["effective_from"] == "2026-11-01"
+
+    before = live.read_bytes(), audit_path(live).read_bytes()
+    assert save_plan_months(live, CATALOG, {"2027-01": 2600.0, "2027-02": None}, NOV, "ops@x.com",
+                            DEFAULT_TARGETS).changes == []  # the same again: nothing written
+    for bad in ({"2027-03": 1.0}, {"2026-10": 1.0}, {"2027-01": -1.0}, {"2027-01": float("nan")}):
+        with pytest.raises(EditError):  # outside the window, or a figure the schema refuses
+            save_plan_months(live, CATALOG, bad, NOV, "ops@x.com", DEFAULT_TARGETS)
+    assert (live.read_bytes(), audit_path(live).read_bytes()) == before
