@@ -160,3 +160,38 @@ def test_set004_admin_sets_a_reps_quota_and_coverage_by_rep_uses_it(dash_duo, pu
     row = next(r for r in dash_duo.find_elements("#drilldown-body .dash-spreadsheet tbody tr") if "Ana Lopez" in r.text)
     assert "4,000" in row.text or "4.00K" in row.text, row.text
     assert dash_duo.get_logs() == []
+
+
+def test_set005_admin_sets_a_months_plan_and_revenue_ytds_target_follows(dash_duo, pulse_app, swap_runtime, tmp_path):
+    from components import formatting
+
+    rt = _local_admin(dash_duo, pulse_app, swap_runtime, tmp_path)
+    revenue_card = _pid("kpi-card", "revenue_ytd") + " .kpi-card"
+    plan = rt.targets().targets.revenue_plan
+    before = formatting.target_text(plan.ytd_usd(rt.today()), "usd", "higher")
+    assert before in dash_duo.find_element(revenue_card).text
+    _nav(dash_duo, "Settings")
+    nov = "[id='" + json.dumps({"month": "2026-11", "type": "settings-plan-month"}, separators=(",", ":")) + "']"
+    dash_duo.wait_for_element(nov, timeout=10)
+    assert "(monthly plan)" in dash_duo.find_element("#settings-plan-2026-11").text
+    assert len(dash_duo.find_elements("#settings-plan tbody tr")) == 12
+    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", dash_duo.find_element(nov))
+    _type(dash_duo, nov, "-1")
+    dash_duo.wait_for_contains_text("#settings-plan-2026-11", "Money can't be negative.", timeout=8)
+    assert dash_duo.find_element("#settings-plan-save").get_attribute("disabled") is not None
+    new_usd = 3 * plan.monthly_usd
+    _type(dash_duo, nov, str(int(new_usd)))
+    dash_duo.wait_for_element("#settings-plan-save:not([disabled])", timeout=8)
+    _click(dash_duo, "#settings-plan-save")
+    dash_duo.wait_for_contains_text("#settings-plan-message .settings-saved",
+                                    "Saved the plan for 1 month (Nov 2026), applying from November 2026.", timeout=10)
+    dash_duo.wait_for_contains_text("#settings-plan-2026-11", "(set for this month)", timeout=8)
+    dash_duo.wait_for_contains_text("#settings-history", f"plan for Nov 2026 {formatting.usd(plan.monthly_usd)} → "
+                                    f"{formatting.usd(new_usd)}", timeout=8)
+
+    after = rt.targets().targets.revenue_plan
+    assert after.month_usd(2026, 11) == new_usd
+    _nav(dash_duo, "Company Health")
+    dash_duo.wait_for_contains_text(revenue_card, formatting.target_text(after.ytd_usd(rt.today()), "usd", "higher"),
+                                    timeout=10)
+    assert dash_duo.get_logs() == []
