@@ -366,7 +366,7 @@ def show_history(_n):
 def validate_targets(_targets, _bands):
     """Inline validation: red inputs with the reason, the colour zones of valid rows, Save off while invalid."""
     if not auth.has_role("admin"):
-        return no_update, no_update, no_update, True
+        return *([no_update] * len(outs) for outs in ctx.outputs_list[:3]), True  # one per pattern input
     catalog = get_runtime().catalog
     targets, bands = _by_id(ctx.inputs_list[0]), _by_id(ctx.inputs_list[1])
     t_bad, b_bad, hints = [], [], []
@@ -487,6 +487,20 @@ def save_targets(n_clicks, _targets, _bands, effective):
     return _alert(message, "success", "settings-saved"), form, history, file_status(loaded.error)
 
 
+def _check_usd_inputs(key: str):
+    """For a validation callback over USD inputs (pattern ids keyed by ``key``; outputs: invalid flags,
+    hints, the Save button's ``disabled``): red inputs with the reason, Save off while one is invalid."""
+    if not auth.has_role("admin"):  # pattern outputs take one value per input
+        return [no_update] * len(ctx.outputs_list[0]), [no_update] * len(ctx.outputs_list[1]), True
+    values = _by_id(ctx.inputs_list[0], key)
+    bad, hints = [], []
+    for out in ctx.outputs_list[1]:
+        _, error = check_usd(values.get(out["id"][key]))
+        bad.append(error is not None)
+        hints.append(html.Span(error, className="text-danger settings-error") if error else None)
+    return bad, hints, any(bad)
+
+
 @callback(Output(ids.SETTINGS_QUOTAS, "children"), Input(ids.SETTINGS_EFFECTIVE, "value"))
 def fill_quotas(effective):
     """The rep quota rows, pre-filled with the quotas in force in the chosen month (admins only)."""
@@ -504,15 +518,7 @@ def fill_quotas(effective):
 )
 def validate_quotas(_values):
     """Inline validation of the quota inputs; Save quotas off while one is invalid."""
-    if not auth.has_role("admin"):
-        return no_update, no_update, True
-    values = _by_owner(ctx.inputs_list[0])
-    bad, hints = [], []
-    for out in ctx.outputs_list[1]:
-        _, error = check_usd(values.get(out["id"]["owner"]))
-        bad.append(error is not None)
-        hints.append(html.Span(error, className="text-danger settings-error") if error else None)
-    return bad, hints, any(bad)
+    return _check_usd_inputs("owner")
 
 
 @callback(
@@ -576,15 +582,7 @@ def fill_plan(effective):
 )
 def validate_plan(_values):
     """Inline validation of the month inputs; Save plan off while one is invalid."""
-    if not auth.has_role("admin"):
-        return no_update, no_update, True
-    values = _by_month(ctx.inputs_list[0])
-    bad, hints = [], []
-    for out in ctx.outputs_list[1]:
-        _, error = check_usd(values.get(out["id"]["month"]))
-        bad.append(error is not None)
-        hints.append(html.Span(error, className="text-danger settings-error") if error else None)
-    return bad, hints, any(bad)
+    return _check_usd_inputs("month")
 
 
 @callback(

@@ -286,6 +286,14 @@ def test_wrt014_non_admin_plan_save_is_refused_and_nothing_changes(proxy, email)
                          [{"id": "settings-effective", "property": "value", "value": "2026-11-01"}],
                          output="settings-plan.children", **_as(email))
     assert "Only admins can change targets." in form.get_data(as_text=True)
+    # the inline validation callbacks answer a non-admin with nothing (and no server error)
+    month = {"id": {"type": "settings-plan-month", "month": "2026-12"}, "property": "value", "value": 5}
+    pattern = '{"month":["ALL"],"type":"settings-plan-month"}'  # how /_dash-dependencies names the input
+    checked = post_callback(client, pattern, "value", [[month]], output="settings-plan-save.disabled",
+                            outputs=[[{"id": {"type": "settings-plan-month", "month": "2026-12"}, "property": "invalid"}],
+                                     [{"id": {"type": "settings-plan-hint", "month": "2026-12"}, "property": "children"}],
+                                     {"id": "settings-plan-save", "property": "disabled"}], **_as(email))
+    assert checked.status_code == 200 and checked.get_json()["response"] == {"settings-plan-save": {"disabled": True}}
 
 
 def test_wrt015_an_admin_sets_a_months_plan_and_revenue_by_month_uses_it(proxy):
