@@ -501,6 +501,16 @@ def _check_usd_inputs(key: str):
     return bad, hints, any(bad)
 
 
+def _parse_usd(values: dict[str, object], label) -> tuple[dict[str, float | None], list[str]]:
+    """Form values (key → raw) as USD (``None`` when blank) and the problems, each named by ``label(key)``."""
+    parsed, problems = {}, []
+    for key, raw in values.items():
+        parsed[key], error = check_usd(raw)
+        if error:
+            problems.append(f"{label(key)}: {error}")
+    return parsed, problems
+
+
 @callback(Output(ids.SETTINGS_QUOTAS, "children"), Input(ids.SETTINGS_EFFECTIVE, "value"))
 def fill_quotas(effective):
     """The rep quota rows, pre-filled with the quotas in force in the chosen month (admins only)."""
@@ -540,12 +550,8 @@ def save_quotas(n_clicks, _values, effective):
         if not values:
             raise _NotSaved(_alert("The form has no reps; reload the page."))
         reps = {o: n for o, n, _ in quota_reps(rt.catalog, rt.store, rt.targets().targets, month)}
-        quotas, problems = {}, []
-        for owner, raw in values.items():
-            usd, error = check_usd(raw)
-            if error:
-                problems.append(f"{reps.get(owner, f'Owner {owner}')}: {error}")
-            quotas[int(owner)] = usd
+        parsed, problems = _parse_usd(values, lambda owner: reps.get(owner, f"Owner {owner}"))
+        quotas = {int(owner): usd for owner, usd in parsed.items()}
         result = _write(problems, lambda: save_rep_quotas(rt.settings.targets_path, rt.catalog, quotas, month,
                                                           user.email, rt.targets().targets))
     except _NotSaved as e:
@@ -603,12 +609,7 @@ def save_plan(n_clicks, _values, effective):
         values = _by_month(ctx.states_list[0])
         if not values:
             raise _NotSaved(_alert("The form has no months; reload the page."))
-        months, problems = {}, []
-        for key, raw in values.items():
-            usd, error = check_usd(raw)
-            if error:
-                problems.append(f"{_month_name(key)}: {error}")
-            months[key] = usd
+        months, problems = _parse_usd(values, _month_name)
         result = _write(problems, lambda: save_plan_months(rt.settings.targets_path, rt.catalog, months, month,
                                                            user.email, rt.targets().targets))
     except _NotSaved as e:

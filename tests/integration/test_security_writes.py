@@ -217,11 +217,16 @@ def test_wrt010_a_revenue_plan_change_asks_for_pipeline_coverage_to_be_recompute
     assert rt.coordinator.requests == ["pipeline_coverage"]
 
 
+def _usd_request(save: str, kind: str, key: str, values: dict[str, object], effective: str) -> tuple[list, list]:
+    """``inputs`` and ``state`` of a Settings save callback over USD inputs ``{"type": kind, key: …}``."""
+    fields = [{"id": {"type": kind, key: k}, "property": "value", "value": v} for k, v in values.items()]
+    return ([{"id": save, "property": "n_clicks", "value": 1}],
+            [fields, {"id": "settings-effective", "property": "value", "value": effective}])
+
+
 def quota_request(values: dict[str, object], effective: str = "2026-11-01") -> tuple[list, list]:
     """``inputs`` and ``state`` of the Save quotas callback for ``{owner id: value}``."""
-    quotas = [{"id": {"type": "settings-quota", "owner": o}, "property": "value", "value": v} for o, v in values.items()]
-    return ([{"id": "settings-quotas-save", "property": "n_clicks", "value": 1}],
-            [quotas, {"id": "settings-effective", "property": "value", "value": effective}])
+    return _usd_request("settings-quotas-save", "settings-quota", "owner", values, effective)
 
 
 @pytest.mark.parametrize("email", ["viewer@x.com", "mgr@x.com"])
@@ -267,10 +272,7 @@ def test_wrt012_an_admin_sets_a_reps_quota_and_coverage_by_rep_uses_it(proxy):
 
 def plan_request(values: dict[str, object], effective: str = "2026-11-01") -> tuple[list, list]:
     """``inputs`` and ``state`` of the Save plan callback for ``{YYYY-MM: value}``."""
-    months = [{"id": {"type": "settings-plan-month", "month": m}, "property": "value", "value": v}
-              for m, v in values.items()]
-    return ([{"id": "settings-plan-save", "property": "n_clicks", "value": 1}],
-            [months, {"id": "settings-effective", "property": "value", "value": effective}])
+    return _usd_request("settings-plan-save", "settings-plan-month", "month", values, effective)
 
 
 @pytest.mark.parametrize("email", ["viewer@x.com", "mgr@x.com"])
