@@ -69,6 +69,12 @@ SETTINGS_PLAN_MONTH = "settings-plan-month"
 SETTINGS_PLAN_HINT = "settings-plan-hint"
 SETTINGS_PLAN_SAVE = "settings-plan-save"
 SETTINGS_PLAN_MESSAGE = "settings-plan-message"
+SETTINGS_REP_METRIC = "settings-rep-metric"  # which metric's per-rep targets are shown
+SETTINGS_REP_TARGETS = "settings-rep-targets"  # the per-rep target rows
+SETTINGS_REP_TARGET = "settings-rep-target"
+SETTINGS_REP_TARGET_HINT = "settings-rep-target-hint"
+SETTINGS_REP_TARGETS_SAVE = "settings-rep-targets-save"
+SETTINGS_REP_TARGETS_MESSAGE = "settings-rep-targets-message"
 
 
 def kpi_grid(page: Any) -> dict:
@@ -108,8 +114,9 @@ def settings_field(kind: str, metric_id: Any) -> dict:
 
 
 def quota_field(kind: str, owner_id: Any) -> dict:
-    """Pattern-matching id of a rep quota input or hint (``kind``: ``SETTINGS_QUOTA`` |
-    ``SETTINGS_QUOTA_HINT``) for ``owner_id`` (the HubSpot owner id as text; may be ``ALL``)."""
+    """Pattern-matching id of a rep's input or hint (``kind``: ``SETTINGS_QUOTA`` | ``SETTINGS_QUOTA_HINT``
+    | ``SETTINGS_REP_TARGET`` | ``SETTINGS_REP_TARGET_HINT``) for ``owner_id`` (the HubSpot owner id as
+    text; may be ``ALL``)."""
     return {"type": kind, "owner": owner_id}
 
 

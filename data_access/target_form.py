@@ -134,6 +134,19 @@ def check_row(metric: Metric, raw_target, raw_band) -> tuple[Edit | None, dict[s
     return Edit(stored_target, stored_band), {}
 
 
+def check_rep_target(metric: Metric, raw) -> tuple[float | None, str | None]:
+    """A rep's own target for ``metric`` from the form, in display units (a ratio as a percentage):
+    ``(stored value, None)``; ``(None, None)`` when blank (the rep is held to the metric's target);
+    ``(None, message)`` for anything that is not a number within the metric's target bounds."""
+    if raw is None or raw == "":
+        return None, None
+    value, msg = parse_number(raw)
+    msg = msg or _target_message(metric, target_spec(metric), value)
+    if msg:
+        return None, msg
+    return round(value / 100 if metric.unit == "ratio" else value, 12), None
+
+
 def zone_text(metric: Metric, edit: Edit) -> str:
     """``Green ≥ 30.0% · yellow 25.5%–30.0% · red below 25.5%`` for a valid row (stored units)."""
     if plan_metric(metric):

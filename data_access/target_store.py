@@ -29,7 +29,8 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from data_access.catalog import Catalog, Metric
-from data_access.targets import DEFAULT_TARGETS, SHIPPED_TARGETS, Targets, load_targets, parse_targets, target_for
+from data_access.targets import (DEFAULT_TARGETS, SHIPPED_TARGETS, Targets, load_targets, parse_targets, rep_quotas,
+                                 target_for)
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +64,8 @@ class Edit:
 @dataclass(frozen=True)
 class Change:
     """One metric's change: the changed fields only (``target`` | ``monthly_plan_usd`` | ``yellow_band`` |
-    ``rep_quotas``: owner id → USD per quarter, ``None`` for no quota | ``plan_months``: ``YYYY-MM`` →
+    ``rep_quotas``: owner id → USD per quarter, ``None`` for no quota | ``rep_targets``: owner id → the
+    rep's own target in the metric's stored unit, ``None`` for the metric's | ``plan_months``: ``YYYY-MM`` →
     the month's planned revenue in USD)."""
 
     metric: str
@@ -263,6 +265,58 @@ def render(targets: Targets) -> str:
     return json.dumps(out, indent=2, ensure_ascii=False) + "\n"
 
 
+def _per_rep(before: dict[int, float], edits: dict[int, float | None]) -> tuple[dict[int, float], list[int]]:
+    """Per-rep values after ``edits`` (owner id → value; ``None`` removes) and the owners whose value changed."""
+    after = dict(before)
+    for owner, value in edits.items():
+        if value is None:
+            after.pop(int(owner), None)
+        else:
+            after[int(owner)] = float(value)
+    changed = sorted(o for o in set(before) | set(after)
+                     if (before.get(o) is None) != (after.get(o) is None)
+                     or (o in before and o in after and not _same(before[o], after[o])))
+    return after, changed
+
+
+def rep_target_metrics(catalog: Catalog) -> list[Metric]:
+    """Metrics with a view that holds each rep to a target of their own (``rep_target``: Win Rate → By
+    rep, Pipeline Coverage → Coverage by rep), in catalog order."""
+    return [m for m in catalog.metrics.values() if not plan_metric(m) and any(v.rep_target for v in m.views)]
+
+
+def apply_metric_rep_targets(base: Targets, catalog: Catalog, metric_id: str, targets: dict[int, float | None],
+                             effective_from: dt.date) -> tuple[Targets, list[Change]]:
+    """``base`` with reps' own targets for ``metric_id`` (owner id → target in the metric's stored unit, a
+    ratio as a fraction; ``None``: the rep is held to the metric's target again) in force from
+    ``effective_from``; the metric's target, band and month targets in force then are carried. Returns one
+    ``Change`` (field ``rep_targets``: the reps whose target changed), or none.
+
+    Raises:
+        EditError: a metric without per-rep targets, or a value the schema or catalog rejects.
+    """
+    metric = catalog.metrics.get(metric_id)
+    if metric is None or metric not in rep_target_metrics(catalog):
+        raise EditError(f"metric {metric_id!r} has no per-rep targets")
+    before = rep_quotas(metric, base, effective_from)
+    after, changed = _per_rep(before, targets)
+    if not changed:
+        return base, []
+    override = base.metrics.get(metric_id)
+    entry = override.entry_on(effective_from) if override else None
+    data = json.loads(base.model_dump_json())
+    entries = data["metrics"].setdefault(metric_id, {"entries": []})["entries"]
+    _upsert(entries, effective_from.isoformat(),
+            {"target": entry.target if entry else None, "yellow_band": entry.yellow_band if entry else None,
+             "rep_quotas": {str(o): v for o, v in sorted(after.items())}}, ("months",))
+    change = Change(metric_id, {"rep_targets": {str(o): before.get(o) for o in changed}},
+                    {"rep_targets": {str(o): after.get(o) for o in changed}})
+    try:
+        return parse_targets(json.dumps(data), catalog), [change]
+    except ValueError as e:
+        raise EditError(str(e)) from None
+
+
 def apply_rep_quotas(base: Targets, catalog: Catalog, quotas: dict[int, float | None], effective_from: dt.date,
                      ) -> tuple[Targets, list[Change]]:
     """``base`` with the revenue plan's quarterly rep quotas (owner id → USD per quarter; ``None``
@@ -275,15 +329,7 @@ def apply_rep_quotas(base: Targets, catalog: Catalog, quotas: dict[int, float | 
     """
     entry = base.revenue_plan.entry_on(effective_from)
     before = base.revenue_plan.rep_quarter_quotas(effective_from)
-    after = dict(before)
-    for owner, usd in quotas.items():
-        if usd is None:
-            after.pop(int(owner), None)
-        else:
-            after[int(owner)] = float(usd)
-    changed = sorted(o for o in set(before) | set(after)
-                     if (before.get(o) is None) != (after.get(o) is None)
-                     or (o in before and o in after and not _same(before[o], after[o])))
+    after, changed = _per_rep(before, quotas)
     if not changed:
         return base, []
     data = json.loads(base.model_dump_json())
@@ -386,6 +432,20 @@ def save_plan_months(targets_path: Path, catalog: Catalog, months: dict[str, flo
         EditError: nothing was written. TargetsBusy: the lock was not free within 10 s.
     """
     return _save(targets_path, catalog, lambda base: apply_plan_months(base, catalog, months, effective_from),
+                 effective_from, user, fallback, now)
+
+
+def save_metric_rep_targets(targets_path: Path, catalog: Catalog, metric_id: str, targets: dict[int, float | None],
+                            effective_from: dt.date, user: str, fallback: Targets,
+                            now: dt.datetime | None = None) -> SaveResult:
+    """Set reps' own targets for one metric from ``effective_from`` in the live file; see
+    ``apply_metric_rep_targets`` and ``_save``.
+
+    Raises:
+        EditError: nothing was written. TargetsBusy: the lock was not free within 10 s.
+    """
+    return _save(targets_path, catalog,
+                 lambda base: apply_metric_rep_targets(base, catalog, metric_id, targets, effective_from),
                  effective_from, user, fallback, now)
 
 

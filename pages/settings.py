@@ -17,11 +17,12 @@ from components import formatting, ids
 from data_access.catalog import Metric
 from data_access.metrics import owner_options
 from data_access.runtime import get_runtime
-from data_access.targets import MONTH_RE
+from data_access.targets import MONTH_RE, rep_quotas, target_for
 from data_access.warehouse import parameters_of
-from data_access.target_form import check_usd, check_row, shown_band, shown_target, target_spec, zone_text
+from data_access.target_form import check_rep_target, check_usd, check_row, shown_band, shown_target, target_spec, zone_text
 from data_access.target_store import (EditError, TargetsBusy, default_targets, form_values, plan_metric, plan_months,
-                                      read_audit, save_edits, save_plan_months, save_rep_quotas)
+                                      read_audit, rep_target_metrics, save_edits, save_metric_rep_targets,
+                                      save_plan_months, save_rep_quotas)
 
 dash.register_page(__name__, path="/settings", name="Settings", title="Pulse · Settings", order=80,
                    required_role="admin")
@@ -80,8 +81,6 @@ def metric_row(metric: Metric, in_force_text: str, target_value, band_value) -> 
 def in_force_text(metric: Metric, targets, today: dt.date) -> str:
     edit = form_values(metric, targets, today)
     if plan_metric(metric):
-        from data_access.targets import target_for
-
         ytd, _ = target_for(metric, targets, today)
         return (f"{formatting.usd(edit.target)} a month · plan to date {formatting.usd(ytd)} · "
                 f"band {shown_band(edit.yellow_band)}%")
@@ -111,18 +110,58 @@ def targets_form(catalog, targets, today: dt.date) -> list:
     return sections
 
 
+def _rep_names(store, views) -> dict[str, str]:
+    """Owner id (text) → rep name, from the cached frames of ``views``."""
+    names = {}
+    for view in views:
+        cached = store.get(view.query)
+        if cached is not None:
+            names.update({str(o["value"]): o["label"] for o in owner_options(cached.frame)})
+    return names
+
+
+def _rep_rows(names: dict[str, str], values: dict[int, float]) -> list[tuple[str, str, float | None]]:
+    """``(owner id, name, value or None)`` for every named rep and every rep with a value, by name
+    (a rep with a value but no name in the frames is named by owner id)."""
+    names = {**names, **{str(o): f"Owner {o}" for o in values if str(o) not in names}}
+    return sorted(((o, n, values.get(int(o))) for o, n in names.items()), key=lambda r: r[1].lower())
+
+
 def quota_reps(catalog, store, targets, day: dt.date) -> list[tuple[str, str, float | None]]:
     """``(owner id, name, quarterly quota in force on day or None)`` for every rep in the cached
     Pipeline Coverage by rep frame (open pipeline or won this quarter) and every rep with a quota,
     by name (a rep with a quota but not in the frame is named by owner id)."""
-    quotas = targets.revenue_plan.rep_quarter_quotas(day)
-    names = {}
-    for view in (v for m in catalog.metrics.values() for v in m.views if v.quota_coverage):
-        cached = store.get(view.query)
-        if cached is not None:
-            names.update({str(o["value"]): o["label"] for o in owner_options(cached.frame)})
-    names.update({str(o): f"Owner {o}" for o in quotas if str(o) not in names})
-    return sorted(((o, n, quotas.get(int(o))) for o, n in names.items()), key=lambda r: r[1].lower())
+    views = [v for m in catalog.metrics.values() for v in m.views if v.quota_coverage]
+    return _rep_rows(_rep_names(store, views), targets.revenue_plan.rep_quarter_quotas(day))
+
+
+def target_reps(metric: Metric, store, targets, day: dt.date) -> list[tuple[str, str, float | None]]:
+    """``(owner id, name, the rep's own target in force on day, stored units, or None)`` for every rep in
+    the metric's per-rep views and every rep with a target of their own, by name."""
+    return _rep_rows(_rep_names(store, [v for v in metric.views if v.rep_target]), rep_quotas(metric, targets, day))
+
+
+def rep_target_form(metric: Metric, reps: list[tuple[str, str, float | None]], default: float):
+    """One row per rep: name, the target in force (their own or the metric's ``default``), the input in
+    the metric's display unit (blank: the metric's target), a hint."""
+    if not reps:
+        return html.P("No reps yet: this metric's per-rep view has not been refreshed.", className="text-muted small mb-0")
+    spec = target_spec(metric)
+    shown_default = formatting.value(default, metric.unit)
+    rows = [html.Tr([
+        html.Td(name, className="fw-semibold"),
+        html.Td(f"{formatting.value(own, metric.unit)} (own target)" if own is not None
+                else f"{shown_default} (the metric's target)", className="small settings-in-force"),
+        html.Td(dbc.InputGroup(
+            _addon(spec.prefix)
+            + [dbc.Input(id=ids.quota_field(ids.SETTINGS_REP_TARGET, owner), type="number",
+                         value=shown_target(metric, own) if own is not None else None, step="any",
+                         inputmode="decimal", placeholder=f"{shown_target(metric, default)} (the metric's)")]
+            + _addon(spec.suffix), size="sm", className="settings-input")),
+        html.Td(html.Div(id=ids.quota_field(ids.SETTINGS_REP_TARGET_HINT, owner), className="small settings-hint")),
+    ], className="settings-row", id=f"settings-rep-target-{owner}") for owner, name, own in reps]
+    return dbc.Table([html.Thead(html.Tr([html.Th("Rep"), html.Th("In force"), html.Th("Own target"), html.Th("")])),
+                      html.Tbody(rows)], size="sm", className="settings-table settings-quota-table align-middle mb-0")
 
 
 def quota_form(reps: list[tuple[str, str, float | None]]):
@@ -177,6 +216,12 @@ def _plan_change_text(old: dict, new: dict) -> list[str]:
             f"{_change_text(None, 'monthly_plan_usd', v)}" for m, v in new.items()]
 
 
+def _rep_target_change_text(metric: Metric, old: dict, new: dict, names: dict[str, str]) -> list[str]:
+    def shown(v):
+        return _change_text(metric, "target", v) if v is not None else "the metric's"
+    return [f"target of {names.get(o, f'owner {o}')} {shown(old.get(o))} → {shown(v)}" for o, v in new.items()]
+
+
 def _quota_change_text(old: dict, new: dict, names: dict[str, str]) -> list[str]:
     return [f"quota of {names.get(o, f'owner {o}')} "
             f"{formatting.usd(old.get(o)) if old.get(o) is not None else 'none'} → "
@@ -208,6 +253,8 @@ def history_table(records: list[dict], catalog, tz: str, names: dict[str, str] |
                 changes += _quota_change_text(old.get(k) or {}, v, names or {})
             elif k == "plan_months" and isinstance(v, dict) and isinstance(old.get(k) or {}, dict):
                 changes += _plan_change_text(old.get(k) or {}, v)
+            elif k == "rep_targets" and metric is not None and isinstance(v, dict) and isinstance(old.get(k) or {}, dict):
+                changes += _rep_target_change_text(metric, old.get(k) or {}, v, names or {})
             else:
                 changes.append(f"{FIELD_LABEL.get(k, k)} {_change_text(metric, k, old.get(k))} → "
                                f"{_change_text(metric, k, v)}")
@@ -242,7 +289,9 @@ def layout(**_query) -> html.Div:
     gets a short notice (and the server refuses their writes anyway)."""
     if not auth.has_role("admin"):
         return denied()
-    options = effective_options(get_runtime().today())
+    rt = get_runtime()
+    options = effective_options(rt.today())
+    rep_options = [{"label": m.title, "value": m.id} for m in rep_target_metrics(rt.catalog)]
     return html.Div([
         html.Div([html.H2("Settings", className="page-title"),
                   html.P("Targets colour the cards: green at or better than the target, yellow within the band, "
@@ -297,6 +346,28 @@ def layout(**_query) -> html.Div:
                 html.Div(id=ids.SETTINGS_QUOTAS_MESSAGE, className="settings-message mt-2"),
             ]),
         ], className="mb-4 settings-card"),
+        dbc.Card([
+            dbc.CardHeader(dbc.Row([
+                dbc.Col(html.H4("Rep targets", className="mb-0"), className="d-flex align-items-center"),
+                dbc.Col([dbc.Label("Metric", html_for=ids.SETTINGS_REP_METRIC,
+                                   className="small text-muted mb-0 me-2"),
+                         dcc.Dropdown(id=ids.SETTINGS_REP_METRIC, options=rep_options, value=rep_options[0]["value"]
+                                      if rep_options else None, clearable=False, searchable=False,
+                                      className="settings-effective")],
+                        width="auto", className="d-flex align-items-center"),
+            ], className="g-2 justify-content-between")),
+            dbc.CardBody([
+                html.P("A rep's own target for a metric, in the metric's unit; blank: the rep is held to the "
+                       "metric's target. The metric's by-rep view shows each rep's status against it. Changes "
+                       "apply from the month chosen above.", className="text-muted small"),
+                dcc.Loading(html.Div(id=ids.SETTINGS_REP_TARGETS), type="dot", delay_show=300,
+                            target_components={ids.SETTINGS_REP_TARGETS: "children"}),
+            ]),
+            dbc.CardFooter([
+                dbc.Button("Save rep targets", id=ids.SETTINGS_REP_TARGETS_SAVE, color="primary"),
+                html.Div(id=ids.SETTINGS_REP_TARGETS_MESSAGE, className="settings-message mt-2"),
+            ]),
+        ], className="mb-4 settings-card"),
         html.H4("Change history", className="mb-2"),
         html.Div(id=ids.SETTINGS_HISTORY),
         dcc.Interval(id=ids.SETTINGS_INTERVAL, interval=30_000),
@@ -328,7 +399,9 @@ def _month(value) -> dt.date | None:
 
 def _history(rt, day: dt.date | None = None) -> html.Div:
     """The change history as ``history_table`` shows it, reps named from the cached frames."""
-    names = {o: n for o, n, _ in quota_reps(rt.catalog, rt.store, rt.targets().targets, day or rt.today())}
+    names = _rep_names(rt.store, [v for m in rt.catalog.metrics.values() for v in m.views
+                                  if v.quota_coverage or v.rep_target])
+    names.update({o: n for o, n, _ in quota_reps(rt.catalog, rt.store, rt.targets().targets, day or rt.today())})
     return history_table(read_audit(rt.settings.targets_path), rt.catalog, rt.settings.timezone, names)
 
 
@@ -487,25 +560,27 @@ def save_targets(n_clicks, _targets, _bands, effective):
     return _alert(message, "success", "settings-saved"), form, history, file_status(loaded.error)
 
 
-def _check_usd_inputs(key: str):
-    """For a validation callback over USD inputs (pattern ids keyed by ``key``; outputs: invalid flags,
-    hints, the Save button's ``disabled``): red inputs with the reason, Save off while one is invalid."""
+def _check_usd_inputs(key: str, check=check_usd):
+    """For a validation callback over number inputs (pattern ids keyed by ``key``; outputs: invalid flags,
+    hints, the Save button's ``disabled``): each value through ``check`` (``raw → (value, message)``;
+    USD by default), red inputs with the reason, Save off while one is invalid."""
     if not auth.has_role("admin"):  # pattern outputs take one value per input
         return [no_update] * len(ctx.outputs_list[0]), [no_update] * len(ctx.outputs_list[1]), True
     values = _by_id(ctx.inputs_list[0], key)
     bad, hints = [], []
     for out in ctx.outputs_list[1]:
-        _, error = check_usd(values.get(out["id"][key]))
+        _, error = check(values.get(out["id"][key]))
         bad.append(error is not None)
         hints.append(html.Span(error, className="text-danger settings-error") if error else None)
     return bad, hints, any(bad)
 
 
-def _parse_usd(values: dict[str, object], label) -> tuple[dict[str, float | None], list[str]]:
-    """Form values (key → raw) as USD (``None`` when blank) and the problems, each named by ``label(key)``."""
+def _parse_usd(values: dict[str, object], label, check=check_usd) -> tuple[dict[str, float | None], list[str]]:
+    """Form values (key → raw) through ``check`` (USD by default; ``None`` when blank) and the problems,
+    each named by ``label(key)``."""
     parsed, problems = {}, []
     for key, raw in values.items():
-        parsed[key], error = check_usd(raw)
+        parsed[key], error = check(raw)
         if error:
             problems.append(f"{label(key)}: {error}")
     return parsed, problems
@@ -625,20 +700,98 @@ def save_plan(n_clicks, _values, effective):
     return _alert(message.strip(), "success", "settings-saved"), form, _history(rt, month), file_status(loaded.error)
 
 
+def _rep_metric(metric_id) -> Metric | None:
+    """The chosen metric, if it is one with per-rep targets."""
+    rt = get_runtime()
+    return next((m for m in rep_target_metrics(rt.catalog) if m.id == metric_id), None)
+
+
+def _rep_target_rows(rt, metric: Metric, targets, month: dt.date):
+    return rep_target_form(metric, target_reps(metric, rt.store, targets, month), target_for(metric, targets, month)[0])
+
+
+@callback(Output(ids.SETTINGS_REP_TARGETS, "children"), Input(ids.SETTINGS_REP_METRIC, "value"),
+          Input(ids.SETTINGS_EFFECTIVE, "value"))
+def fill_rep_targets(metric_id, effective):
+    """The chosen metric's per-rep rows, pre-filled with the targets in force in the chosen month (admins only)."""
+    if not auth.has_role("admin"):
+        return dbc.Alert(REFUSED, color="danger")
+    rt, metric = get_runtime(), _rep_metric(metric_id)
+    if metric is None:
+        return html.P("Choose a metric.", className="text-muted small mb-0")
+    return _rep_target_rows(rt, metric, rt.targets().targets, _month(effective) or rt.today())
+
+
+@callback(
+    Output(ids.quota_field(ids.SETTINGS_REP_TARGET, ALL), "invalid"),
+    Output(ids.quota_field(ids.SETTINGS_REP_TARGET_HINT, ALL), "children"),
+    Output(ids.SETTINGS_REP_TARGETS_SAVE, "disabled"),
+    Input(ids.quota_field(ids.SETTINGS_REP_TARGET, ALL), "value"),
+    State(ids.SETTINGS_REP_METRIC, "value"),
+)
+def validate_rep_targets(_values, metric_id):
+    """Inline validation in the chosen metric's unit; Save rep targets off while one is invalid."""
+    metric = _rep_metric(metric_id)
+    if metric is None:
+        return _check_usd_inputs("owner", lambda raw: (None, "Choose a metric."))
+    return _check_usd_inputs("owner", lambda raw: check_rep_target(metric, raw))
+
+
+@callback(
+    Output(ids.SETTINGS_REP_TARGETS_MESSAGE, "children"),
+    Output(ids.SETTINGS_REP_TARGETS, "children", allow_duplicate=True),
+    Output(ids.SETTINGS_HISTORY, "children", allow_duplicate=True),
+    Output(ids.SETTINGS_FILE_STATUS, "children", allow_duplicate=True),
+    Input(ids.SETTINGS_REP_TARGETS_SAVE, "n_clicks"),
+    State(ids.quota_field(ids.SETTINGS_REP_TARGET, ALL), "value"),
+    State(ids.SETTINGS_REP_METRIC, "value"),
+    State(ids.SETTINGS_EFFECTIVE, "value"),
+    prevent_initial_call=True,
+)
+def save_rep_targets(n_clicks, _values, metric_id, effective):
+    """Validate every rep's target, then write the changed ones as a dated entry of the metric (locked,
+    atomic, audited). Admins only. The by-rep view reads them when it renders: no refresh needed."""
+    try:
+        user, rt, month = _saver(n_clicks, effective)
+        metric = _rep_metric(metric_id)
+        if metric is None:
+            raise _NotSaved(_alert("Choose a metric with per-rep targets."))
+        values = _by_owner(ctx.states_list[0])
+        if not values:
+            raise _NotSaved(_alert("The form has no reps; reload the page."))
+        reps = {o: n for o, n, _ in target_reps(metric, rt.store, rt.targets().targets, month)}
+        parsed, problems = _parse_usd(values, lambda owner: reps.get(owner, f"Owner {owner}"),
+                                      lambda raw: check_rep_target(metric, raw))
+        result = _write(problems, lambda: save_metric_rep_targets(
+            rt.settings.targets_path, rt.catalog, metric.id, {int(o): v for o, v in parsed.items()}, month,
+            user.email, rt.targets().targets))
+    except _NotSaved as e:
+        return (e.message, *NO_CHANGE)
+    loaded = rt.targets()
+    form = _rep_target_rows(rt, metric, loaded.targets, month)
+    if not result.changes:
+        return _alert("No changes to save.", "secondary"), form, _history(rt, month), file_status(loaded.error)
+    n = len(result.changes[0].new["rep_targets"])
+    message = f"Saved {n} {metric.title} rep target{'s' if n != 1 else ''}, applying from {month:%B %Y}."
+    return _alert(message, "success", "settings-saved"), form, _history(rt, month), file_status(loaded.error)
+
+
 @callback(
     Output(ids.settings_field(ids.SETTINGS_TARGET, ALL), "value"),
     Output(ids.settings_field(ids.SETTINGS_BAND, ALL), "value"),
     Output(ids.quota_field(ids.SETTINGS_QUOTA, ALL), "value"),
     Output(ids.plan_field(ids.SETTINGS_PLAN_MONTH, ALL), "value"),
+    Output(ids.quota_field(ids.SETTINGS_REP_TARGET, ALL), "value"),
     Output(ids.SETTINGS_MESSAGE, "children", allow_duplicate=True),
     Input(ids.SETTINGS_RESET, "n_clicks"),
     State(ids.SETTINGS_EFFECTIVE, "value"),
+    State(ids.SETTINGS_REP_METRIC, "value"),
     prevent_initial_call=True,
 )
-def reset_to_default(n_clicks, effective):
+def reset_to_default(n_clicks, effective, rep_metric_id=None):
     """Fill the form with the shipped defaults (catalog targets, the shipped revenue plan with its
-    months and rep quotas); Save, Save plan and Save quotas apply them."""
-    unchanged = [[no_update] * len(outs) for outs in ctx.outputs_list[:4]]  # pattern outputs need one per input
+    months and rep quotas, the shown metric's rep targets); each part's Save applies them."""
+    unchanged = [[no_update] * len(outs) for outs in ctx.outputs_list[:5]]  # pattern outputs need one per input
     if not n_clicks:
         return *unchanged, no_update
     if not auth.has_role("admin"):
@@ -656,5 +809,10 @@ def reset_to_default(n_clicks, effective):
              for o in ctx.outputs_list[2]]
     plan = defaults.revenue_plan.entry_on(month).months
     p_out = [plan.get(o["id"]["month"]) for o in ctx.outputs_list[3]]  # blank: the monthly plan
-    return t_out, b_out, q_out, p_out, _alert("Defaults filled in (targets, the plan by month and quotas). "
-                                              "Save each part to apply it.", "info")
+    rep_metric = _rep_metric(rep_metric_id)
+    own = rep_quotas(rep_metric, defaults, month) if rep_metric else {}
+    r_out = [shown_target(rep_metric, own[int(o["id"]["owner"])])
+             if rep_metric and str(o["id"]["owner"]).isdigit() and int(o["id"]["owner"]) in own else None
+             for o in ctx.outputs_list[4]]  # blank: the metric's target
+    return t_out, b_out, q_out, p_out, r_out, _alert("Defaults filled in (targets, the plan by month, quotas and "
+                                                     "rep targets). Save each part to apply it.", "info")

@@ -342,11 +342,13 @@ def test_wrt016_reset_fills_the_shipped_defaults_and_saves_nothing(proxy):
                [{"id": {"type": "settings-band", "metric": "win_rate"}, "property": "value"}],
                [{"id": {"type": "settings-quota", "owner": "11"}, "property": "value"}],
                [{"id": {"type": "settings-plan-month", "month": "2026-12"}, "property": "value"}],
+               [{"id": {"type": "settings-rep-target", "owner": "11"}, "property": "value"}],
                {"id": "settings-message", "property": "children"}]
+    state = [{"id": "settings-effective", "property": "value", "value": "2026-11-01"},
+             {"id": "settings-rep-metric", "property": "value", "value": "win_rate"}]
     body = post_callback(client, "settings-reset", "n_clicks", [{"id": "settings-reset", "property": "n_clicks",
                                                                  "value": 1}],
-                         [{"id": "settings-effective", "property": "value", "value": "2026-11-01"}],
-                         outputs=outputs, **_as("admin@x.com")).get_json()["response"]
+                         state, outputs=outputs, **_as("admin@x.com")).get_json()["response"]
     from data_access.target_store import default_targets
 
     shipped = default_targets().revenue_plan.entry_on(dt.date(2026, 11, 1))
@@ -354,13 +356,65 @@ def test_wrt016_reset_fills_the_shipped_defaults_and_saves_nothing(proxy):
     assert values['{"metric":"win_rate","type":"settings-target"}'] == 30  # the catalog's 30 %, shown in percent
     assert values['{"owner":"11","type":"settings-quota"}'] == shipped.rep_quotas.get("11")
     assert values['{"month":"2026-12","type":"settings-plan-month"}'] == shipped.months.get("2026-12")
+    assert values['{"owner":"11","type":"settings-rep-target"}'] is None  # no shipped rep target: the metric's
     assert "Defaults filled in" in str(body["settings-message"])
     assert _files(rt) == before  # filling the form writes nothing
     viewer = post_callback(client, "settings-reset", "n_clicks", [{"id": "settings-reset", "property": "n_clicks",
                                                                    "value": 1}],
-                           [{"id": "settings-effective", "property": "value", "value": "2026-11-01"}],
-                           outputs=outputs, **_as("viewer@x.com")).get_json()["response"]
+                           state, outputs=outputs, **_as("viewer@x.com")).get_json()["response"]
     assert set(viewer) == {"settings-message"}
+
+
+def rep_target_request(values: dict[str, object], metric: str = "win_rate",
+                       effective: str = "2026-11-01") -> tuple[list, list]:
+    """``inputs`` and ``state`` of the Save rep targets callback for ``{owner id: value}`` (display units)."""
+    inputs, state = _usd_request("settings-rep-targets-save", "settings-rep-target", "owner", values, effective)
+    return inputs, [state[0], {"id": "settings-rep-metric", "property": "value", "value": metric}, state[1]]
+
+
+@pytest.mark.parametrize("email", ["viewer@x.com", "mgr@x.com"])
+def test_wrt017_non_admin_rep_target_save_is_refused_and_nothing_changes(proxy, email):
+    client, rt = proxy
+    before = _files(rt)
+    r = post_callback(client, "settings-rep-targets-save", "n_clicks", *rep_target_request({"11": 50}), **_as(email))
+    body = r.get_json()["response"]
+    assert body["settings-rep-targets-message"]["children"]["props"]["children"] == "Only admins can change targets."
+    assert set(body) == {"settings-rep-targets-message"} and _files(rt) == before
+
+
+def test_wrt018_an_admin_sets_a_reps_win_rate_target_and_the_by_rep_view_uses_it(proxy):
+    client, rt = proxy
+    refresh_page(rt)
+    admin = _as("admin@x.com")
+    form = post_callback(client, "settings-rep-metric", "value",
+                         [{"id": "settings-rep-metric", "property": "value", "value": "win_rate"},
+                          {"id": "settings-effective", "property": "value", "value": "2026-11-01"}],
+                         output="settings-rep-targets.children", **admin).get_json()
+    form = json.dumps(form, ensure_ascii=False)
+    assert "Ana Lopez" in form and "30.0% (the metric's target)" in form and '"owner": "11"' in form
+
+    for bad, why in (({"11": 150}, "A percentage between 0 and 100."), ({"11": "x"}, "Must be a number.")):
+        r = post_callback(client, "settings-rep-targets-save", "n_clicks", *rep_target_request(bad), **admin)
+        assert "Nothing saved" in r.get_data(as_text=True) and why in r.get_data(as_text=True)
+    other = post_callback(client, "settings-rep-targets-save", "n_clicks", *rep_target_request({"11": 5}, "nrr"),
+                          **admin)
+    assert "Choose a metric with per-rep targets." in other.get_data(as_text=True)
+    assert not audit_path(rt.settings.targets_path).exists()
+
+    r = post_callback(client, "settings-rep-targets-save", "n_clicks", *rep_target_request({"11": 80, "12": None}),
+                      **admin)
+    text = r.get_data(as_text=True)
+    assert "Saved 1 Win Rate (90 days) rep target, applying from November 2026." in text
+    history = json.dumps(r.get_json()["response"]["settings-history"], ensure_ascii=False)
+    assert "target of Ana Lopez the metric's → 80.0%" in history  # the history, by name
+    audit = [json.loads(x) for x in audit_path(rt.settings.targets_path).read_text().splitlines()]
+    assert [(a["metric"], a["new"]) for a in audit] == [("win_rate", {"rep_targets": {"11": 0.8}})]
+    rows = client.get("/api/metrics/win_rate/views/win_rate_by_rep", **admin).get_json()["rows"]
+    ana = next(row for row in rows if row["owner_id"] == 11)
+    assert ana["rep_target_rate"] == 0.8  # her own target; the others keep the metric's 30 %
+    assert all(row["rep_target_rate"] == 0.3 for row in rows if row["owner_id"] != 11)
+    assert ana["vs_target"] == ("On target" if ana["win_rate"] >= 0.8 else
+                                "Near target" if ana["win_rate"] >= 0.8 * 0.85 else "Off target")
 
 
 def test_wrt013_dash_validation_layout_holds_every_pages_ids_whoever_came_first(proxy, pulse_app):

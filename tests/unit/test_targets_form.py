@@ -127,3 +127,18 @@ def test_frm_quota_values_from_the_form():
         assert check_usd(raw) == (None, "Must be a number.")
     assert check_usd(float("nan")) == (None, "Must be a finite number.")
     assert check_usd(1e300)[1].startswith("Too large")
+
+
+def test_frm_rep_targets_in_the_metrics_unit():
+    from data_access.catalog import load_catalog
+    from data_access.target_form import check_rep_target
+
+    catalog = load_catalog()
+    win, cov = catalog.metrics["win_rate"], catalog.metrics["pipeline_coverage"]
+    assert check_rep_target(win, None) == (None, None) and check_rep_target(win, "") == (None, None)
+    assert check_rep_target(win, 35) == (0.35, None)  # a percentage in the form, a fraction stored
+    assert check_rep_target(win, 101) == (None, "A percentage between 0 and 100.")
+    assert check_rep_target(cov, 3.5) == (3.5, None)  # a multiple as it is
+    assert check_rep_target(cov, -1) == (None, "Can't be negative.")
+    assert check_rep_target(cov, "3") == (None, "Must be a number.")
+    assert check_rep_target(win, float("inf"))[1] is not None

@@ -270,3 +270,35 @@ def test_tgs014_plan_months_are_a_dated_plan_entry_that_keeps_quotas_and_history
         with pytest.raises(EditError):  # outside the window, or a figure the schema refuses
             save_plan_months(live, CATALOG, bad, NOV, "ops@x.com", DEFAULT_TARGETS)
     assert (live.read_bytes(), audit_path(live).read_bytes()) == before
+
+
+def test_tgs015_reps_own_targets_are_a_dated_metric_entry_that_keeps_target_band_and_months(live):
+    from data_access.target_store import apply_metric_rep_targets, rep_target_metrics, save_metric_rep_targets
+    from data_access.targets import rep_quotas
+
+    assert [m.id for m in rep_target_metrics(CATALOG)] == ["pipeline_coverage", "win_rate"]
+    live.write_text(json.dumps({"revenue_plan": {"monthly_usd": 2000}, "metrics": {"win_rate": {"entries": [
+        {"effective_from": None, "target": 0.32, "yellow_band": 0.1, "months": {"2027-01": 0.4},
+         "rep_quotas": {"11": 0.35}}]}}}))
+    win = CATALOG.metrics["win_rate"]
+    r = save_metric_rep_targets(live, CATALOG, "win_rate", {11: None, 12: 0.5}, NOV, "ops@x.com", DEFAULT_TARGETS)
+    assert [(c.metric, c.old, c.new) for c in r.changes] == [
+        ("win_rate", {"rep_targets": {"11": 0.35, "12": None}}, {"rep_targets": {"11": None, "12": 0.5}})]
+    targets = load_targets(live).targets
+    assert rep_quotas(win, targets, dt.date(2026, 10, 31)) == {11: 0.35}  # the month before keeps its targets
+    assert rep_quotas(win, targets, dt.date(2026, 11, 21)) == {12: 0.5}
+    assert target_for(win, targets, dt.date(2026, 11, 21)) == (0.32, 0.1)  # target and band carried
+    assert target_for(win, targets, dt.date(2027, 1, 5)) == (0.4, 0.1)  # and the month targets
+    assert read_audit(live)[0]["new"] == {"rep_targets": {"11": None, "12": 0.5}}
+
+    before = live.read_bytes(), audit_path(live).read_bytes()
+    assert save_metric_rep_targets(live, CATALOG, "win_rate", {12: 0.5}, NOV, "ops@x.com",
+                                   DEFAULT_TARGETS).changes == []
+    for metric_id, values in (("nrr", {11: 1.2}), ("win_rate", {11: 1.5}), ("win_rate", {11: -0.1})):
+        with pytest.raises(EditError):  # no per-rep view; a rate above 100 %; negative
+            save_metric_rep_targets(live, CATALOG, metric_id, values, NOV, "ops@x.com", DEFAULT_TARGETS)
+    assert (live.read_bytes(), audit_path(live).read_bytes()) == before
+    # a metric without an entry yet: the new entry leaves target and band to the catalog
+    t, _ = apply_metric_rep_targets(targets, CATALOG, "pipeline_coverage", {11: 4.0}, NOV)
+    cov = CATALOG.metrics["pipeline_coverage"]
+    assert rep_quotas(cov, t, NOV) == {11: 4.0} and target_for(cov, t, NOV) == (cov.target, cov.yellow_band)
