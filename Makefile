@@ -7,7 +7,7 @@ SCALE  ?= 1
 SEED   ?= 7
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: run test venv demo refresh load-seeds run-seeds test-unit test-browser clean
+.PHONY: run test deps venv demo refresh load-seeds run-seeds test-unit test-browser clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -37,13 +37,18 @@ run-seeds: load-seeds
 refresh: venv
 	$(PY) worker.py --once
 
-test: venv
+## System programs the tests need (chromium, chromedriver, redis-server): installs them with
+## apt-get when root, otherwise stops with the command to run. make test runs it first.
+deps:
+	@bash scripts/deps.sh
+
+test: deps venv
 	$(PY) -m pytest -q
 
 test-unit: venv
 	$(PY) -m pytest -q tests/unit
 
-test-browser: venv
+test-browser: deps venv
 	$(PY) -m pytest -q tests/browser
 
 ## Remove the demo and bench files (var/targets/, the targets admins saved, stays)

@@ -18,6 +18,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from data_access.export import to_csv
 from data_access.metrics import display_frame, display_records, month_start, snapshot
+from data_access.pipelines import current_problems, metric_problem
 from data_access.view_cache import filtered_view
 from data_access.runtime import get_runtime
 
@@ -28,12 +29,17 @@ def _error(status: int, message: str):
     return jsonify({"error": message}), status
 
 
+def _metric_body(rt, metric, targets, problems: dict) -> dict:
+    """A metric's snapshot as JSON, with ``problem``: why its value is missing when the configured
+    pipeline holds no deal (``data_access.pipelines``), else ``None``."""
+    return {**snapshot(metric, rt.store, targets, rt.today()).to_dict(), "problem": metric_problem(metric, problems)}
+
+
 @api.get("/metrics")
 def list_metrics():
     rt = get_runtime()
-    targets = rt.targets().targets
-    return jsonify({"metrics": [snapshot(m, rt.store, targets, rt.today()).to_dict()
-                                for m in rt.catalog.metrics.values()]})
+    targets, problems = rt.targets().targets, current_problems(rt.store)
+    return jsonify({"metrics": [_metric_body(rt, m, targets, problems) for m in rt.catalog.metrics.values()]})
 
 
 @api.get("/metrics/<metric_id>")
@@ -42,7 +48,7 @@ def get_metric(metric_id: str):
     metric = rt.catalog.metrics.get(metric_id)
     if metric is None:
         return _error(404, f"unknown metric {metric_id!r}")
-    return jsonify(snapshot(metric, rt.store, rt.targets().targets, rt.today()).to_dict())
+    return jsonify(_metric_body(rt, metric, rt.targets().targets, current_problems(rt.store)))
 
 
 MAX_LIMIT = 10_000  # rows per JSON page at most

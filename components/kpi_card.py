@@ -48,13 +48,16 @@ def kpi_card(
     stale_sla: str | None = None,
     failure: str | None = None,
     not_connected: str | None = None,
+    problem: str | None = None,
 ) -> html.Div:
     """A clickable KPI card: title, value in its unit, target, status badge, freshness line.
 
     ``status`` is green | yellow | red | nodata. ``stale_sla`` (e.g. ``"2 h"``) marks data older
     than its freshness SLA with a badge; ``failure`` (a sentence) marks a failed last refresh
     with a warning icon — the last good value stays on the card. ``not_connected`` (a hint)
-    replaces the value for an API source that is not configured. Clicking the card (id
+    replaces the value for an API source that is not configured; ``problem`` (a sentence: the
+    configured pipeline holds no deal, ``data_access.pipelines``) replaces it with "No deals" and
+    says why and what to set. Clicking the card (id
     ``ids.kpi_card(metric.id)``) opens the metric's drill-down; hovering it shows the tooltip.
     """
     target_line = formatting.target_text(target, metric.unit, metric.direction)
@@ -62,6 +65,9 @@ def kpi_card(
     footer: list = [html.Span(as_of_text)]
     if not_connected:
         value_text, footer = "Not connected", [html.Span(not_connected, className="kpi-hint")]
+    elif problem:
+        value_text, status = "No deals", "nodata"
+        footer = [html.Span(problem, className="kpi-hint kpi-problem")]
     if stale_sla:
         footer.append(dbc.Badge(f"Stale · older than {stale_sla}", color="warning", text_color="dark",
                                 className="ms-1 kpi-stale"))

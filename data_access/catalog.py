@@ -173,12 +173,15 @@ class Catalog(_Strict):
             [m for m in self.metrics.values() if page in m.also_on]
 
     def queries(self) -> list[str]:
-        """Every SQL query the refresh runs (metric values first, then distinct view queries)."""
+        """Every SQL query the refresh runs (metric values first, then distinct view queries, then
+        Pulse's own check of the pipeline settings, ``data_access.pipelines.PIPELINES_QUERY``)."""
+        from data_access.pipelines import PIPELINES_QUERY
+
         wh = [m for m in self.metrics.values() if m.source == "warehouse"]
         out = [m.query for m in wh]
         for m in wh:
             out += [v.query for v in m.views]
-        return list(dict.fromkeys(out))
+        return list(dict.fromkeys(out + [PIPELINES_QUERY]))
 
     def metrics_reading(self, frame: str) -> list[Metric]:
         """The metrics whose value or a view is the frame ``frame``."""

@@ -11,13 +11,16 @@ BigQuery, and reports:
    staging models are the only SQL that reads raw Fivetran tables), checked against the
    warehouse's INFORMATION_SCHEMA (``<project>.<dataset>.INFORMATION_SCHEMA.COLUMNS`` on
    BigQuery, ``information_schema.columns`` on DuckDB): present or missing;
-3. a warning when the sales pipeline (``PULSE_SALES_PIPELINE_ID``) has no deals;
+   — a table or column that ``sources.yml`` declares optional is reported as absent with what
+   degrades without it (and the views that do), not as missing;
+3. a problem when the configured sales or supply pipeline holds no deal (``data_access.pipelines``:
+   the same sentence the cards show), with the setting that would fix it;
 4. every catalog query planned without running it: on BigQuery a dry run (``dry_run=True``,
    free) with the bytes it would process, per query and per full refresh, checked against
    ``maximum_bytes_billed``; on DuckDB an ``EXPLAIN`` (bytes are a BigQuery notion).
 
-Exit status: 0 when every table and column exists and every query plans; 1 when something is
-missing or a query does not plan; 2 when the warehouse cannot be opened.
+Exit status: 0 when every required table and column exists, every query plans and the pipeline
+settings find deals; 1 otherwise; 2 when the warehouse cannot be opened.
 """
 from __future__ import annotations
 
@@ -45,8 +48,9 @@ from data_access.warehouse import (
     QueryError,
     SqlFileError,
     _bind_value,
-    _rewrite_tables,
     expanded_sql,
+    parameters_of,
+    render,
     sql_files,
     sql_overrides,
 )
@@ -199,7 +203,11 @@ def _bigquery_columns(wh: BigQueryWarehouse, dataset: str) -> list[tuple[str, st
 
 @dataclass(frozen=True)
 class TableCheck:
-    """One source table the SQL reads: where it should be and what of it is missing."""
+    """One source table the SQL reads: where it should be and what of it is missing.
+
+    ``missing_columns`` are the required columns it lacks; ``absent_optional`` the declared optional
+    columns it lacks (``sources.yml``). ``optional``: every model reading the table can do without it,
+    so an absent table is reported, not missing (``ok`` stays true)."""
 
     source: str
     table: str
@@ -208,38 +216,98 @@ class TableCheck:
     table_exists: bool
     columns_read: tuple[str, ...]
     missing_columns: tuple[str, ...]
+    optional: bool = False
+    absent_optional: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
-        return self.table_exists and not self.missing_columns
+        if not self.table_exists:
+            return self.optional
+        return not self.missing_columns
+
+
+def _optional_by_table() -> tuple[set[SourceTable], dict[SourceTable, set[str]]]:
+    """Which tables, and which columns of each table, every staging model reading them declares
+    optional (``sources.yml``): ``(tables, {table: columns})``."""
+    from data_access.sources import optional_inputs
+
+    declared: dict[str, set[str]] = defaultdict(set)  # model → "source.table[.column]"
+    for o in optional_inputs():
+        declared[o.model].add(o.name)
+    readers: dict[SourceTable, list[str]] = defaultdict(list)
+    column_readers: dict[tuple[SourceTable, str], list[str]] = defaultdict(list)
+    for rel, _ in sql_files():
+        if not rel.startswith("staging/"):
+            continue
+        model = rel.removesuffix(".sql")
+        for key, cols in required_columns([model]).items():
+            if model in _direct_readers(key, model):
+                readers[key].append(model)
+                for c in cols:
+                    column_readers[(key, c)].append(model)
+    tables = {key for key, models in readers.items()
+              if all(f"{key[0]}.{key[1]}" in declared[m] for m in models)}
+    columns: dict[SourceTable, set[str]] = defaultdict(set)
+    for (key, c), models in column_readers.items():
+        if key in tables or all(f"{key[0]}.{key[1]}.{c}" in declared[m] for m in models):
+            columns[key].add(c)
+    return tables, columns
+
+
+def _direct_readers(key: SourceTable, model: str) -> set[str]:
+    """``{model}`` when ``model``'s own SQL (not a model it reads) names the raw table ``key``."""
+    from data_access.warehouse import parse_sql
+
+    own = {(t.db, t.name) for t in parse_sql(model).find_all(exp.Table) if t.db in SOURCES}
+    return {model} if key in own else set()
 
 
 def check_tables(warehouse, required: Mapping[SourceTable, set[str]]) -> list[TableCheck]:
     """Compare what the SQL reads (``required_columns``) with the warehouse, table by table
-    (sorted), logical sources mapped to datasets with ``warehouse.datasets``."""
+    (sorted), logical sources mapped to datasets with ``warehouse.datasets``; optional tables and
+    columns (``sources.yml``) absent are told apart from required ones missing."""
     datasets = {source: warehouse.datasets.get(source, source) for source, _ in required}
     present = existing_columns(warehouse, datasets.values())
+    optional_tables, optional_columns = _optional_by_table()
     out = []
     for (source, table), cols in sorted(required.items()):
         tables = present[datasets[source]]
         have = (tables or {}).get(table.lower())
-        missing = () if have is None else tuple(sorted(c for c in cols if c not in have))
+        absent = () if have is None else tuple(sorted(c for c in cols if c not in have))
+        can_lack = optional_columns.get((source, table), set())
         out.append(TableCheck(source, table, datasets[source], tables is not None, have is not None,
-                              tuple(sorted(cols)), missing))
+                              tuple(sorted(cols)), tuple(c for c in absent if c not in can_lack),
+                              (source, table) in optional_tables, tuple(c for c in absent if c in can_lack)))
     return out
 
 
-def pipeline_deal_counts(warehouse) -> dict[str | None, int]:
-    """Deals per ``hubspot.deal.deal_pipeline_id`` (``None`` = no pipeline), from the warehouse."""
-    dataset = validate_identifier(warehouse.datasets.get("hubspot", "hubspot"), "dataset")
-    if isinstance(warehouse, BigQueryWarehouse):
-        sql = (f"SELECT deal_pipeline_id, COUNT(*) AS n FROM `{warehouse.project}.{dataset}.deal` "
-               "GROUP BY 1")
-        rows = [(r[0], r[1]) for r in warehouse.client().query(sql, location=warehouse.location).result()]
-    else:
-        rows = warehouse.connect().execute(
-            f'select deal_pipeline_id, count(*) from "{dataset}"."deal" group by 1').fetchall()
-    return {pipeline: int(n) for pipeline, n in rows}
+def degraded_views(queries: Iterable[str]) -> dict[str, list[str]]:
+    """``{input name: [query, …]}``: for every declared optional input, the queries of ``queries``
+    that read the model declaring it (directly or through other models), in order."""
+    from data_access.sources import optional_inputs
+    from data_access.warehouse import models_read
+
+    reads = {q: set(models_read(q)) for q in queries}
+    out: dict[str, list[str]] = {}
+    for o in optional_inputs():
+        users = out.setdefault(o.name, [])
+        users += [q for q in reads if o.model in reads[q] and q not in users]
+    return out
+
+
+def pipeline_report(warehouse, params: Mapping) -> list[str]:
+    """The pipeline problems (``data_access.pipelines.pipeline_problems``) of the warehouse, from
+    the same SQL the refresh stores for the cards (``PIPELINES_QUERY``), each followed by the
+    command that would fix it. Raises ``QueryError`` / ``SqlFileError`` like ``run``."""
+    from data_access.pipelines import PIPELINES_QUERY, fix_command, pipeline_problems
+
+    frame = warehouse.run(PIPELINES_QUERY, params)
+    out = []
+    for kind, text in pipeline_problems(frame).items():
+        fix = fix_command(kind, frame)
+        out.append(text + (f"\n    fix: {fix} python -m data_access.check" if fix else
+                           "\n    fix: none to suggest: no pipeline of this HubSpot holds deals"))
+    return out
 
 
 # ------------------------------------------------------------------ planning the queries
@@ -287,7 +355,8 @@ def _dry_run(wh: BigQueryWarehouse, query: str, params: Mapping) -> QueryCheck:
 def _explain(wh: DuckDBWarehouse, query: str, params: Mapping) -> QueryCheck:
     import duckdb
 
-    sql, wanted = _duckdb_sql(query, tuple(sorted(wh.datasets.items())), _sql_state())
+    sql = render(query, "duckdb", wh.datasets, gaps=wh.gaps())
+    wanted = parameters_of(query)
     missing = wanted - set(params)
     if missing:
         return QueryCheck(query, False, error=f"missing parameters {sorted(missing)}")
@@ -297,13 +366,6 @@ def _explain(wh: DuckDBWarehouse, query: str, params: Mapping) -> QueryCheck:
     except duckdb.Error as e:
         return QueryCheck(query, False, error=f"{type(e).__name__}: {str(e).splitlines()[0]}")
     return QueryCheck(query, True)
-
-
-@lru_cache(maxsize=1024)
-def _duckdb_sql(query: str, datasets: tuple, _sql_state: tuple) -> tuple[str, frozenset[str]]:
-    tree = expanded_sql(query)
-    wanted = frozenset(p.name for p in tree.find_all(exp.Parameter))
-    return _rewrite_tables(tree, dict(datasets), None).sql(dialect="duckdb"), wanted
 
 
 def human_bytes(n: int) -> str:
@@ -330,13 +392,15 @@ class CheckReport:
     queries: list[QueryCheck]
     warnings: list[str] = field(default_factory=list)
     maximum_bytes_billed: int | None = None
+    pipeline_problems: list[str] = field(default_factory=list)
+    degraded: dict[str, list[str]] = field(default_factory=dict)  # optional input → queries it degrades
 
     @property
     def missing(self) -> list[str]:
-        """``"<dataset>.<table>"`` and ``"<dataset>.<table>.<column>"`` for everything missing."""
+        """``"<dataset>.<table>"`` and ``"<dataset>.<table>.<column>"`` for everything required missing."""
         out = []
         for t in self.tables:
-            if not t.table_exists:
+            if not t.table_exists and not t.optional:
                 out.append(f"{t.dataset}.{t.table}")
             out += [f"{t.dataset}.{t.table}.{c}" for c in t.missing_columns]
         return out
@@ -352,8 +416,18 @@ class CheckReport:
         return sum(sizes) if self.backend == "bigquery" else None
 
     @property
+    def absent_optional(self) -> list[str]:
+        """``"<source>.<table>"`` / ``"<source>.<table>.<column>"`` of the optional inputs absent."""
+        out = []
+        for t in self.tables:
+            if not t.table_exists and t.optional:
+                out.append(f"{t.source}.{t.table}")
+            out += [f"{t.source}.{t.table}.{c}" for c in t.absent_optional]
+        return out
+
+    @property
     def ok(self) -> bool:
-        return not self.missing and not self.failed_queries
+        return not self.missing and not self.failed_queries and not self.pipeline_problems
 
 
 def run_check(settings: Settings | None = None, warehouse=None, as_of: dt.date | None = None,
@@ -382,16 +456,14 @@ def run_check(settings: Settings | None = None, warehouse=None, as_of: dt.date |
     tables = check_tables(warehouse, required_columns(queries))
     params = query_params(settings, load_targets(settings.targets_path).targets, as_of or settings.today())
     report = CheckReport(warehouse.name, target, overrides, tables, plan_queries(warehouse, queries, params),
-                         maximum_bytes_billed=getattr(warehouse, "maximum_bytes_billed", None))
+                         maximum_bytes_billed=getattr(warehouse, "maximum_bytes_billed", None),
+                         degraded=degraded_views(queries))
     deal = next((t for t in tables if (t.source, t.table) == ("hubspot", "deal")), None)
     if deal is not None and deal.ok:
-        counts = pipeline_deal_counts(warehouse)
-        pipeline = params["sales_pipeline_id"]
-        if not counts.get(pipeline):
-            found = ", ".join(f"{'(no pipeline)' if p is None else repr(p)}: {n}"
-                              for p, n in sorted(counts.items(), key=lambda kv: -kv[1])[:10]) or "no deals at all"
-            report.warnings.append(f"no deal in the sales pipeline {pipeline!r} (PULSE_SALES_PIPELINE_ID): "
-                                   f"the deal metrics will say 'No data'. Deals per pipeline: {found}")
+        try:
+            report.pipeline_problems = pipeline_report(warehouse, params)
+        except (QueryError, SqlFileError) as e:
+            report.warnings.append(f"could not check the pipeline settings: {e}")
     return report
 
 
@@ -421,14 +493,33 @@ def format_report(report: CheckReport) -> str:
     for t in report.tables:
         where = f"{t.source}.{t.table}" + ("" if t.dataset == t.source else f" (dataset {t.dataset})")
         if not t.dataset_exists:
-            lines.append(f"  MISSING  {where}: dataset {t.dataset} not found")
+            lines.append(f"  absent   {where}: dataset {t.dataset} not found (optional)" if t.optional
+                         else f"  MISSING  {where}: dataset {t.dataset} not found")
+        elif not t.table_exists and t.optional:
+            lines.append(f"  absent   {where}: table not found (optional)")
         elif not t.table_exists:
             lines.append(f"  MISSING  {where}: table not found")
         elif t.missing_columns:
             lines.append(f"  MISSING  {where}: columns {', '.join(t.missing_columns)} "
                          f"({len(t.columns_read) - len(t.missing_columns)} of {len(t.columns_read)} present)")
+        elif t.absent_optional:
+            lines.append(f"  ok       {where}: {len(t.columns_read) - len(t.absent_optional)} of "
+                         f"{len(t.columns_read)} columns; absent (optional): {', '.join(t.absent_optional)}")
         else:
             lines.append(f"  ok       {where}: {len(t.columns_read)} columns")
+    absent = report.absent_optional
+    if absent:
+        from data_access.sources import optional_inputs
+
+        lines += ["", f"Optional inputs absent ({len(absent)}): the models below degrade, nothing fails:"]
+        for o in optional_inputs():
+            if o.name in absent:
+                views = report.degraded.get(o.name, [])
+                lines.append(f"  {o.name} ({o.model}): {o.degrades}")
+                if views:
+                    lines.append(f"    degrades {len(views)} quer{'y' if len(views) == 1 else 'ies'}: {', '.join(views)}")
+    if report.pipeline_problems:
+        lines += ["", "Pipeline settings:"] + [f"  PROBLEM  {p}" for p in report.pipeline_problems]
     if report.warnings:
         lines += ["", "Warnings:"] + [f"  {w}" for w in report.warnings]
     width = max([len(q.query) for q in report.queries] + [36])
@@ -450,8 +541,15 @@ def format_report(report: CheckReport) -> str:
         lines.append(f"Result: OK: every table and column the SQL reads exists; all {len(report.queries)} queries plan.")
     else:
         missing = report.missing
-        lines.append(f"Result: FAILED: {len(missing)} missing ({', '.join(missing) or 'nothing'}); "
-                     f"{len(report.failed_queries)} of {len(report.queries)} queries do not plan.")
+        parts = []
+        if missing:
+            parts.append(f"{len(missing)} missing ({', '.join(missing)})")
+        if report.failed_queries:
+            parts.append(f"{len(report.failed_queries)} of {len(report.queries)} queries do not plan")
+        if report.pipeline_problems:
+            n = len(report.pipeline_problems)
+            parts.append(f"{n} pipeline setting{'s' if n != 1 else ''} find{'s' if n == 1 else ''} no deals")
+        lines.append(f"Result: FAILED: {'; '.join(parts)}.")
     return "\n".join(lines) + "\n"
 
 

@@ -62,7 +62,11 @@ class Settings(BaseSettings):
     zendesk_dataset: str = "zendesk"
     marketplace_dataset: str = "marketplace"  # the app database's venue inventory (not Fivetran HubSpot/QuickBooks)
     finance_dataset: str = "finance"  # the operating budget (month × expense category)
-    sales_pipeline_id: str = "demand_sales"  # HubSpot pipeline id of the demand sales pipeline
+    # HubSpot pipeline ids of the sales pipeline(s), comma-separated; HubSpot names a portal's first
+    # sales pipeline `default`. PULSE_SALES_PIPELINE_ID (one id, the older setting) still works.
+    sales_pipeline_ids: Annotated[list[str], NoDecode] = ["default"]
+    sales_pipeline_id: str | None = None  # deprecated single-id form of sales_pipeline_ids
+    supply_pipeline_ids: Annotated[list[str], NoDecode] = ["supply_onboarding"]  # venue onboarding pipeline(s)
 
     redis_url: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("PULSE_REDIS_URL", "REDIS_URL")
@@ -115,6 +119,24 @@ class Settings(BaseSettings):
         if isinstance(v, str):
             return [x.strip() for x in v.split(",") if x.strip()] or None
         return v
+
+    @field_validator("sales_pipeline_ids", "supply_pipeline_ids", mode="before")
+    @classmethod
+    def _pipeline_list(cls, v):
+        if isinstance(v, str):
+            v = [x.strip() for x in v.split(",") if x.strip()]
+        if not v:
+            raise ValueError("give at least one HubSpot pipeline id")
+        for pid in v:
+            if not re.fullmatch(r"[A-Za-z0-9_.:-]{1,100}", str(pid)):
+                raise ValueError(f"pipeline id {pid!r} is not a HubSpot pipeline id")
+        return v
+
+    @model_validator(mode="after")
+    def _legacy_pipeline_id(self) -> "Settings":
+        if self.sales_pipeline_id and "sales_pipeline_ids" not in self.model_fields_set:
+            self.sales_pipeline_ids = self._pipeline_list(self.sales_pipeline_id)
+        return self
 
     @field_validator("auth_trusted_proxies", mode="before")
     @classmethod

@@ -6,6 +6,9 @@
 - **Heartbeat**: the worker records when it was last alive (for /status and /healthz).
 - **Refresh requests**: the web process asks for "refresh now" by pushing the metric id
   onto a Redis list; the worker pops and runs it. The web process never runs a query.
+- **Start-up round**: how far the first refresh round of a new worker has got (``RefreshRound``),
+  so pages say "Refreshing… (12 of 54 done)" and the API answers 503 with a retry time instead of
+  empty cards.
 
 ``MemoryCoordinator`` is the embedded default (one process); ``RedisCoordinator`` is
 used when ``PULSE_REDIS_URL`` is set.
@@ -18,11 +21,48 @@ import json
 import os
 import socket
 import threading
+from dataclasses import dataclass
 from typing import Iterator, Protocol
 
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
+
+
+@dataclass(frozen=True)
+class RefreshRound:
+    """The start-up refresh round: ``total`` queries to run, ``done`` so far (ok or failed),
+    UTC ``started_at`` and ``finished_at`` (``None`` while running)."""
+
+    started_at: dt.datetime
+    total: int
+    done: int
+    finished_at: dt.datetime | None = None
+
+    ABANDONED_S = 30 * 60  # a round not finished after this long died with its worker
+
+    @property
+    def running(self) -> bool:
+        """True while the round runs (not finished, started less than ``ABANDONED_S`` ago)."""
+        return self.finished_at is None and (_now() - self.started_at).total_seconds() < self.ABANDONED_S
+
+    def retry_after_s(self) -> int:
+        """Seconds until the round should be done, from its pace so far (1–60; 5 before the
+        first query has finished)."""
+        if self.done <= 0:
+            return 5
+        elapsed = (_now() - self.started_at).total_seconds()
+        remaining = elapsed / self.done * max(0, self.total - self.done)
+        return int(min(60, max(1, round(remaining))))
+
+    def to_dict(self) -> dict:
+        return {"started_at": self.started_at.isoformat(), "total": self.total, "done": self.done,
+                "finished_at": self.finished_at.isoformat() if self.finished_at else None}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "RefreshRound":
+        return cls(dt.datetime.fromisoformat(d["started_at"]), int(d["total"]), int(d["done"]),
+                   dt.datetime.fromisoformat(d["finished_at"]) if d.get("finished_at") else None)
 
 
 class Coordinator(Protocol):
@@ -38,6 +78,14 @@ class Coordinator(Protocol):
 
     def pop_requests(self) -> list[str]: ...
 
+    def start_round(self, total: int, ttl_s: int) -> bool: ...
+
+    def step_round(self, n: int = 1) -> None: ...
+
+    def finish_round(self) -> None: ...
+
+    def refresh_round(self) -> RefreshRound | None: ...
+
 
 class MemoryCoordinator:
     """In-process coordination: one process is both web and worker."""
@@ -47,6 +95,7 @@ class MemoryCoordinator:
         self._locks: dict[str, threading.Lock] = {}
         self._beat: dict | None = None
         self._requests: list[str] = []
+        self._round: RefreshRound | None = None
         self._mutex = threading.Lock()
 
     def claim(self, metric_id: str, ttl_s: int) -> bool:
@@ -82,6 +131,30 @@ class MemoryCoordinator:
         with self._mutex:
             out, self._requests = self._requests, []
         return list(dict.fromkeys(out))
+
+    def start_round(self, total: int, ttl_s: int) -> bool:
+        """Record the start of the start-up round (``total`` queries). False, recording nothing,
+        while another round runs."""
+        with self._mutex:
+            if self._round is not None and self._round.running:
+                return False
+            self._round = RefreshRound(_now(), total, 0)
+            return True
+
+    def step_round(self, n: int = 1) -> None:
+        with self._mutex:
+            if self._round is not None and self._round.finished_at is None:
+                r = self._round
+                self._round = RefreshRound(r.started_at, r.total, min(r.total, r.done + n))
+
+    def finish_round(self) -> None:
+        with self._mutex:
+            if self._round is not None:
+                r = self._round
+                self._round = RefreshRound(r.started_at, r.total, r.total, _now())
+
+    def refresh_round(self) -> RefreshRound | None:
+        return self._round
 
 
 class RedisCoordinator:
@@ -124,3 +197,38 @@ class RedisCoordinator:
         pipe.delete(key)
         raw, _ = pipe.execute()
         return list(dict.fromkeys(x.decode() if isinstance(x, bytes) else x for x in raw))
+
+    # The round is a hash: started_at, total, done (HINCRBY), finished_at. Started with HSETNX on
+    # started_at by the first worker; it expires (ttl_s) so a crashed round does not linger.
+    def start_round(self, total: int, ttl_s: int) -> bool:
+        """Record the start-up round once across workers (the first to start it wins)."""
+        key = f"{self._prefix}:round"
+        current = self.refresh_round()
+        if current is not None and current.running:
+            return False
+        pipe = self._r.pipeline()
+        pipe.delete(key)
+        pipe.hset(key, mapping={"started_at": _now().isoformat(), "total": total, "done": 0})
+        pipe.expire(key, max(60, ttl_s))
+        pipe.execute()
+        return True
+
+    def step_round(self, n: int = 1) -> None:
+        key = f"{self._prefix}:round"
+        if self._r.exists(key) and not self._r.hexists(key, "finished_at"):
+            self._r.hincrby(key, "done", n)
+
+    def finish_round(self) -> None:
+        key = f"{self._prefix}:round"
+        if self._r.exists(key):
+            total = self._r.hget(key, "total")
+            self._r.hset(key, mapping={"finished_at": _now().isoformat(), "done": total or 0})
+
+    def refresh_round(self) -> RefreshRound | None:
+        raw = self._r.hgetall(f"{self._prefix}:round")
+        if not raw or b"started_at" not in raw and "started_at" not in raw:
+            return None
+        d = {(k.decode() if isinstance(k, bytes) else k): (v.decode() if isinstance(v, bytes) else v)
+             for k, v in raw.items()}
+        r = RefreshRound.from_dict(d)
+        return RefreshRound(r.started_at, r.total, min(r.total, r.done), r.finished_at)

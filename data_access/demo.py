@@ -9,7 +9,7 @@ declared columns and DuckDB types (INT64 → BIGINT, FLOAT64 → DOUBLE, STRING 
 BOOL → BOOLEAN, DATE → DATE, TIMESTAMP → naive-UTC TIMESTAMP).
 
 The business (see ``docs/data_model.md``): brands ("demand") buy sampling/event
-campaigns through the HubSpot pipeline ``demand_sales``; venues ("supply":
+campaigns through the HubSpot sales pipeline ``default`` ("Sales Pipeline", as a portal names its first); venues ("supply":
 universities, fitness studios, offices, events) are onboarded through
 ``supply_onboarding``. Won demand deals are billed in QuickBooks as monthly invoices
 over a 1–6 month campaign starting at the close date. Customers renew on a cadence of
@@ -49,7 +49,7 @@ PORTAL_ID = 24_681_357
 EMAIL_DOMAIN = "pulse-demo.com"
 FIVETRAN_END_OPEN = np.datetime64("2050-01-01T00:00:00", "s")
 
-DEMAND_PIPELINE = "demand_sales"
+DEMAND_PIPELINE = "default"  # HubSpot names a portal's first sales pipeline `default`
 SUPPLY_PIPELINE = "supply_onboarding"
 
 # (stage_id, label, probability, is_closed, closed_won) in pipeline order.
@@ -804,7 +804,7 @@ def _pipeline_frames(clock: _Clock) -> dict[str, pd.DataFrame]:
         "_fivetran_synced": synced,
         "active": True,
         "display_order": np.array([0, 1]),
-        "label": np.array(["Demand Sales", "Supply Onboarding"], dtype=object),
+        "label": np.array(["Sales Pipeline", "Supply Onboarding"], dtype=object),
         "created_at": created,
         "updated_at": updated,
     }, n=2)

@@ -38,11 +38,13 @@ class RefreshResult:
 
 
 def query_params(settings: Settings, targets: Targets, as_of: dt.date) -> dict:
-    """The parameters every query may use: ``as_of_date`` (DATE), ``sales_pipeline_id``
-    (STRING) and ``quarter_revenue_target_usd`` (FLOAT64, the revenue plan of the as-of quarter)."""
+    """The parameters every query may use: ``as_of_date`` (DATE), ``sales_pipeline_ids`` and
+    ``supply_pipeline_ids`` (ARRAY<STRING>, as tuples: HubSpot pipeline ids) and
+    ``quarter_revenue_target_usd`` (FLOAT64, the revenue plan of the as-of quarter)."""
     return {
         "as_of_date": as_of,
-        "sales_pipeline_id": settings.sales_pipeline_id,
+        "sales_pipeline_ids": tuple(settings.sales_pipeline_ids),
+        "supply_pipeline_ids": tuple(settings.supply_pipeline_ids),
         "quarter_revenue_target_usd": float(targets.revenue_plan.quarter_usd(as_of)),
     }
 
@@ -171,14 +173,20 @@ def refresh_all(
     as_of: dt.date | None = None,
     queries: Iterable[str] | None = None,
 ) -> list[RefreshResult]:
-    """Refresh ``queries`` (default: every query in the catalog) for ``as_of`` (default: today).
+    """Refresh ``queries`` (default: every query in the catalog) for ``as_of`` (default: today),
+    and, when some of them read the deals of a configured pipeline, the pipelines frame
+    (``data_access.pipelines``) the cards use to say why such a metric is empty.
 
     On a warehouse with ``batch`` (DuckDB), several queries run as one batch: every
     staging/intermediate model they read is built once per refresh instead of once per query
     (``DuckDBWarehouse.batch``). Other warehouses (BigQuery) run each query on its own."""
+    from data_access.pipelines import PIPELINES_QUERY, needs_pipelines
+
     as_of = as_of or settings.today()
     params = query_params(settings, targets, as_of)
     names = list(queries or catalog.queries())
+    if needs_pipelines(names) and PIPELINES_QUERY not in names:
+        names.append(PIPELINES_QUERY)  # do the pipeline settings match the portal? (data_access.pipelines)
     if len(names) > 1 and hasattr(warehouse, "batch"):
         # DuckDB: the models the queries share are built once for the whole refresh (TEMP
         # tables); each query is still run, retried, timed and recorded on its own.

@@ -86,11 +86,15 @@ def worker_status(rt, now: dt.datetime | None = None) -> dict:
 
 def status_report(rt, now: dt.datetime | None = None) -> dict:
     """Everything /status shows, as JSON-ready data (no secrets: no URLs, no parameters)."""
+    from data_access.pipelines import current_problems
+
     frames = frame_statuses(rt, now)
     worker = worker_status(rt, now)
-    problems = [f["frame"] for f in frames if f["state"] in ("failing", "stale")]
+    pipelines = current_problems(rt.store)
+    problems = [f["frame"] for f in frames if f["state"] in ("failing", "stale")] + \
+        [f"pipeline:{kind}" for kind in pipelines]
     healthy = rt.cache_available and worker["alive"] and not any(f["state"] == "never" for f in frames) \
-        and not any(f["state"] == "failing" for f in frames)
+        and not any(f["state"] == "failing" for f in frames) and not pipelines
     return {
         "healthy": healthy,
         "cache_available": rt.cache_available,
@@ -100,5 +104,6 @@ def status_report(rt, now: dt.datetime | None = None) -> dict:
         "worker": worker,
         "problems": problems,
         "targets_error": rt.targets().error,
+        "pipeline_problems": list(pipelines.values()),  # configured pipelines holding no deal, in words
         "frames": frames,
     }

@@ -219,26 +219,97 @@ def source_tables(query_name: str) -> set[tuple[str, str]]:
     return {(t.db, t.name) for t in expanded_sql(query_name).find_all(exp.Table) if t.db in SOURCES}
 
 
-def _rewrite_tables(tree: exp.Expression, datasets: Mapping[str, str], project: str | None) -> exp.Expression:
-    for t in tree.find_all(exp.Table):
-        if t.db in datasets:
-            t.set("db", exp.to_identifier(validate_identifier(datasets[t.db])))
-            if project:
-                t.set("catalog", exp.to_identifier(project))
+def _enclosing_model(node: exp.Expression, default: str | None) -> str | None:
+    """The model (``staging/customers``) whose SQL ``node`` belongs to: the inlined model CTE
+    (``staging__customers``) around it, else ``default`` (a batch unit is one model's own tree)."""
+    while node is not None:
+        if isinstance(node, exp.CTE):
+            layer, _, name = node.alias_or_name.partition("__")
+            if layer in MODEL_LAYERS and name:
+                return f"{layer}/{name}"
+        node = node.parent
+    return default
+
+
+def _stand_in(table: exp.Table, absent: frozenset[str] | None, datasets: Mapping[str, str],
+              project: str | None) -> exp.Expression:
+    """What a model reads instead of an absent optional input (``data_access.sources``): for an
+    absent table, an empty typed relation with every ``schema.TABLES`` column; for absent columns,
+    the table with those columns added as typed NULLs. Keeps the reference's alias."""
+    from data_access import schema
+
+    cols = schema.columns(table.db, table.name)
+    alias = table.alias_or_name
+    nulls = lambda names: [exp.cast(exp.null(), exp.DataType.build(cols[c], dialect="bigquery")).as_(c)  # noqa: E731
+                           for c in names]
+    if absent is None:
+        sub = exp.select(*nulls(cols)).limit(0)
+    else:
+        inner = exp.Table(this=exp.to_identifier(table.name), db=exp.to_identifier(table.db),
+                          alias=exp.TableAlias(this=exp.to_identifier("src")))
+        _rewrite_tables(inner, datasets, project)
+        star = exp.Column(this=exp.Star(), table=exp.to_identifier("src"))
+        sub = exp.select(star, *nulls(sorted(absent))).from_(inner)
+    return sub.subquery(alias)
+
+
+def _rewrite_tables(tree: exp.Expression, datasets: Mapping[str, str], project: str | None,
+                    gaps: Mapping[str, Mapping[tuple[str, str], frozenset[str] | None]] | None = None,
+                    model: str | None = None) -> exp.Expression:
+    """Map each ``<source>.<table>`` to its configured dataset (and project); with ``gaps``
+    (``data_access.sources.gaps``: per model, the optional inputs the warehouse lacks), a
+    reference inside that model to an absent input is replaced by its stand-in (``_stand_in``).
+    ``model`` names the model a tree without model CTEs is (a batch unit). Returns ``tree``."""
+    for t in list(tree.find_all(exp.Table)):
+        if t.db not in datasets:
+            continue
+        if gaps:
+            owner = _enclosing_model(t, model)
+            key = (t.db, t.name)
+            if owner in gaps and key in gaps[owner]:
+                t.replace(_stand_in(t, gaps[owner][key], datasets, project))
+                continue
+        t.set("db", exp.to_identifier(validate_identifier(datasets[t.db])))
+        if project:
+            t.set("catalog", exp.to_identifier(project))
     return tree
 
 
 def render(query_name: str, dialect: str, datasets: Mapping[str, str], project: str | None = None,
-           comments: bool = True) -> str:
+           comments: bool = True, gaps: Mapping | None = None) -> str:
     """The SQL text of a query for ``dialect`` (``bigquery`` | ``duckdb``): models inlined, datasets
-    mapped; ``comments=False`` drops the SQL comments."""
-    tree = _rewrite_tables(expanded_sql(query_name), datasets, project)
+    mapped, absent optional inputs (``gaps``, see ``_rewrite_tables``) replaced by stand-ins;
+    ``comments=False`` drops the SQL comments."""
+    tree = _rewrite_tables(expanded_sql(query_name), datasets, project, gaps)
     return tree.sql(dialect=dialect, pretty=True, comments=comments)
+
+
+def models_read(query_name: str) -> tuple[str, ...]:
+    """The staging/intermediate models a query (or model) reads, directly or through other
+    models, dependencies first: ``("staging/owners", "staging/deals", …)``. Raises ``SqlFileError``."""
+    order: list[str] = []
+
+    def visit(name: str, chain: tuple[str, ...]) -> None:
+        for table in parse_sql(name).find_all(exp.Table):
+            if table.db not in MODEL_LAYERS:
+                continue
+            model = f"{table.db}/{table.name}"
+            if model in chain:
+                raise SqlFileError(f"model cycle: {' -> '.join(chain + (model,))}")
+            if model not in order:
+                visit(model, chain + (model,))
+                if model not in order:
+                    order.append(model)
+
+    visit(query_name, (query_name,))
+    return tuple(order)
 
 
 def _bind_value(v: Any) -> Any:
     if isinstance(v, pd.Timestamp):
         return v.to_pydatetime()
+    if isinstance(v, tuple):  # ARRAY parameters: DuckDB binds a list
+        return list(v)
     return v
 
 
@@ -285,11 +356,14 @@ def _file_signature(query_name: str) -> tuple:
     return (str(path), st.st_mtime_ns, st.st_size)
 
 
-def batch_unit(query_name: str, datasets: Mapping[str, str]) -> BatchUnit:
-    """A query or model rendered for a DuckDB batch (see ``BatchUnit``), cached per (name, datasets)
-    and revalidated against the file in force (path, mtime, size), so sqlglot runs once per edit,
+def batch_unit(query_name: str, datasets: Mapping[str, str], gaps: Mapping | None = None) -> BatchUnit:
+    """A query or model rendered for a DuckDB batch (see ``BatchUnit``), with the optional inputs
+    the warehouse lacks (``gaps``) replaced by stand-ins, cached per (name, datasets, gaps) and
+    revalidated against the file in force (path, mtime, size), so sqlglot runs once per edit,
     not once per refresh. Raises ``SqlFileError`` for a missing or unparsable file."""
-    key = (query_name, tuple(sorted(datasets.items())))
+    from data_access.sources import gaps_key
+
+    key = (query_name, tuple(sorted(datasets.items())), gaps_key(gaps))
     sig = _file_signature(query_name)
     with _UNITS_LOCK:
         hit = _UNITS.get(key)
@@ -307,7 +381,7 @@ def batch_unit(query_name: str, datasets: Mapping[str, str]) -> BatchUnit:
         table.replace(exp.Table(this=exp.to_identifier(model_table(model)), db=exp.to_identifier("main"),
                                 catalog=exp.to_identifier("temp"),
                                 alias=exp.TableAlias(this=exp.to_identifier(alias))))
-    _rewrite_tables(tree, datasets, None)
+    _rewrite_tables(tree, datasets, None, gaps, query_name)
     unit = BatchUnit(query_name, tree.sql(dialect="duckdb", pretty=True),
                      frozenset(p.name for p in tree.find_all(exp.Parameter)), tuple(models))
     with _UNITS_LOCK:
@@ -346,11 +420,12 @@ class DuckDBBatch:
         self.built: list[str] = []  # models built (TEMP tables present), in build order
         self.failed: dict[str, tuple[str, BaseException]] = {}  # model → (model that failed, error)
         self._units: dict[str, BatchUnit] = {}
+        self.gaps = warehouse.gaps()  # the optional inputs this warehouse lacks, looked up once per batch
 
     def _unit(self, name: str) -> BatchUnit:
         unit = self._units.get(name)
         if unit is None:
-            unit = self._units[name] = batch_unit(name, self.warehouse.datasets)
+            unit = self._units[name] = batch_unit(name, self.warehouse.datasets, self.gaps)
         return unit
 
     def models_of(self, query_name: str) -> list[str]:
@@ -483,7 +558,7 @@ class DuckDBWarehouse:
         """Run a query. Raises ``SqlFileError`` (bad file) or ``QueryError`` (execution)."""
         import duckdb
 
-        sql = render(query_name, "duckdb", self.datasets)
+        sql = render(query_name, "duckdb", self.datasets, gaps=self.gaps())
         wanted = parameters_of(query_name)
         missing = wanted - set(params)
         if missing:
@@ -548,6 +623,28 @@ class DuckDBWarehouse:
             except Exception:
                 con.execute("rollback")
                 raise
+
+    def present_optional(self) -> dict[tuple[str, str], set[str] | None]:
+        """For every table an optional input names (``sources.optional_tables``): its columns
+        (lower-case), or ``None`` when it does not exist; from ``information_schema.columns``."""
+        from data_access.sources import optional_tables
+
+        wanted = optional_tables()
+        schemas = {self.datasets.get(s, s): s for s, _ in wanted}
+        with self._lock:
+            rows = self.connect().execute(
+                "select table_schema, table_name, column_name from information_schema.columns "
+                "where table_schema in (select unnest($s))", {"s": sorted(schemas)}).fetchall()
+        found: dict[tuple[str, str], set[str]] = {}
+        for dataset, table, column in rows:
+            found.setdefault((schemas[dataset], table.lower()), set()).add(column.lower())
+        return {key: found.get(key) for key in wanted}
+
+    def gaps(self) -> dict:
+        """``sources.gaps`` of this warehouse now: per model, the optional inputs it lacks."""
+        from data_access.sources import gaps
+
+        return gaps(self.present_optional())
 
     def list_tables(self, source: str) -> list[str]:
         """Tables present in ``source``'s dataset."""
@@ -651,10 +748,14 @@ class BigQueryWarehouse:
     retry_deadline_s: float = 120.0
     name: str = "bigquery"
 
+    GAPS_TTL_S = 600.0  # how long a lookup of the optional tables is trusted
+
     def __post_init__(self) -> None:
         self._client = None
         self._bqstorage_refused = False
         self.last_bytes_processed: int | None = None
+        self._gaps: tuple[float, dict] | None = None
+        self._gaps_lock = threading.Lock()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "BigQueryWarehouse":
@@ -704,7 +805,9 @@ class BigQueryWarehouse:
         missing = wanted - set(params)
         if missing:
             raise QueryError(query_name, f"missing parameters {sorted(missing)}")
-        qparams = [bigquery.ScalarQueryParameter(k, bq_type(v), v) for k, v in params.items() if k in wanted]
+        qparams = [bigquery.ArrayQueryParameter(k, bq_type(v[0]) if v else "STRING", list(v))
+                   if isinstance(v, (list, tuple)) else bigquery.ScalarQueryParameter(k, bq_type(v), v)
+                   for k, v in params.items() if k in wanted]
         label = query_name.replace("/", "-").lower()[:63]
         config = bigquery.QueryJobConfig(
             query_parameters=qparams,
@@ -722,7 +825,40 @@ class BigQueryWarehouse:
         """The SQL text sent to BigQuery: models inlined, ``project.dataset.table`` names, no
         comments (an ``@name`` inside a comment is harmless to BigQuery but not to every
         server that speaks its protocol)."""
-        return render(query_name, "bigquery", self.datasets, self.project, comments=False)
+        return render(query_name, "bigquery", self.datasets, self.project, comments=False, gaps=self.gaps())
+
+    def present_optional(self) -> dict[tuple[str, str], set[str] | None]:
+        """For every table an optional input names: its columns (lower-case) or ``None`` when it
+        does not exist, from the tables' metadata (``get_table``: free, no query job). Raises
+        ``QueryError`` when BigQuery cannot be asked (other than not-found)."""
+        from google.api_core import exceptions as gexc
+
+        from data_access.sources import optional_tables
+
+        out: dict[tuple[str, str], set[str] | None] = {}
+        for source, table in sorted(optional_tables()):
+            dataset = validate_identifier(self.datasets.get(source, source))
+            try:
+                meta = self.client().get_table(f"{self.project}.{dataset}.{table}", retry=self._retry())
+            except gexc.NotFound:
+                out[(source, table)] = None
+                continue
+            except gexc.GoogleAPICallError as e:
+                raise QueryError(f"{source}.{table}", f"cannot look up the table: {type(e).__name__}") from e
+            out[(source, table)] = {f.name.lower() for f in meta.schema}
+        return out
+
+    def gaps(self) -> dict:
+        """``sources.gaps`` of this warehouse: per model, the optional inputs it lacks (looked up at
+        most every ``GAPS_TTL_S`` seconds)."""
+        import time as _time
+
+        from data_access.sources import gaps
+
+        with self._gaps_lock:
+            if self._gaps is None or _time.monotonic() - self._gaps[0] > self.GAPS_TTL_S:
+                self._gaps = (_time.monotonic(), gaps(self.present_optional()))
+            return self._gaps[1]
 
     def run(self, query_name: str, params: Mapping[str, Any]) -> pd.DataFrame:
         """Run a query as a labelled, byte-capped BigQuery job; the frame has DuckDB's dtypes

@@ -11,6 +11,7 @@ import auth
 from components import drilldown, formatting, ids
 from components.kpi_card import kpi_card
 from data_access.metrics import month_start, snapshot
+from data_access.pipelines import current_problems, metric_problem
 from data_access.refresh import api_source
 from data_access.runtime import get_runtime
 
@@ -36,6 +37,7 @@ def kpi_grid(page: str) -> list:
     """Cards of every metric shown on ``page``, from cached frames only."""
     rt = get_runtime()
     loaded = rt.targets()
+    problems = current_problems(rt.store)  # configured pipelines holding no deal, said on their cards
     cols = []
     for metric in rt.catalog.metrics_on(page):
         snap = snapshot(metric, rt.store, loaded.targets, rt.today())
@@ -45,7 +47,8 @@ def kpi_grid(page: str) -> list:
         card = kpi_card(metric, snap.value, snap.target, snap.status, as_of,
                         stale_sla=formatting.sla_text(metric.freshness_sla_minutes) if snap.stale else None,
                         failure=failure_text(snap, rt.settings.timezone),
-                        not_connected=connect_hint(metric, rt.settings))
+                        not_connected=connect_hint(metric, rt.settings),
+                        problem=metric_problem(metric, problems))
         cols.append(dbc.Col(card, xs=12, sm=6, lg=4, xxl=3))
     alerts = []
     if loaded.error:

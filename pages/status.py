@@ -56,6 +56,10 @@ def status_body() -> list:
             color="danger", className="status-worker-down"))
     if report["targets_error"]:
         alerts.append(dbc.Alert(report["targets_error"], color="warning"))
+    for problem in report["pipeline_problems"]:
+        alerts.append(dbc.Alert([html.Strong("Pipeline settings: "), problem, ". The metrics on these deals say "
+                                 "\"No deals\" until it is set; ", html.Code("python -m data_access.check"),
+                                 " prints the setting to use."], color="danger", className="status-pipeline"))
     rows = []
     for f in report["frames"]:
         label, color = STATE_BADGE[f["state"]]

@@ -44,8 +44,11 @@ READS = {
     ("quickbooks", "invoice"): {"_fivetran_deleted", "customer_id", "exchange_rate", "id", "transaction_date"},
     ("quickbooks", "invoice_line"): {"amount", "detail_type", "invoice_id"},
 }
-PIPELINE_WARNING = ("no deal in the sales pipeline 'demand_sales' (PULSE_SALES_PIPELINE_ID): the deal metrics "
-                    "will say 'No data'. Deals per pipeline: (no pipeline): 44")
+PIPELINE_PROBLEMS = [
+    "No deals in sales pipeline `default`; this HubSpot has: (no pipeline) (44 deals); set PULSE_SALES_PIPELINE_IDS",
+    "No deals in supply pipeline `supply_onboarding`; this HubSpot has: (no pipeline) (44 deals); "
+    "set PULSE_SUPPLY_PIPELINE_IDS",
+]
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +65,7 @@ def seeds_file(tmp_path_factory) -> Path:
 def env(monkeypatch):
     """Set PULSE_* variables for ``check.main`` (settings cache cleared before and after)."""
     for var in ("PULSE_WAREHOUSE", "PULSE_BIGQUERY_PROJECT", "BIGQUERY_PROJECT", "PULSE_SQL_OVERRIDES_DIR",
-                "PULSE_SALES_PIPELINE_ID", *(f"PULSE_{s.upper()}_DATASET" for s in SOURCES)):
+                "PULSE_SALES_PIPELINE_ID", "PULSE_SALES_PIPELINE_IDS", "PULSE_SUPPLY_PIPELINE_IDS", *(f"PULSE_{s.upper()}_DATASET" for s in SOURCES)):
         monkeypatch.delenv(var, raising=False)
     config.get_settings.cache_clear()
 
@@ -83,23 +86,23 @@ def test_chk001_columns_read_come_from_the_sql_trees():
 
 
 def test_chk002_what_the_seeds_lack(seeds_file, env, capsys):
-    """The seeds have every HubSpot and QuickBooks table and column the SQL reads; they lack the
-    non-Fivetran sources (the marketplace inventory, the finance budget: not in the seeds), so
-    the queries reading those do not plan and the check exits 1; and no deal is in a pipeline
-    (a warning, not a failure)."""
+    """The seeds have every HubSpot and QuickBooks table and column the SQL requires; they lack
+    the non-Fivetran sources (the marketplace inventory, the finance budget), which every model
+    reading them declares optional (``sources.yml``): reported as absent with the views that
+    degrade, and every query still plans. No seed deal is in a pipeline: both pipeline settings
+    are problems (the check fails), named with what the HubSpot holds."""
     wh = DuckDBWarehouse(seeds_file, DATASETS, read_only=True)
     report = check.run_check(Settings(), wh, as_of=SEED_AS_OF)
     wh.close()
-    required = check.required_columns(QUERIES)
-    elsewhere = sorted(f"{s}.{t}" for s, t in required if s not in SEED_SOURCES)
-    assert [t for t in report.tables if t.source in SEED_SOURCES and not t.ok] == []
-    assert report.missing == elsewhere
-    assert {"finance.budget", "marketplace.inventory"} <= set(elsewhere)
-    assert all(not t.dataset_exists for t in report.tables if t.source not in SEED_SOURCES)
-    failed = {q.query for q in report.failed_queries}
-    assert failed == {q for q in QUERIES if any(s not in SEED_SOURCES for s, _ in source_tables(q))}
-    assert "company_health/revenue_ytd" not in failed
-    assert report.warnings == [PIPELINE_WARNING]
+    assert [t for t in report.tables if not t.ok] == []
+    assert report.missing == [] and report.failed_queries == []
+    assert report.absent_optional == ["finance.budget", "marketplace.inventory"]
+    assert report.degraded["finance.budget"] == ["coo/opex_vs_budget", "coo/opex_by_category", "coo/opex_by_month"]
+    assert report.degraded["marketplace.inventory"] == ["supply/new_unique_inventory",
+                                                        "supply/inventory_by_event_type"]
+    assert "company_health/revenue_ytd" in {q.query for q in report.queries if q.ok}
+    assert report.pipeline_problems == [f"{p}\n    fix: none to suggest: no pipeline of this HubSpot holds deals"
+                                        for p in PIPELINE_PROBLEMS]
     assert all(q.bytes_processed is None for q in report.queries) and report.total_bytes is None
     assert not report.ok
 
@@ -107,16 +110,20 @@ def test_chk002_what_the_seeds_lack(seeds_file, env, capsys):
     assert check.main([]) == 1
     out = capsys.readouterr().out
     assert "  ok       quickbooks.invoice_line: 3 columns\n" in out
-    assert "  MISSING  finance.budget: dataset finance not found\n" in out
+    assert "  absent   finance.budget: dataset finance not found (optional)\n" in out
+    assert ("Optional inputs absent (2): the models below degrade, nothing fails:\n"
+            "  finance.budget (staging/budget): no operating budget: OpEx vs budget has no budget to compare with\n"
+            "    degrades 3 queries: coo/opex_vs_budget, coo/opex_by_category, coo/opex_by_month\n") in out
     assert "Query plans (DuckDB EXPLAIN; dry-run bytes are BigQuery-only):" in out
-    assert f"  {PIPELINE_WARNING}\n" in out
-    assert out.endswith(f"Result: FAILED: {len(elsewhere)} missing ({', '.join(elsewhere)}); "
-                        f"{len(failed)} of {len(QUERIES)} queries do not plan.\n")
+    assert f"  PROBLEM  {PIPELINE_PROBLEMS[0]}\n    fix: none to suggest: no pipeline of this HubSpot holds deals\n" in out
+    assert out.endswith("Result: FAILED: 2 pipeline settings find no deals.\n")
 
 
 def test_chk003_missing_column_and_table_are_named(seeds_file, tmp_path, env, capsys):
-    """An older connector without ``invoice.exchange_rate`` and no ``hubspot.owner``: both are
-    named, with how much of the table is there, and the queries reading them do not plan."""
+    """A connector without ``hubspot.owner`` (required) and without ``invoice.exchange_rate``
+    (optional: amounts stay in the home currency): the owner table is MISSING and the queries
+    reading it do not plan; the exchange rate is reported as an absent optional column and the
+    revenue queries still plan."""
     path = tmp_path / "older.duckdb"
     shutil.copy(seeds_file, path)
     wh = DuckDBWarehouse(path, DATASETS)
@@ -127,12 +134,12 @@ def test_chk003_missing_column_and_table_are_named(seeds_file, tmp_path, env, ca
     env(PULSE_DUCKDB_PATH=str(path), PULSE_AS_OF_DATE=SEED_AS_OF.isoformat())
     assert check.main([]) == 1
     out = capsys.readouterr().out
-    n_invoice = len(check.required_columns(QUERIES)[("quickbooks", "invoice")])
     assert "  MISSING  hubspot.owner: table not found\n" in out
-    assert (f"  MISSING  quickbooks.invoice: columns exchange_rate ({n_invoice - 1} of {n_invoice} present)\n"
-            in out)
-    assert "hubspot.owner, " in out and "quickbooks.invoice.exchange_rate" in out.splitlines()[-1]
-    assert f"  {'company_health/revenue_ytd':<{max(map(len, QUERIES))}}  FAILED: BinderException: " in out
+    assert "quickbooks.invoice.exchange_rate (staging/revenue_lines)" in out
+    assert "MISSING  quickbooks.invoice" not in out
+    assert f"  {'company_health/revenue_ytd':<{max(map(len, QUERIES))}}  ok\n" in out
+    assert f"  {'company_health/win_rate':<{max(map(len, QUERIES))}}  FAILED: " in out
+    assert out.splitlines()[-1].startswith("Result: FAILED: 1 missing (hubspot.owner); ")
 
 
 def test_chk004_demo_has_everything(tmp_path, env, capsys):
@@ -143,7 +150,8 @@ def test_chk004_demo_has_everything(tmp_path, env, capsys):
     env(PULSE_DUCKDB_PATH=str(path), PULSE_AS_OF_DATE=DEMO_AS_OF.isoformat())
     assert check.main([]) == 0
     out = capsys.readouterr().out
-    assert "MISSING" not in out and "FAILED" not in out and "Warnings:" not in out
+    for word in ("MISSING", "FAILED", "Warnings:", "PROBLEM", "absent", "Optional inputs absent"):
+        assert word not in out
     assert out.count("  ok       ") == len(check.required_columns(QUERIES))
     assert out.endswith(f"all {len(QUERIES)} queries plan.\n")
 

@@ -67,6 +67,16 @@ class FakeClient:
         self.queries.append({"sql": sql, "config": job_config, "location": location})
         return self.job
 
+    def get_table(self, ref, retry=None):
+        """Table metadata (the optional-input lookup): every table exists with schema.TABLES' columns."""
+        from types import SimpleNamespace
+
+        from data_access import schema
+
+        _, dataset, table = ref.split(".")
+        source = next((s for s, d in DATASETS.items() if d == dataset), dataset)
+        return SimpleNamespace(schema=[SimpleNamespace(name=c) for c in schema.columns(source, table)])
+
 
 def warehouse(job: FakeJob, **kwargs) -> tuple[BigQueryWarehouse, FakeClient]:
     wh = BigQueryWarehouse("pulse-test", DATASETS, **kwargs)
@@ -121,8 +131,10 @@ def test_bqc003_job_carries_labels_location_cap_parameters_and_timeout():
     assert config.labels == {"app": "pulse", "query": "company_health-win_rate"}
     assert config.maximum_bytes_billed == 10 * 1024**3
     assert int(config.job_timeout_ms) == 330_000  # BigQuery's own backstop, 30 s after Pulse cancels
-    assert sorted((p.name, p.type_, p.value) for p in config.query_parameters) == [
-        ("as_of_date", "DATE", AS_OF), ("sales_pipeline_id", "STRING", "demand_sales")]
+    params = {p.name: p for p in config.query_parameters}
+    assert sorted(params) == ["as_of_date", "sales_pipeline_ids"]
+    assert (params["as_of_date"].type_, params["as_of_date"].value) == ("DATE", AS_OF)
+    assert (params["sales_pipeline_ids"].array_type, params["sales_pipeline_ids"].values) == ("STRING", ["default"])
     assert "`pulse-test`.hubspot.deal" in sent["sql"] and "@as_of_date" in sent["sql"]
     assert "/*" not in sent["sql"] and "--" not in sent["sql"]  # comments are not sent
 
@@ -166,7 +178,7 @@ def test_bqc006_timeout_cancels_the_job_and_is_not_retried():
 def test_bqc007_missing_parameter_and_bad_dataset_fail_before_any_job():
     wh, client = warehouse(FakeJob(FakeRows(ONE_ROW)))
     with pytest.raises(QueryError, match=r"missing parameters \['as_of_date'\]"):
-        wh.run(WIN_RATE, {"sales_pipeline_id": "demand_sales"})
+        wh.run(WIN_RATE, {"sales_pipeline_ids": ("default",)})
     bad, bad_client = warehouse(FakeJob(FakeRows(ONE_ROW)))
     bad.datasets = {**DATASETS, "hubspot": "hubspot`; drop table x; --"}
     with pytest.raises(ValueError, match="not a valid identifier"):

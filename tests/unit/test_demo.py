@@ -106,13 +106,13 @@ def test_demo005_write_demo_stores_declared_duckdb_types(tmp_path):
 def test_demo006_deals_reference_pipelines_stages_owners_and_companies(hs, deals):
     stages = hs["deal_pipeline_stage"]
     live_stages = stages.loc[~stages["_fivetran_deleted"]]
-    assert set(deals["deal_pipeline_id"]) == {"demand_sales", "supply_onboarding"}
+    assert set(deals["deal_pipeline_id"]) == {"default", "supply_onboarding"}
     assert set(deals["deal_pipeline_stage_id"]) <= set(live_stages["stage_id"])
     stage_pipeline = dict(zip(stages["stage_id"], stages["pipeline_id"]))
     assert (deals["deal_pipeline_stage_id"].map(stage_pipeline) == deals["deal_pipeline_id"]).all()
     owners = deals["owner_id"].dropna()
     assert owners.isin(hs["owner"]["owner_id"]).all()
-    demand = deals["deal_pipeline_id"] == "demand_sales"
+    demand = deals["deal_pipeline_id"] == "default"
     assert 0 < deals.loc[demand, "owner_id"].isna().mean() < 0.05  # a few unassigned
     dc = hs["deal_company"]
     assert dc["deal_id"].is_unique and set(dc["deal_id"]) == set(deals["deal_id"])
@@ -130,7 +130,7 @@ def test_demo007_quickbooks_rows_reference_each_other_and_hubspot(hs, qb, deals)
     assert set(qb["customer_type"]["name"]) == {
         "Consumer Packaged Goods", "Beverage", "Beauty & Personal Care", "Technology", "Financial Services", "Retail"}
     # One customer per company that ever won a demand deal, named like it, typed by its industry.
-    won = deals.loc[deals["closed_won"] & ~deals["is_deleted"] & (deals["deal_pipeline_id"] == "demand_sales")]
+    won = deals.loc[deals["closed_won"] & ~deals["is_deleted"] & (deals["deal_pipeline_id"] == "default")]
     won_companies = hs["deal_company"].loc[hs["deal_company"]["deal_id"].isin(won["deal_id"]), "company_id"]
     companies = hs["company"].set_index("id").loc[won_companies.unique()]
     assert sorted(cust["display_name"]) == sorted(companies["property_name"])
@@ -146,7 +146,7 @@ def test_demo008_nothing_dated_after_the_as_of_date(hs, qb, deals):
     assert (closed["property_closedate"].dt.normalize() <= AS_OF_TS).all()
     assert (deals["property_createdate"] < deals["property_closedate"]).all()
     assert deals["property_createdate"].max() < AS_OF_TS + pd.Timedelta(days=1)
-    open_demand = deals.loc[~deals["is_closed"] & (deals["deal_pipeline_id"] == "demand_sales"), "property_closedate"]
+    open_demand = deals.loc[~deals["is_closed"] & (deals["deal_pipeline_id"] == "default"), "property_closedate"]
     assert open_demand.min() >= AS_OF_TS - pd.Timedelta(days=22)
     assert open_demand.max() <= AS_OF_TS + pd.Timedelta(days=181)
     assert (open_demand < AS_OF_TS).any()  # some slipped
@@ -231,7 +231,7 @@ def test_demo012_soft_deleted_rows_are_present_and_harmless(hs, qb, deals):
 def test_demo013_invoices_bill_won_deals_within_six_months(hs, qb, deals):
     """Per USD customer, live invoices add up to its won deals, except the unbilled
     remainder of deals closed in the last 6 months."""
-    won = deals.loc[deals["closed_won"] & ~deals["is_deleted"] & (deals["deal_pipeline_id"] == "demand_sales")]
+    won = deals.loc[deals["closed_won"] & ~deals["is_deleted"] & (deals["deal_pipeline_id"] == "default")]
     won = won.merge(hs["deal_company"], on="deal_id").merge(
         hs["company"][["id", "property_name"]], left_on="company_id", right_on="id")
     cust = qb["customer"].set_index("display_name")
@@ -259,25 +259,25 @@ def test_demo014_business_shape_at_scale_1():
 
 
 def test_demo015_deal_amounts_are_lognormal_around_40k(deals):
-    demand = deals.loc[deals["deal_pipeline_id"] == "demand_sales", "property_amount"]
+    demand = deals.loc[deals["deal_pipeline_id"] == "default", "property_amount"]
     assert demand.notna().all() and (demand == demand.round()).all()
     assert 30_000 <= demand.median() <= 50_000
     assert demand.min() >= 5_000 and demand.max() <= 500_000
     supply = deals.loc[deals["deal_pipeline_id"] == "supply_onboarding", "property_amount"]
     assert (supply.isna() | (supply == 0)).all() and supply.isna().any() and (supply == 0).any()
-    assert 0.80 <= (deals["deal_pipeline_id"] == "demand_sales").mean() <= 0.90
+    assert 0.80 <= (deals["deal_pipeline_id"] == "default").mean() <= 0.90
 
 
 def test_demo016_pipelines_and_stages_are_the_documented_ones(hs):
     pipelines = hs["deal_pipeline"].set_index("pipeline_id")["label"].to_dict()
-    assert pipelines == {"demand_sales": "Demand Sales", "supply_onboarding": "Supply Onboarding"}
+    assert pipelines == {"default": "Sales Pipeline", "supply_onboarding": "Supply Onboarding"}
     stages = hs["deal_pipeline_stage"].loc[~hs["deal_pipeline_stage"]["_fivetran_deleted"]]
     got = {(r.pipeline_id, r.label, r.probability, r.is_closed, r.closed_won) for r in stages.itertuples()}
     assert got == {
-        ("demand_sales", "Qualified", 0.1, False, False), ("demand_sales", "Discovery", 0.2, False, False),
-        ("demand_sales", "Proposal", 0.4, False, False), ("demand_sales", "Negotiation", 0.6, False, False),
-        ("demand_sales", "Contract Sent", 0.8, False, False), ("demand_sales", "Closed Won", 1.0, True, True),
-        ("demand_sales", "Closed Lost", 0.0, True, False),
+        ("default", "Qualified", 0.1, False, False), ("default", "Discovery", 0.2, False, False),
+        ("default", "Proposal", 0.4, False, False), ("default", "Negotiation", 0.6, False, False),
+        ("default", "Contract Sent", 0.8, False, False), ("default", "Closed Won", 1.0, True, True),
+        ("default", "Closed Lost", 0.0, True, False),
         ("supply_onboarding", "Supply Target", 0.1, False, False), ("supply_onboarding", "Contacted", 0.3, False, False),
         ("supply_onboarding", "Onboarding", 0.6, False, False), ("supply_onboarding", "Onboarded", 1.0, True, True),
         ("supply_onboarding", "Not a Fit", 0.0, True, False),
@@ -357,7 +357,7 @@ def test_demo021_meetings_are_on_deals_past_and_booked(hs, deals):
     assert (past["start_time"] >= past["property_createdate"].dt.normalize()).all()
     assert (past["start_time"] < past["property_closedate"].dt.normalize() + pd.Timedelta(days=1)).all()
     # both pipelines have meetings, and open supply deals have some booked
-    assert set(linked["deal_pipeline_id"]) == {"demand_sales", "supply_onboarding"}
+    assert set(linked["deal_pipeline_id"]) == {"default", "supply_onboarding"}
     booked = linked.merge(meetings.loc[future, ["engagement_id"]], on="engagement_id")
     assert (booked["deal_pipeline_id"] == "supply_onboarding").any() and not booked["is_closed"].any()
 

@@ -29,12 +29,14 @@ def test_ref001_failure_keeps_last_good_frame_and_records_error(tmp_path):
     wh = _warehouse(tmp_path / "w.duckdb")
     store, catalog = MemoryFrameStore(), load_catalog()
     q = "company_health/win_rate"
-    [ok] = refresh_all(wh, store, catalog, Settings(), DEFAULT_TARGETS, as_of=known_company.AS_OF, queries=[q])
-    assert ok.ok and ok.rows == 1
+    # a query on the sales pipeline's deals is refreshed with the pipelines frame (data_access.pipelines)
+    ok, pipelines = refresh_all(wh, store, catalog, Settings(), DEFAULT_TARGETS, as_of=known_company.AS_OF,
+                                queries=[q])
+    assert ok.ok and ok.rows == 1 and pipelines.query == "system/hubspot_pipelines" and pipelines.ok
     good = store.get(q)
     assert good.meta.as_of == known_company.AS_OF and good.meta.rows == 1
     wh.connect().execute("drop table hubspot.deal")  # the source disappears
-    [failed] = refresh_all(wh, store, catalog, Settings(), DEFAULT_TARGETS, as_of=known_company.AS_OF, queries=[q])
+    failed, _ = refresh_all(wh, store, catalog, Settings(), DEFAULT_TARGETS, as_of=known_company.AS_OF, queries=[q])
     assert not failed.ok and failed.error_class == "CatalogException"
     assert "company_health/win_rate" in failed.error
     assert store.get(q) is good  # last good frame still served

@@ -1,4 +1,4 @@
--- HubSpot deals of the sales pipeline (@sales_pipeline_id) with their stage,
+-- HubSpot deals of the sales pipeline(s) (@sales_pipeline_ids) with their stage,
 -- probability, rep and company; soft-deleted deals and stages excluded.
 -- Dates are the UTC calendar dates of HubSpot's timestamps.
 with stages as (
@@ -35,7 +35,7 @@ deals as (
         cast(property_closedate as date) as close_date
     from hubspot.deal
     where not coalesce(is_deleted, false)
-        and deal_pipeline_id = @sales_pipeline_id
+        and deal_pipeline_id in unnest(@sales_pipeline_ids)
 ),
 
 final as (
@@ -45,7 +45,7 @@ final as (
         d.owner_id,
         coalesce(o.owner_name, 'Unassigned') as owner_name,
         dc.company_id,
-        coalesce(c.company_name, '(no company)') as company_name,
+        coalesce(c.company_name, 'Unknown company') as company_name,
         d.stage_id,
         coalesce(s.stage_label, d.stage_id) as stage_label,
         coalesce(s.stage_order, 999) as stage_order,

@@ -14,7 +14,7 @@ with stages as (
         coalesce(closed_won, false) as is_won
     from hubspot.deal_pipeline_stage
     where not coalesce(_fivetran_deleted, false)
-        and pipeline_id = 'supply_onboarding'
+        and pipeline_id in unnest(@supply_pipeline_ids)
 ),
 
 final as (
