@@ -26,6 +26,23 @@ def seeds_dir() -> Path:
     return SEEDS
 
 
+@pytest.fixture(scope="session")
+def seeds_file(tmp_path_factory) -> Path:
+    """The Fivetran HubSpot and QuickBooks seeds loaded with the loader into one DuckDB file
+    (every source dataset under its own name). Tests that change it copy it first."""
+    from data_access.config import SOURCES
+    from data_access.load import load_folder
+
+    if not SEEDS.is_dir():
+        pytest.fail(f"Fivetran seeds not found at {SEEDS}: the checkout must sit beside shared/")
+    path = tmp_path_factory.mktemp("seeds") / "seeds.duckdb"
+    wh = DuckDBWarehouse(path, {source: source for source in SOURCES})
+    load_folder(wh, "hubspot", SEEDS / "dbt_hubspot")
+    load_folder(wh, "quickbooks", SEEDS / "dbt_quickbooks")
+    wh.close()
+    return path
+
+
 def known_runtime(tmp_dir: Path, **settings) -> runtime.Runtime:
     """A runtime on the hand-built company (as of 2026-11-21, plan 2,000 USD/month), not yet refreshed.
 

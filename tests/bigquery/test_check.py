@@ -12,12 +12,11 @@ from data_access import check, config
 from data_access.catalog import load_catalog
 from data_access.config import SOURCES, Settings
 from data_access.demo import write_demo
-from data_access.load import load_folder
 from data_access.refresh import query_params
 from data_access.targets import DEFAULT_TARGETS
 from data_access.warehouse import BigQueryWarehouse, DuckDBWarehouse, source_tables
 from tests.bigquery.conftest import DEMO_AS_OF, SEED_AS_OF
-from tests.conftest import PROJECT_ROOT, SEEDS
+from tests.conftest import PROJECT_ROOT
 
 DATASETS = {source: source for source in SOURCES}
 SEED_SOURCES = ("hubspot", "quickbooks")
@@ -49,16 +48,6 @@ PIPELINE_PROBLEMS = [
     "No deals in supply pipeline `supply_onboarding`; this HubSpot has: (no pipeline) (44 deals); "
     "set PULSE_SUPPLY_PIPELINE_IDS",
 ]
-
-
-@pytest.fixture(scope="module")
-def seeds_file(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("check") / "seeds.duckdb"
-    wh = DuckDBWarehouse(path, DATASETS)
-    load_folder(wh, "hubspot", SEEDS / "dbt_hubspot")
-    load_folder(wh, "quickbooks", SEEDS / "dbt_quickbooks")
-    wh.close()
-    return path
 
 
 @pytest.fixture

@@ -17,14 +17,13 @@ from data_access import check
 from data_access.catalog import load_catalog
 from data_access.config import SOURCES, Settings
 from data_access.frame_store import MemoryFrameStore
-from data_access.load import load_folder
 from data_access.metrics import snapshot, view_frame
 from data_access.pipelines import PIPELINES_QUERY, current_problems, pipeline_problems
 from data_access.refresh import refresh_all
 from data_access.sources import SourcesError, gaps, optional_inputs, parse_sources
 from data_access.targets import DEFAULT_TARGETS, RevenuePlan, Targets
 from data_access.warehouse import DuckDBWarehouse
-from tests.conftest import SEEDS
+
 from tests.fixtures import known_company, known_pages
 
 DATASETS = {s: s for s in SOURCES}
@@ -200,16 +199,6 @@ def test_opt006_a_configured_pipeline_without_deals_is_said_in_words(tmp_path, c
 
 
 # ------------------------------------------------------------------ the Fivetran seeds, as a user would
-
-
-@pytest.fixture(scope="module")
-def seeds_file(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("seeds") / "seeds.duckdb"
-    wh = DuckDBWarehouse(path, DATASETS)
-    load_folder(wh, "hubspot", SEEDS / "dbt_hubspot")
-    load_folder(wh, "quickbooks", SEEDS / "dbt_quickbooks")
-    wh.close()
-    return path
 
 
 def _optional_tables_present(path: Path) -> list[tuple[str, str]]:
