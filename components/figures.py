@@ -136,5 +136,8 @@ def view_figure(chart: Chart, df: pd.DataFrame, title: str) -> dict:
         if chart.kind == "bar_line" and chart.line and chart.line in df.columns:
             data.append(_target_line(x, df, chart.line, "lines+markers"))
         layout["yaxis"] = {"title": {"text": _axis_title(chart.y)}, **_tickformat(chart.y)}
-        layout["xaxis"] = {"title": {"text": _axis_title(chart.x)}}
+        # text x (e.g. close weeks with a "No close date" bar) stays categorical: plotly would read
+        # mostly-date labels as a date axis and drop the others
+        layout["xaxis"] = {"title": {"text": _axis_title(chart.x)},
+                           **({"type": "category"} if formatting.column_kind(chart.x) == "text" else {})}
     return {"data": data, "layout": layout}

@@ -66,7 +66,7 @@ def column_kind(name: str) -> str:
 def column_title(name: str) -> str:
     """Human header for a tidy column name: ``amount_usd`` → ``Amount (USD)``."""
     special = {"owner_name": "Rep", "owner_id": "Rep id", "share": "Share", "stage_label": "Stage",
-               "week_start": "Week of", "deal_name": "Deal", "customer_name": "Customer",
+               "week_start": "Week of", "close_week": "Close week", "close_timing": "Close timing", "deal_name": "Deal", "customer_name": "Customer",
                "company_name": "Company", "age_days": "Age (days)", "cycle_days": "Cycle (days)",
                "rep_target_rate": "Target", "rep_target_usd": "Target (USD)", "rep_target_days": "Target (days)",
                "rep_target_count": "Target (count)", "rep_target_multiple": "Target (×)", "vs_target": "Status",

@@ -190,6 +190,7 @@ DEAL_NOISE_SIGMA = 0.15  # deal-to-deal noise around a customer's level
 MIN_DEAL_USD, MAX_DEAL_USD = 5_000, 500_000
 EUR_CUSTOMER_SHARE = 0.03
 DELETED_DEAL_SHARE = 0.004
+UNDATED_OPEN_DEAL_SHARE = 0.1  # open sales deals closing after this quarter whose close date is empty
 DELETED_COMPANY_SHARE = 0.004
 DELETED_INVOICE_SHARE = 0.01
 OPEN_BALANCE_DAYS = 45  # invoices younger than this are unpaid
@@ -731,7 +732,7 @@ def _deal_frames(deals: _Deals, comp: _Companies, owners: _Owners, clock: _Clock
         "property_dealname": _deal_names(deals, comp, clock),
         "property_description": description,
         "property_amount": deals.amount,
-        "property_closedate": clock.ts(deals.close),
+        "property_closedate": np.where(_undated(deals, seed), np.datetime64("NaT"), clock.ts(deals.close)),
         "property_createdate": clock.ts(deals.create),
     })
     company_ids = _company_ids(len(comp))
@@ -743,6 +744,16 @@ def _deal_frames(deals: _Deals, comp: _Companies, owners: _Owners, clock: _Clock
     })
     return {"deal": deal, "deal_company": deal_company,
             "deal_stage": _deal_stage_frame(rng, deals, deal_ids, owners, clock)}
+
+
+def _undated(deals: _Deals, seed: int) -> np.ndarray:
+    """Mask of the deals whose CRM close date is empty: a few open sales-pipeline deals planned to
+    close after the as-of quarter (> 92 days out), so this quarter's pipeline is unchanged."""
+    later = np.flatnonzero((deals.pipeline == 0) & (deals.outcome == OPEN) & (deals.close > 92 * DAY)
+                           & ~deals.is_deleted)
+    mask = np.zeros(len(deals), dtype=bool)
+    mask[later[_at_least_one(_rng(seed, "undated"), len(later), UNDATED_OPEN_DEAL_SHARE)]] = True
+    return mask
 
 
 def _stage_ids(pipeline: np.ndarray, code: np.ndarray) -> np.ndarray:
@@ -1848,6 +1859,7 @@ def reference_figures(frames: Mapping[str, Mapping[str, pd.DataFrame]], as_of: d
         "lost_90d": int((lost & last90).sum()),
         "open_pipeline_quarter_usd": float(deals.loc[open_q, "property_amount"].fillna(0).sum()),
         "open_pipeline_quarter_count": int(open_q.sum()),
+        "open_undated_count": int((~deals.is_closed.astype(bool) & close.isna()).sum()),
         "median_cycle_days_won_365": float(cycle[won365].median()),
     }
 

@@ -18,7 +18,7 @@ def test_api001_list_metrics(client):
     r = client.get("/api/metrics")
     assert r.status_code == 200
     metrics = {m["id"]: m for m in r.get_json()["metrics"]}
-    assert len(metrics) == 25
+    assert len(metrics) == 26
     assert metrics["cash_position"]["value"] is None  # SimpleFIN not connected in tests: no value, no error
     assert metrics["revenue_ytd"]["value"] == pytest.approx(5300)
     assert metrics["revenue_ytd"]["unit"] == "usd"
@@ -42,7 +42,7 @@ def test_api003_view_with_filters(client):
     r = client.get("/api/metrics/pipeline_coverage/views/open_deals?rep=11")
     body = r.get_json()
     assert r.status_code == 200
-    assert [row["deal_name"] for row in body["rows"]] == ["Deal 1"]
+    assert [row["deal_name"] for row in body["rows"]] == ["Deal 1", "Deal 14"]  # 14: no close date
     assert body["rows"][0]["amount_usd"] == 10000
     assert body["rows"][0]["close_date"] == "2026-12-15"
     r = client.get("/api/metrics/revenue_ytd/views/revenue_by_customer?start=2026-10&end=2026-11")
@@ -87,17 +87,18 @@ def test_api007_json_pages_with_limit_and_offset(client, monkeypatch):
     url = "/api/metrics/pipeline_coverage/views/open_deals"
     body = client.get(f"{url}?limit=2").get_json()
     assert [r["deal_name"] for r in body["rows"]] == ["Deal 1", "Deal 2"]
-    assert (body["total_rows"], body["offset"], body["limit"], body["next_offset"]) == (3, 0, 2, 2)
+    assert (body["total_rows"], body["offset"], body["limit"], body["next_offset"]) == (5, 0, 2, 2)
     body = client.get(f"{url}?limit=2&offset=2").get_json()
-    assert [r["deal_name"] for r in body["rows"]] == ["Deal 10"] and body["total_rows"] == 3
-    assert body["next_offset"] is None  # the last page
+    assert [r["deal_name"] for r in body["rows"]] == ["Deal 10", "Deal 14"] and body["total_rows"] == 5
+    body = client.get(f"{url}?limit=2&offset=4").get_json()
+    assert [r["deal_name"] for r in body["rows"]] == ["Deal 13"] and body["next_offset"] is None  # the last page
     assert client.get(f"{url}?offset=5").get_json()["rows"] == []
     body = client.get(url).get_json()  # no limit: the default page, here every row
-    assert (len(body["rows"]), body["limit"], body["next_offset"]) == (3, api.DEFAULT_LIMIT, None)
+    assert (len(body["rows"]), body["limit"], body["next_offset"]) == (5, api.DEFAULT_LIMIT, None)
     monkeypatch.setattr(api, "DEFAULT_LIMIT", 2)  # a view longer than the default page
     body = client.get(url).get_json()
-    assert ([r["deal_name"] for r in body["rows"]], body["total_rows"], body["next_offset"]) == (["Deal 1", "Deal 2"], 3, 2)
-    assert client.get(f"{url}?format=csv").get_data(as_text=True).count("Deal ") == 3  # CSV: every row
+    assert ([r["deal_name"] for r in body["rows"]], body["total_rows"], body["next_offset"]) == (["Deal 1", "Deal 2"], 5, 2)
+    assert client.get(f"{url}?format=csv").get_data(as_text=True).count("Deal ") == 5  # CSV: every row
     for bad in ("limit=0", "limit=10001", "offset=-1", "limit=two"):
         r = client.get(f"{url}?{bad}")
         assert r.status_code == 400 and "limit" in r.get_json()["error"], bad

@@ -6,6 +6,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
+from components.figures import view_figure
 from data_access.catalog import load_catalog
 from data_access.config import Settings
 from data_access.frame_store import MemoryFrameStore
@@ -38,6 +39,10 @@ def refreshed(tmp_path_factory):
 def value(refreshed, metric_id):
     catalog, store = refreshed
     return snapshot(catalog.metrics[metric_id], store, TARGETS, known_company.AS_OF)
+
+
+def catalog_view(refreshed, metric_id, view_id):
+    return refreshed[0].metrics[metric_id].view(view_id)
 
 
 def view(refreshed, metric_id, view_id, **filters):
@@ -99,16 +104,46 @@ def test_sql006_pipeline_views(refreshed):
     got = {(r.owner_name, r.stage_label): (r.deal_count, r.amount_usd) for r in by_rep.itertuples()}
     assert got == {("Ana Lopez", "Proposal"): (1, 10000), ("Ben Kim", "Qualified"): (1, 5000),
                    ("Unassigned", "Qualified"): (1, 4000)}
+    # the Q4 deals largest first, then the open deals without a close date (13, 14; deleted 15 is not)
     deals = view(refreshed, "pipeline_coverage", "open_deals")
-    assert deals["deal_name"].tolist() == ["Deal 1", "Deal 2", "Deal 10"]
-    assert deals["age_days"].tolist() == [81, 112, 20]
+    assert deals["deal_name"].tolist() == ["Deal 1", "Deal 2", "Deal 10", "Deal 14", "Deal 13"]
+    assert deals["age_days"].tolist() == [81, 112, 20, 30, 20]
+    assert deals["close_timing"].tolist() == ["This quarter", "Overdue", "This quarter", "No close date",
+                                              "No close date"]
+    assert deals["close_date"].isna().tolist() == [False, False, False, True, True]
     assert deals["company_name"].tolist()[:2] == ["Acme Drinks Inc", "Bloom Beauty Co"]
     only_ana = view(refreshed, "pipeline_coverage", "open_deals", owners=[11])
-    assert only_ana["deal_name"].tolist() == ["Deal 1"]
+    assert only_ana["deal_name"].tolist() == ["Deal 1", "Deal 14"]
+    # a month filter picks close months: the deals without a close date are in none
+    december = view(refreshed, "pipeline_coverage", "open_deals", start=dt.date(2026, 12, 1), end=dt.date(2026, 12, 1))
+    assert december["deal_name"].tolist() == ["Deal 1", "Deal 10"]
     weeks = view(refreshed, "pipeline_coverage", "pipeline_by_close_date")
-    # Mondays of 2026-10-20 (Tue), 2026-12-01 (Tue), 2026-12-15 (Tue)
-    assert [str(w)[:10] for w in weeks["week_start"]] == ["2026-10-19", "2026-11-30", "2026-12-14"]
-    assert weeks["amount_usd"].tolist() == pytest.approx([5000, 4000, 10000])
+    # Mondays of 2026-10-20 (Tue), 2026-12-01 (Tue), 2026-12-15 (Tue), then deals 13 + 14
+    assert weeks["close_week"].tolist() == ["2026-10-19", "2026-11-30", "2026-12-14", "No close date"]
+    assert weeks["amount_usd"].tolist() == pytest.approx([5000, 4000, 10000, 6000])
+    assert weeks["deal_count"].tolist() == [1, 1, 1, 2]
+    chart = catalog_view(refreshed, "pipeline_coverage", "pipeline_by_close_date").chart
+    fig = view_figure(chart, weeks, "By close week")
+    assert fig["layout"]["xaxis"]["type"] == "category"  # a date axis would drop the "No close date" bar
+    assert fig["data"][0]["x"][-1] == "No close date" and fig["data"][0]["y"][-1] == pytest.approx(6000)
+
+
+def test_sql006b_open_deals_without_close_date(refreshed):
+    # open, not deleted, no close date: deal 13 (Ben, Qualified 20 %, 2,500), deal 14 (Ana, Proposal 50 %, 3,500)
+    snap = value(refreshed, "open_deals_without_close_date")
+    assert snap.value == 2
+    assert snap.extras["amount_usd"] == pytest.approx(6000)
+    assert snap.extras["weighted_usd"] == pytest.approx(3500 * 0.5 + 2500 * 0.2)
+    assert (snap.target, snap.status) == (5, "green")  # lower is better: 2 ≤ 5
+    # none of them is in the quarter's pipeline: coverage stays 19,000 of open Q4 deals (test_sql005)
+    deals = view(refreshed, "open_deals_without_close_date", "undated_deals")
+    assert deals["deal_name"].tolist() == ["Deal 14", "Deal 13"]
+    assert deals["age_days"].tolist() == [30, 20]
+    by_rep = view(refreshed, "open_deals_without_close_date", "undated_deals_by_rep")
+    assert by_rep[["owner_name", "deal_count", "amount_usd", "oldest_age_days"]].values.tolist() == [
+        ["Ana Lopez", 1, 3500, 30], ["Ben Kim", 1, 2500, 20]]
+    only_ben = view(refreshed, "open_deals_without_close_date", "undated_deals", owners=[12])
+    assert only_ben["deal_name"].tolist() == ["Deal 13"]
 
 
 def test_sql007_win_rate(refreshed):

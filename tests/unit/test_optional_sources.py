@@ -96,7 +96,7 @@ def test_opt002_no_deal_company_associations_name_every_company_unknown(known_fi
     store, catalog, results = _refresh(wh)
     assert [(q, r.error) for q, r in results.items() if not r.ok] == []
     deals = _view(store, catalog, "pipeline_coverage", "open_deals")
-    assert deals["deal_name"].tolist() == ["Deal 1", "Deal 2", "Deal 10"]
+    assert deals["deal_name"].tolist() == ["Deal 1", "Deal 2", "Deal 10", "Deal 14", "Deal 13"]
     assert set(deals["company_name"]) == {"Unknown company"}
     assert _value(store, catalog, "pipeline_coverage").value == pytest.approx(19000 / 3300)  # unchanged
     wh.close()
@@ -158,14 +158,14 @@ def test_opt005_sales_metrics_come_from_the_default_pipeline_only(tmp_path):
     assert _value(store, catalog, "win_rate").value == pytest.approx(2 / 3)
     assert current_problems(store) == {}
     frame = store.get(PIPELINES_QUERY).frame.set_index("pipeline_id")
-    assert frame.loc["default", "deal_count"] == 10 and bool(frame.loc["default", "is_sales"])
+    assert frame.loc["default", "deal_count"] == 12 and bool(frame.loc["default", "is_sales"])
     assert frame.loc["enterprise", "deal_count"] == 1 and not bool(frame.loc["enterprise", "is_sales"])
     wh.close()
 
 
-# 12 hand-built deals: 1 soft-deleted, 1 in the supply pipeline → 10 in `default`; + 1 in `enterprise`
+# 15 hand-built deals: 2 soft-deleted, 1 in the supply pipeline → 12 in `default`; + 1 in `enterprise`
 MESSAGE = ("No deals in sales pipeline `demand_sales`; this HubSpot has: `default` — Sales Pipeline "
-           "(10 deals), `enterprise` — Enterprise (1 deal), `supply_onboarding` — Supply Onboarding "
+           "(12 deals), `enterprise` — Enterprise (1 deal), `supply_onboarding` — Supply Onboarding "
            "(1 deal); set PULSE_SALES_PIPELINE_IDS")
 
 

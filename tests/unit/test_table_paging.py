@@ -82,12 +82,13 @@ def test_pag004_the_page_callback_serves_a_sorted_page_from_the_cached_frame(pul
         return [(row["deal_name"], row["amount_usd"]) for row in out["data"]], out["page_current"]
 
     by_amount = [{"column_id": "amount_usd", "direction": "desc"}]
-    # the known company's open deals: Deal 1 $10,000 · Deal 2 $5,000 · Deal 10 $4,000
+    # the known company's open deals: Deal 1 $10,000 · Deal 2 $5,000 · Deal 10 $4,000 · Deal 14 $3,500 ·
+    # Deal 13 $2,500 (14 and 13 have no close date)
     assert post(0, by_amount) == ([("Deal 1", 10000.0), ("Deal 2", 5000.0)], 0)
-    assert post(1, by_amount, changed="page_current") == ([("Deal 10", 4000.0)], 1)
+    assert post(1, by_amount, changed="page_current") == ([("Deal 10", 4000.0), ("Deal 14", 3500.0)], 1)
     assert post(1, by_amount, changed="sort_by") == ([("Deal 1", 10000.0), ("Deal 2", 5000.0)], 0)  # new order: page 1
-    assert post(0, [{"column_id": "amount_usd", "direction": "asc"}]) == ([("Deal 10", 4000.0), ("Deal 2", 5000.0)], 0)
-    assert post(0, by_amount, rep=[12]) == ([("Deal 2", 5000.0)], 0)  # the rep filter holds while paging
+    assert post(0, [{"column_id": "amount_usd", "direction": "asc"}]) == ([("Deal 13", 2500.0), ("Deal 14", 3500.0)], 0)
+    assert post(0, by_amount, rep=[12]) == ([("Deal 2", 5000.0), ("Deal 13", 2500.0)], 0)  # the rep filter holds while paging
 
 
 def test_pag005_a_rendered_body_is_sent_again_until_its_frame_or_filters_change(pulse_app):
@@ -99,7 +100,7 @@ def test_pag005_a_rendered_body_is_sent_again_until_its_frame_or_filters_change(
     first = render("open_deals", [], [], None, None, state)
     assert render("open_deals", [], [], None, None, state) is first  # same view, filters, frame: reused
     ana = render("open_deals", [11], [], None, None, state)
-    assert ana is not first and "1 rows" in str(ana)
+    assert ana is not first and "2 rows" in str(ana)
     get_runtime().refresh(["company_health/open_deals"])  # a new refresh: a new version, a new body
     again = render("open_deals", [], [], None, None, state)
     from dash._utils import to_json
