@@ -5,7 +5,10 @@ GET /api/metrics/<id>                         one metric
 GET /api/metrics/<id>/views/<view>?rep=<owner_id>&segment=<name>&start=YYYY-MM&end=YYYY-MM
     &format=json|csv&limit=N&offset=M      (JSON pages: limit 1–10,000, default 1,000; total_rows says
                                             how many match, next_offset where the next page starts)
-Unknown ids → 404 JSON error; bad parameters → 400 JSON error. Every route needs a signed-in
+Unknown ids → 404 JSON error; bad parameters → 400 JSON error. A view with no cached frame yet:
+409 ``{"error": "not_connected", "how": …}`` for an API source that is not configured, 503
+``{"error": "refreshing", "retry_after_s": n}`` with ``Retry-After`` while a refresh round runs,
+else 503 ``{"error": "not_refreshed"}``. Every route needs a signed-in
 user (``auth.py``'s guard, 401 otherwise); CSV cells are neutralised against formula injection.
 """
 from __future__ import annotations
@@ -19,6 +22,7 @@ from flask import Blueprint, Response, jsonify, request
 from data_access.export import to_csv
 from data_access.metrics import display_frame, display_records, month_start, snapshot
 from data_access.pipelines import current_problems, metric_problem
+from data_access.refresh import connect_hint
 from data_access.view_cache import filtered_view
 from data_access.runtime import get_runtime
 
@@ -27,6 +31,20 @@ api = Blueprint("api", __name__, url_prefix="/api")
 
 def _error(status: int, message: str):
     return jsonify({"error": message}), status
+
+
+def _not_ready(rt, metric):
+    """Why a view has no cached frame, in a form a client can act on (see the module docstring)."""
+    hint = connect_hint(metric, rt.settings)
+    if hint is not None:
+        return jsonify({"error": "not_connected", "message": f"{metric.title} is not connected", "how": hint}), 409
+    rnd = rt.refresh_round()
+    if rnd is not None and rnd.running:
+        wait = rnd.retry_after_s()
+        body = {"error": "refreshing", "message": f"the refresh round is running ({rnd.done} of {rnd.total} "
+                f"metrics done); retry in {wait} s", "retry_after_s": wait}
+        return jsonify(body), 503, {"Retry-After": str(wait)}
+    return jsonify({"error": "not_refreshed", "message": "this view has not been refreshed yet"}), 503
 
 
 def _metric_body(rt, metric, targets, problems: dict) -> dict:
@@ -102,7 +120,7 @@ def get_view(metric_id: str, view_id: str):
     meta = rt.store.get_meta(view.query)
     df = filtered_view(rt, metric, view, owners=reps, start=start, end=end, segments=segments)
     if df is None or meta is None:
-        return _error(503, "this view has not been refreshed yet")
+        return _not_ready(rt, metric)
     if fmt == "csv":
         name = f"{metric_id}__{view_id}__{meta.as_of.isoformat()}.csv"
         return Response(to_csv(display_frame(df)), mimetype="text/csv",

@@ -25,6 +25,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from data_access.coordination import RefreshRound
 from data_access.refresh import api_source, refresh_metric
 from data_access.runtime import Runtime, get_runtime
 
@@ -58,9 +59,19 @@ def executors() -> dict:
 
 
 def startup_round(rt: Runtime) -> None:
-    """Fill the cache at start: every metric once across all workers."""
+    """Fill the cache at start: every metric once across all workers, recorded as the refresh
+    round, so cards say "Refreshing… (12 of 26 metrics done)" meanwhile. A metric counts when the
+    worker that claimed it has refreshed it; the worker that started the round also counts the ones
+    it skips (refreshed by a worker just before: their claim is younger than ``STARTUP_CLAIM_S``).
+    A metric counts once however many workers say it; the last one ends the round."""
+    owner = bool(rt.record_round("start_round", len(rt.catalog.metrics), RefreshRound.ABANDONED_S))
     for metric_id in rt.catalog.metrics:
-        refresh_metric(rt, metric_id, claim_ttl_s=STARTUP_CLAIM_S)
+        ran = True
+        try:
+            ran = refresh_metric(rt, metric_id, claim_ttl_s=STARTUP_CLAIM_S) is not None
+        finally:
+            if ran or owner:
+                rt.record_round("step_round", metric_id)
 
 
 def fill_missing(rt: Runtime) -> list[str]:

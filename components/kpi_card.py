@@ -49,6 +49,7 @@ def kpi_card(
     failure: str | None = None,
     not_connected: str | None = None,
     problem: str | None = None,
+    refreshing: str | None = None,
 ) -> html.Div:
     """A clickable KPI card: title, value in its unit, target, status badge, freshness line.
 
@@ -57,7 +58,8 @@ def kpi_card(
     with a warning icon — the last good value stays on the card. ``not_connected`` (a hint)
     replaces the value for an API source that is not configured; ``problem`` (a sentence: the
     configured pipeline holds no deal, ``data_access.pipelines``) replaces it with "No deals" and
-    says why and what to set. Clicking the card (id
+    says why and what to set; ``refreshing`` (progress, e.g. ``"12 of 26 metrics done"``) says a
+    refresh round is filling a card that has no value yet. Clicking the card (id
     ``ids.kpi_card(metric.id)``) opens the metric's drill-down; hovering it shows the tooltip.
     """
     target_line = formatting.target_text(target, metric.unit, metric.direction)
@@ -68,6 +70,9 @@ def kpi_card(
     elif problem:
         value_text, status = "No deals", "nodata"
         footer = [html.Span(problem, className="kpi-hint kpi-problem")]
+    elif refreshing and status == "nodata":
+        value_text = "Refreshing…"
+        footer = [html.Span(f"First values on their way: {refreshing}", className="kpi-hint kpi-refreshing")]
     if stale_sla:
         footer.append(dbc.Badge(f"Stale · older than {stale_sla}", color="warning", text_color="dark",
                                 className="ms-1 kpi-stale"))

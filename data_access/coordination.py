@@ -7,8 +7,8 @@
 - **Refresh requests**: the web process asks for "refresh now" by pushing the metric id
   onto a Redis list; the worker pops and runs it. The web process never runs a query.
 - **Start-up round**: how far the first refresh round of a new worker has got (``RefreshRound``),
-  so pages say "Refreshing… (12 of 54 done)" and the API answers 503 with a retry time instead of
-  empty cards.
+  counted in metrics, so cards say "Refreshing… (12 of 26 metrics done)" and the API answers 503
+  with a retry time instead of empty cards. The step that reaches ``total`` ends the round.
 
 ``MemoryCoordinator`` is the embedded default (one process); ``RedisCoordinator`` is
 used when ``PULSE_REDIS_URL`` is set.
@@ -31,7 +31,7 @@ def _now() -> dt.datetime:
 
 @dataclass(frozen=True)
 class RefreshRound:
-    """The start-up refresh round: ``total`` queries to run, ``done`` so far (ok or failed),
+    """The start-up refresh round: ``total`` metrics to refresh, ``done`` so far (ok or failed),
     UTC ``started_at`` and ``finished_at`` (``None`` while running)."""
 
     started_at: dt.datetime
@@ -48,7 +48,7 @@ class RefreshRound:
 
     def retry_after_s(self) -> int:
         """Seconds until the round should be done, from its pace so far (1–60; 5 before the
-        first query has finished)."""
+        first metric has finished)."""
         if self.done <= 0:
             return 5
         elapsed = (_now() - self.started_at).total_seconds()
@@ -80,7 +80,7 @@ class Coordinator(Protocol):
 
     def start_round(self, total: int, ttl_s: int) -> bool: ...
 
-    def step_round(self, n: int = 1) -> None: ...
+    def step_round(self, metric_id: str) -> None: ...
 
     def finish_round(self) -> None: ...
 
@@ -96,6 +96,7 @@ class MemoryCoordinator:
         self._beat: dict | None = None
         self._requests: list[str] = []
         self._round: RefreshRound | None = None
+        self._round_done: set[str] = set()
         self._mutex = threading.Lock()
 
     def claim(self, metric_id: str, ttl_s: int) -> bool:
@@ -133,19 +134,23 @@ class MemoryCoordinator:
         return list(dict.fromkeys(out))
 
     def start_round(self, total: int, ttl_s: int) -> bool:
-        """Record the start of the start-up round (``total`` queries). False, recording nothing,
+        """Record the start of a refresh round (``total`` metrics). False, recording nothing,
         while another round runs."""
         with self._mutex:
             if self._round is not None and self._round.running:
                 return False
-            self._round = RefreshRound(_now(), total, 0)
+            self._round, self._round_done = RefreshRound(_now(), total, 0), set()
             return True
 
-    def step_round(self, n: int = 1) -> None:
+    def step_round(self, metric_id: str) -> None:
+        """Count ``metric_id`` as refreshed in the running round (once, however often it is said);
+        the metric that makes ``total`` ends the round."""
         with self._mutex:
             if self._round is not None and self._round.finished_at is None:
                 r = self._round
-                self._round = RefreshRound(r.started_at, r.total, min(r.total, r.done + n))
+                self._round_done.add(metric_id)
+                done = min(r.total, len(self._round_done))
+                self._round = RefreshRound(r.started_at, r.total, done, _now() if done >= r.total else None)
 
     def finish_round(self) -> None:
         with self._mutex:
@@ -198,31 +203,39 @@ class RedisCoordinator:
         raw, _ = pipe.execute()
         return list(dict.fromkeys(x.decode() if isinstance(x, bytes) else x for x in raw))
 
-    # The round is a hash: started_at, total, done (HINCRBY), finished_at. Started with HSETNX on
-    # started_at by the first worker; it expires (ttl_s) so a crashed round does not linger.
+    # The round is a hash (started_at, total, finished_at) and a set of the metrics refreshed in it
+    # (SADD: a metric said twice, by two workers, counts once). Both expire (ttl_s), so a round whose
+    # worker crashed does not linger.
     def start_round(self, total: int, ttl_s: int) -> bool:
-        """Record the start-up round once across workers (the first to start it wins)."""
+        """Record the start of a refresh round across workers (False while another one runs)."""
         key = f"{self._prefix}:round"
         current = self.refresh_round()
         if current is not None and current.running:
             return False
         pipe = self._r.pipeline()
-        pipe.delete(key)
-        pipe.hset(key, mapping={"started_at": _now().isoformat(), "total": total, "done": 0})
+        pipe.delete(key, f"{key}:done")
+        pipe.hset(key, mapping={"started_at": _now().isoformat(), "total": total})
         pipe.expire(key, max(60, ttl_s))
         pipe.execute()
         return True
 
-    def step_round(self, n: int = 1) -> None:
+    def step_round(self, metric_id: str) -> None:
+        """Count ``metric_id`` as refreshed in the running round; the metric that makes ``total``
+        ends it."""
         key = f"{self._prefix}:round"
         if self._r.exists(key) and not self._r.hexists(key, "finished_at"):
-            self._r.hincrby(key, "done", n)
+            pipe = self._r.pipeline()
+            pipe.sadd(f"{key}:done", metric_id)
+            pipe.expire(f"{key}:done", max(60, self._r.ttl(key)))
+            pipe.scard(f"{key}:done")
+            done = pipe.execute()[-1]
+            if done >= int(self._r.hget(key, "total") or 0):
+                self._r.hsetnx(key, "finished_at", _now().isoformat())
 
     def finish_round(self) -> None:
         key = f"{self._prefix}:round"
         if self._r.exists(key):
-            total = self._r.hget(key, "total")
-            self._r.hset(key, mapping={"finished_at": _now().isoformat(), "done": total or 0})
+            self._r.hset(key, "finished_at", _now().isoformat())
 
     def refresh_round(self) -> RefreshRound | None:
         raw = self._r.hgetall(f"{self._prefix}:round")
@@ -230,5 +243,6 @@ class RedisCoordinator:
             return None
         d = {(k.decode() if isinstance(k, bytes) else k): (v.decode() if isinstance(v, bytes) else v)
              for k, v in raw.items()}
-        r = RefreshRound.from_dict(d)
-        return RefreshRound(r.started_at, r.total, min(r.total, r.done), r.finished_at)
+        total = int(d["total"])
+        done = total if d.get("finished_at") else min(total, int(self._r.scard(f"{self._prefix}:round:done")))
+        return RefreshRound.from_dict({**d, "done": done})

@@ -11,7 +11,7 @@ import datetime as dt
 import logging
 import time
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Callable, Iterable
 
 import pandas as pd
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
@@ -139,6 +139,15 @@ def api_source(source: str):
     raise ValueError(f"unknown API source {source!r}")
 
 
+def connect_hint(metric: Metric, settings: Settings) -> str | None:
+    """For a metric of an API source that is not configured: how to connect it (the source's
+    ``CONNECT_HINT``, naming the environment variables to set); ``None`` otherwise."""
+    if metric.source == "warehouse":
+        return None
+    src = api_source(metric.source)
+    return None if src.is_connected(settings) else src.CONNECT_HINT
+
+
 def refresh_api_metric(metric: Metric, store: FrameStore, settings: Settings, as_of: dt.date) -> list[RefreshResult]:
     """Fetch an API source once and store every frame it produces.
 
@@ -172,10 +181,12 @@ def refresh_all(
     targets: Targets,
     as_of: dt.date | None = None,
     queries: Iterable[str] | None = None,
+    on_result: Callable[[RefreshResult], None] | None = None,
 ) -> list[RefreshResult]:
     """Refresh ``queries`` (default: every query in the catalog) for ``as_of`` (default: today),
     and, when some of them read the deals of a configured pipeline, the pipelines frame
     (``data_access.pipelines``) the cards use to say why such a metric is empty.
+    ``on_result`` is called with each query's result as soon as it is stored (progress).
 
     On a warehouse with ``batch`` (DuckDB), several queries run as one batch: every
     staging/intermediate model they read is built once per refresh instead of once per query
@@ -187,13 +198,22 @@ def refresh_all(
     names = list(queries or catalog.queries())
     if needs_pipelines(names) and PIPELINES_QUERY not in names:
         names.append(PIPELINES_QUERY)  # do the pipeline settings match the portal? (data_access.pipelines)
+
+    def run(wh) -> list[RefreshResult]:
+        out = []
+        for q in names:
+            out.append(refresh_query(wh, store, q, params, settings))
+            if on_result is not None:
+                on_result(out[-1])
+        return out
+
     if len(names) > 1 and hasattr(warehouse, "batch"):
         # DuckDB: the models the queries share are built once for the whole refresh (TEMP
         # tables); each query is still run, retried, timed and recorded on its own.
         with warehouse.batch(params, rebuild_failed=is_transient) as batch:
-            results = [refresh_query(batch, store, q, params, settings) for q in names]
+            results = run(batch)
     else:
-        results = [refresh_query(warehouse, store, q, params, settings) for q in names]
+        results = run(warehouse)
     failed = [r.query for r in results if not r.ok]
     log.info("refreshed %d queries for %s (%d failed%s)", len(results), as_of, len(failed),
              f": {', '.join(failed)}" if failed else "")

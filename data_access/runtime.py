@@ -6,15 +6,19 @@ the worker alike (the same bootstrap).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 
 from data_access.catalog import Catalog, load_catalog
 from data_access.config import Settings, get_settings
-from data_access.coordination import Coordinator, MemoryCoordinator, RedisCoordinator
+from data_access.coordination import Coordinator, MemoryCoordinator, RedisCoordinator, RefreshRound
 from data_access.frame_store import FrameStore, MemoryFrameStore, RedisFrameStore, ResilientStore
 from data_access.refresh import RefreshResult, refresh_all, refresh_api_metric
 from data_access.targets import LoadedTargets, load_targets
 from data_access.warehouse import Warehouse, warehouse_from_settings
+
+
+log = logging.getLogger(__name__)
 
 
 class Runtime:
@@ -86,12 +90,47 @@ class Runtime:
                            self.targets().targets, queries=queries)
 
     def refresh_everything(self) -> list[RefreshResult]:
-        """Every metric, warehouse and API sources alike (``worker.py --once``, start-up)."""
-        results = self.refresh()
-        for metric in self.catalog.metrics.values():
-            if metric.source != "warehouse":
-                results += refresh_api_metric(metric, self.store, self.settings, self.today())
+        """Every metric, warehouse and API sources alike (``worker.py --once``, start-up), recorded
+        as a refresh round (``coordinator.refresh_round()``): one step per metric whose frames are
+        all refreshed, so cards and the API can say how far it has got."""
+        metrics = list(self.catalog.metrics.values())
+        self.record_round("start_round", len(metrics), RefreshRound.ABANDONED_S)
+        pending = {m.id: set(m.frames()) for m in metrics if m.source == "warehouse"}
+
+        def progress(result: RefreshResult) -> None:
+            for metric_id, frames in list(pending.items()):
+                frames.discard(result.query)
+                if not frames:
+                    del pending[metric_id]
+                    self.record_round("step_round", metric_id)
+
+        try:
+            results = refresh_all(self.warehouse(), self.store, self.catalog, self.settings,
+                                  self.targets().targets, on_result=progress)
+            for metric in metrics:
+                if metric.source != "warehouse":
+                    results += refresh_api_metric(metric, self.store, self.settings, self.today())
+                    self.record_round("step_round", metric.id)
+        finally:
+            self.record_round("finish_round")
         return results
+
+    def record_round(self, op: str, *args):
+        """``coordinator.<op>(*args)`` for the refresh round, returning what it returns; a coordinator
+        error (Redis down) is logged and gives ``None``: the round is progress shown to users, and the
+        refresh goes on without it."""
+        try:
+            return getattr(self.coordinator, op)(*args)
+        except Exception as e:  # noqa: BLE001 — any cache error; the refresh itself must not stop
+            log.warning("refresh round not recorded (%s): %s", op, type(e).__name__)
+            return None
+
+    def refresh_round(self) -> RefreshRound | None:
+        """The refresh round in progress or last finished, or ``None`` (none yet, cache down)."""
+        try:
+            return self.coordinator.refresh_round()
+        except Exception:  # noqa: BLE001 — a Redis outage: no round to show
+            return None
 
     def ping_cache(self) -> bool:
         """True when the frame cache answers now (always, for the in-process store)."""

@@ -12,16 +12,8 @@ from components import drilldown, formatting, ids
 from components.kpi_card import kpi_card
 from data_access.metrics import month_start, snapshot
 from data_access.pipelines import current_problems, metric_problem
-from data_access.refresh import api_source
+from data_access.refresh import connect_hint
 from data_access.runtime import get_runtime
-
-
-def connect_hint(metric, settings) -> str | None:
-    """For an API source that is not configured: how to connect it (no error)."""
-    if metric.source == "warehouse":
-        return None
-    src = api_source(metric.source)
-    return None if src.is_connected(settings) else src.CONNECT_HINT
 
 
 def failure_text(snap, tz: str) -> str | None:
@@ -33,29 +25,47 @@ def failure_text(snap, tz: str) -> str | None:
     return f"Last refresh failed {when} ({snap.last_error}); last success {ok}"
 
 
-def kpi_grid(page: str) -> list:
-    """Cards of every metric shown on ``page``, from cached frames only."""
+GRID_POLL_MS = 60_000  # cards re-read the cache every minute…
+GRID_POLL_REFRESHING_MS = 3_000  # …and every 3 s while a refresh round fills cards that have no value
+
+
+def round_progress(rt) -> str | None:
+    """``"12 of 26 metrics done"`` while a refresh round runs (``Runtime.refresh_round``), else None."""
+    rnd = rt.refresh_round()
+    return f"{rnd.done} of {rnd.total} metrics done" if rnd is not None and rnd.running else None
+
+
+def _grid(page: str) -> tuple[list, bool]:
+    """The cards of ``page`` and whether one of them waits for a running refresh round."""
     rt = get_runtime()
     loaded = rt.targets()
     problems = current_problems(rt.store)  # configured pipelines holding no deal, said on their cards
-    cols = []
+    progress = round_progress(rt)
+    cols, waiting = [], False
     for metric in rt.catalog.metrics_on(page):
         snap = snapshot(metric, rt.store, loaded.targets, rt.today())
         as_of = formatting.as_of_text(snap.as_of, snap.refreshed_at)
         if snap.as_of is None and not rt.cache_available:
             as_of = "Cache unavailable: the value returns with it"
+        hint = connect_hint(metric, rt.settings)
+        refreshing = progress if snap.as_of is None and hint is None else None
+        waiting |= refreshing is not None
         card = kpi_card(metric, snap.value, snap.target, snap.status, as_of,
                         stale_sla=formatting.sla_text(metric.freshness_sla_minutes) if snap.stale else None,
                         failure=failure_text(snap, rt.settings.timezone),
-                        not_connected=connect_hint(metric, rt.settings),
-                        problem=metric_problem(metric, problems))
+                        not_connected=hint, problem=metric_problem(metric, problems), refreshing=refreshing)
         cols.append(dbc.Col(card, xs=12, sm=6, lg=4, xxl=3))
     alerts = []
     if loaded.error:
         alerts.append(dbc.Col(dbc.Alert(loaded.error, color="warning", className="mb-3"), xs=12))
     if not cols:
         alerts.append(dbc.Col(dbc.Alert("No metrics on this page yet.", color="light"), xs=12))
-    return alerts + cols
+    return alerts + cols, waiting
+
+
+def kpi_grid(page: str) -> list:
+    """Cards of every metric shown on ``page``, from cached frames only."""
+    return _grid(page)[0]
 
 
 def _as_list(value) -> list:
@@ -95,6 +105,7 @@ def kpi_page(page: str, query: dict) -> html.Div:
     """A KPI page: title, card grid, the drill-down modal (opened when the URL names a metric)."""
     rt = get_runtime()
     meta = rt.catalog.pages[page]
+    cards, waiting = _grid(page)
     return html.Div(
         [
             html.Div(
@@ -103,15 +114,17 @@ def kpi_page(page: str, query: dict) -> html.Div:
                         className="text-muted")],
                 className="page-head",
             ),
-            dbc.Row(kpi_grid(page), id=ids.kpi_grid(page), className="g-3"),
-            dcc.Interval(id=ids.grid_interval(page), interval=60_000),
+            dbc.Row(cards, id=ids.kpi_grid(page), className="g-3"),
+            dcc.Interval(id=ids.grid_interval(page), interval=GRID_POLL_REFRESHING_MS if waiting else GRID_POLL_MS),
             auth.without_admin_actions(drilldown.modal(drilldown_from_query(query))),
         ]
     )
 
 
-@callback(Output(ids.kpi_grid(MATCH), "children"), Input(ids.grid_interval(MATCH), "n_intervals"),
-          prevent_initial_call=True)
+@callback(Output(ids.kpi_grid(MATCH), "children"), Output(ids.grid_interval(MATCH), "interval"),
+          Input(ids.grid_interval(MATCH), "n_intervals"), prevent_initial_call=True)
 def refresh_grid(_n):
-    """Re-read a page's cards from the cache every minute, so a refresh shows without a reload."""
-    return kpi_grid(ctx.outputs_list["id"]["page"])
+    """Re-read a page's cards from the cache every minute (every 3 s while a refresh round fills
+    empty cards), so a refresh shows without a reload."""
+    cards, waiting = _grid(ctx.outputs_list[0]["id"]["page"])
+    return cards, GRID_POLL_REFRESHING_MS if waiting else GRID_POLL_MS

@@ -49,11 +49,11 @@ def test_sec001_no_secret_in_any_response(secret_runtime, pulse_app):
                     f"/api/metrics/{metric.id}/views/{view.id}?format={fmt}").get_data(as_text=True)
 
     # every callback of the app, as the renderer calls them
-    grid = {"type": "kpi-grid", "page": "company_health"}
-    bodies["grid"] = _post(client, '{"page":["MATCH"],"type":"kpi-grid"}.children',
-                           {"id": grid, "property": "children"},
-                           [{"id": {"type": "grid-interval", "page": "company_health"}, "property": "n_intervals",
-                             "value": 1}])
+    grid, interval = {"type": "kpi-grid", "page": "company_health"}, {"type": "grid-interval", "page": "company_health"}
+    bodies["grid"] = _post(client, '..{"page":["MATCH"],"type":"kpi-grid"}.children...'
+                                   '{"page":["MATCH"],"type":"grid-interval"}.interval..',
+                           [{"id": grid, "property": "children"}, {"id": interval, "property": "interval"}],
+                           [{"id": interval, "property": "n_intervals", "value": 1}])
     bodies["banner"] = _post(client, "cache-banner.children", {"id": "cache-banner", "property": "children"},
                              [{"id": "banner-interval", "property": "n_intervals", "value": 1}])
     bodies["status"] = _post(client, "status-body.children", {"id": "status-body", "property": "children"},

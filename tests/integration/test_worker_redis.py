@@ -12,6 +12,7 @@ import duckdb
 import pytest
 
 from data_access.catalog import load_catalog
+from data_access.coordination import RedisCoordinator
 from data_access.frame_store import CachedFrame, RedisFrameStore
 from data_access.status import status_report
 from tests.conftest import PROJECT_ROOT, known_runtime
@@ -51,6 +52,27 @@ def test_wrk001_two_workers_refresh_each_metric_once(tmp_path, redis_server):
     assert len(refreshed) == len(warehouse_metrics)  # each metric's start-up refresh ran once in all
     assert sorted(skipped) == sorted(load_catalog().metrics)  # …and the other worker skipped every one
     assert store.get("company_health/win_rate").frame["value"].iloc[0] == pytest.approx(2 / 3)
+    # the start-up round both workers shared: every metric counted once, the last one ended it
+    rnd = RedisCoordinator(redis_server.client(), load_catalog().version).refresh_round()
+    n = len(load_catalog().metrics)
+    assert (rnd.total, rnd.done, rnd.running) == (n, n, False)
+
+
+def test_wrk001b_the_refresh_round_in_redis_counts_each_metric_once(redis_server):
+    a = RedisCoordinator(redis_server.client(), "v1")
+    b = RedisCoordinator(redis_server.client(), "v1")  # a second worker
+    assert a.refresh_round() is None
+    assert a.start_round(3, ttl_s=1800) is True and b.start_round(3, ttl_s=1800) is False
+    a.step_round("win_rate")
+    b.step_round("win_rate")  # both say it: counted once
+    rnd = b.refresh_round()
+    assert (rnd.total, rnd.done, rnd.running, rnd.finished_at) == (3, 1, True, None)
+    b.step_round("nrr")
+    a.step_round("grr")
+    rnd = a.refresh_round()
+    assert (rnd.done, rnd.running) == (3, False) and rnd.finished_at is not None
+    assert 0 < redis_server.client().ttl("pulse:v1:round:done") <= 1800  # it expires with the round
+    assert b.start_round(2, ttl_s=1800) is True and b.refresh_round().done == 0
 
 
 def test_wrk002_failure_keeps_last_good_value_then_stale_badge(tmp_path, redis_server, swap_runtime, pulse_app):
@@ -126,7 +148,7 @@ def test_wrk005_status_api_and_page(pulse_app):
     assert body["healthy"] is True and body["worker"]["mode"] == "embedded"
     frames = {f["frame"]: f for f in body["frames"]}
     assert frames["company_health/open_deals"]["state"] == "ok"
-    assert frames["company_health/open_deals"]["rows"] == 3
+    assert frames["company_health/open_deals"]["rows"] == 5  # 3 closing in Q4 + 2 without a close date
     assert frames["company_health/win_rate"]["metrics"] == ["win_rate"]
     assert frames["api/simplefin/cash_position"]["state"] == "not_connected"  # not an error
     assert body["frames"][-1]["state"] == "not_connected"  # problems first, unconfigured sources last
