@@ -169,34 +169,50 @@ def parse_sql(query_name: str) -> exp.Expression:
 MODEL_LAYERS = ("staging", "intermediate")
 
 
-def _expand_models(tree: exp.Expression, stack: tuple[str, ...] = ()) -> exp.Expression:
+def _cte_name(model: str) -> str:
+    """The CTE an inlined model becomes: ``staging/deals`` → ``staging__deals``."""
+    return model.replace("/", "__")
+
+
+def _inline_models(tree: exp.Expression, chain: tuple[str, ...]) -> dict[str, exp.Expression]:
+    """Every staging/intermediate model ``tree`` reads, directly or through other models, as
+    ``{"staging/owners": parsed tree, …}`` in dependency order (a model after those it reads); each
+    reference (in ``tree`` and in the models) is renamed in place to its model's CTE, keeping its
+    alias. ``chain`` is the path of queries/models being expanded. Raises ``SqlFileError`` (a model
+    cycle, a missing or broken model file)."""
+    models: dict[str, exp.Expression] = {}
+
+    def visit(node: exp.Expression, path: tuple[str, ...]) -> None:
+        for table in list(node.find_all(exp.Table)):
+            if table.db not in MODEL_LAYERS:
+                continue
+            model = f"{table.db}/{table.name}"
+            if model in path:
+                raise SqlFileError(f"model cycle: {' -> '.join(path + (model,))}")
+            if model not in models:
+                sub = parse_sql(model)
+                visit(sub, path + (model,))
+                models[model] = sub
+            alias = table.alias or table.name
+            table.replace(exp.Table(this=exp.to_identifier(_cte_name(model)),
+                                    alias=exp.TableAlias(this=exp.to_identifier(alias))))
+
+    visit(tree, chain)
+    return models
+
+
+def _expand_models(tree: exp.Expression) -> exp.Expression:
     """Inline ``staging.<x>`` / ``intermediate.<x>`` references as CTEs (dependencies first).
 
     Models are ordinary SQL files (``sql/staging/x.sql``); inlining them keeps every
     definition (what "revenue" or "a deal" is) in one file without needing views in
     the warehouse, so Pulse stays read-only against a company's BigQuery.
     """
-    models: dict[str, exp.Expression] = {}
-
-    def visit(node: exp.Expression, chain: tuple[str, ...]) -> None:
-        for table in list(node.find_all(exp.Table)):
-            if table.db not in MODEL_LAYERS:
-                continue
-            key = f"{table.db}__{table.name}"
-            if key in chain:
-                raise SqlFileError(f"model cycle: {' -> '.join(chain + (key,))}")
-            if key not in models:
-                sub = parse_sql(f"{table.db}/{table.name}")
-                visit(sub, chain + (key,))
-                models[key] = sub
-            alias = table.alias or table.name
-            table.replace(exp.Table(this=exp.to_identifier(key), alias=exp.TableAlias(this=exp.to_identifier(alias))))
-
     tree = tree.copy()
-    visit(tree, stack)
+    models = _inline_models(tree, ())
     if not models:
         return tree
-    ctes = [exp.CTE(this=sub, alias=exp.TableAlias(this=exp.to_identifier(k))) for k, sub in models.items()]
+    ctes = [exp.CTE(this=sub, alias=exp.TableAlias(this=exp.to_identifier(_cte_name(m)))) for m, sub in models.items()]
     existing = tree.args.get("with_")
     if existing is not None:
         ctes += list(existing.expressions)
@@ -287,22 +303,7 @@ def render(query_name: str, dialect: str, datasets: Mapping[str, str], project: 
 def models_read(query_name: str) -> tuple[str, ...]:
     """The staging/intermediate models a query (or model) reads, directly or through other
     models, dependencies first: ``("staging/owners", "staging/deals", …)``. Raises ``SqlFileError``."""
-    order: list[str] = []
-
-    def visit(name: str, chain: tuple[str, ...]) -> None:
-        for table in parse_sql(name).find_all(exp.Table):
-            if table.db not in MODEL_LAYERS:
-                continue
-            model = f"{table.db}/{table.name}"
-            if model in chain:
-                raise SqlFileError(f"model cycle: {' -> '.join(chain + (model,))}")
-            if model not in order:
-                visit(model, chain + (model,))
-                if model not in order:
-                    order.append(model)
-
-    visit(query_name, (query_name,))
-    return tuple(order)
+    return tuple(_inline_models(parse_sql(query_name), (query_name,)))
 
 
 def _bind_value(v: Any) -> Any:
@@ -323,7 +324,7 @@ MODEL_TABLE_PREFIX = "pulse_model__"
 def model_table(model: str) -> str:
     """The TEMP table a batch materializes model ``staging/deals`` into (``pulse_model__staging__deals``:
     prefixed so it cannot be mistaken for, or shadow, a real table)."""
-    return MODEL_TABLE_PREFIX + model.replace("/", "__")
+    return MODEL_TABLE_PREFIX + _cte_name(model)
 
 
 @dataclass(frozen=True)

@@ -60,10 +60,10 @@ def test_kpi002_two_cards_open_their_drilldowns_and_rep_filter_narrows(dash_duo,
     text = _table_text(dash_duo)
     assert "Deal 1" in text and "Deal 2" in text and "$10,000" in text
 
-    # rep filter: Ana Lopez only → Deal 1 alone
+    # rep filter: Ana Lopez only → Deal 1 and Deal 14 (no close date)
     dash_duo.select_dcc_dropdown("#filter-rep", value="Ana Lopez")
     ActionChains(dash_duo.driver).send_keys(Keys.ESCAPE).perform()
-    dash_duo.wait_for_text_to_equal(".drilldown-totals", "1 rows · Amount (USD) $10.0K · Weighted (USD) $5.00K",
+    dash_duo.wait_for_text_to_equal(".drilldown-totals", "2 rows · Amount (USD) $13.5K · Weighted (USD) $6.75K",
                                     timeout=8)
     assert "Deal 2" not in _table_text(dash_duo)
 

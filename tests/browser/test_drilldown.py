@@ -28,12 +28,12 @@ def test_dd101_drill_from_rep_bar_into_deals_and_back_by_breadcrumb(dash_duo, pu
     _start(dash_duo, pulse_app, "/?metric=pipeline_coverage&view=pipeline_by_rep_stage")
     dash_duo.wait_for_contains_text("#drilldown-header", "Pipeline Coverage", timeout=10)
     dash_duo.wait_for_element("#drilldown-body .js-plotly-plot .bars .point path", timeout=10)
-    # the fixture's reps: Ana Lopez (Deal 1, $10,000), Ben Kim (Deal 2), Unassigned (Deal 10)
+    # the fixture's reps: Ana Lopez (Deal 1, $10,000; Deal 14 has no close date), Ben Kim (Deal 2), Unassigned (Deal 10)
     bars = sorted(dash_duo.find_elements("#drilldown-body .js-plotly-plot .bars .point path"),
                   key=lambda b: b.size["height"], reverse=True)
     ActionChains(dash_duo.driver).move_to_element(bars[0]).click().perform()  # the tallest: Ana Lopez
     dash_duo.wait_for_contains_text("#drilldown-breadcrumb", "Open deals: Ana Lopez", timeout=10)
-    dash_duo.wait_for_text_to_equal(".drilldown-totals", "1 rows · Amount (USD) $10.0K · Weighted (USD) $5.00K",
+    dash_duo.wait_for_text_to_equal(".drilldown-totals", "2 rows · Amount (USD) $13.5K · Weighted (USD) $6.75K",
                                     timeout=10)
     _wait_url(dash_duo, "view=open_deals&rep=11")
     dash_duo.find_element(".crumb-link").click()  # back to By rep and stage, unfiltered
@@ -61,7 +61,7 @@ def test_dd102_shared_url_restores_filters_and_back_closes(dash_duo, pulse_app):
 
 def test_dd103_csv_download_has_the_filtered_rows(dash_duo, pulse_app):
     _start(dash_duo, pulse_app, "/?metric=pipeline_coverage&view=open_deals&rep=11")
-    dash_duo.wait_for_text_to_equal(".drilldown-totals", "1 rows · Amount (USD) $10.0K · Weighted (USD) $5.00K",
+    dash_duo.wait_for_text_to_equal(".drilldown-totals", "2 rows · Amount (USD) $13.5K · Weighted (USD) $6.75K",
                                     timeout=10)
     dash_duo.find_element("#export-csv").click()
     name = "pipeline_coverage__open_deals__rep-11__as-of-2026-11-21.csv"
@@ -70,13 +70,14 @@ def test_dd103_csv_download_has_the_filtered_rows(dash_duo, pulse_app):
     while time.monotonic() < deadline and not path.exists():
         time.sleep(0.2)
     rows = list(csv.DictReader(path.open()))
-    assert [(r["deal_name"], float(r["amount_usd"]), r["owner_name"]) for r in rows] == [("Deal 1", 10000.0, "Ana Lopez")]
+    assert [(r["deal_name"], float(r["amount_usd"]), r["owner_name"]) for r in rows] == [("Deal 1", 10000.0, "Ana Lopez"),
+                                                                                        ("Deal 14", 3500.0, "Ana Lopez")]
     assert dash_duo.get_logs() == []
 
 
 def test_dd104_sorting_a_column_reorders_the_whole_view_on_the_server(dash_duo, pulse_app):
     _start(dash_duo, pulse_app, "/?metric=pipeline_coverage&view=open_deals")
-    dash_duo.wait_for_contains_text(".drilldown-totals", "3 rows", timeout=10)
+    dash_duo.wait_for_contains_text(".drilldown-totals", "5 rows", timeout=10)
 
     def names():
         return [c.text for c in dash_duo.find_elements("#drilldown-body td[data-dash-column='deal_name']")]
@@ -88,8 +89,8 @@ def test_dd104_sorting_a_column_reorders_the_whole_view_on_the_server(dash_duo, 
         assert names() == expected
 
     header = dash_duo.find_element("#drilldown-body th[data-dash-column='amount_usd'] .column-header--sort")
-    header.click()  # ascending: $4,000 · $5,000 · $10,000
-    wait_names(["Deal 10", "Deal 2", "Deal 1"])
+    header.click()  # ascending: $2,500 · $3,500 · $4,000 · $5,000 · $10,000
+    wait_names(["Deal 13", "Deal 14", "Deal 10", "Deal 2", "Deal 1"])
     dash_duo.find_element("#drilldown-body th[data-dash-column='amount_usd'] .column-header--sort").click()
-    wait_names(["Deal 1", "Deal 2", "Deal 10"])  # descending
+    wait_names(["Deal 1", "Deal 2", "Deal 10", "Deal 14", "Deal 13"])  # descending
     assert dash_duo.get_logs() == []

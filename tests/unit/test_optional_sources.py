@@ -61,17 +61,22 @@ def known_file(tmp_path_factory) -> Path:
     return path
 
 
+def _known_without(known_file: Path, tmp_path: Path, sql: str) -> DuckDBWarehouse:
+    """A copy of the hand-built company's warehouse with ``sql`` (a DROP or ALTER) applied."""
+    path = tmp_path / "changed.duckdb"
+    shutil.copy(known_file, path)
+    wh = DuckDBWarehouse(path, DATASETS)
+    wh.connect().execute(sql)
+    return wh
+
+
 @pytest.mark.parametrize("gone", ["table", "column"])
 def test_opt001_quickbooks_without_customer_types_keeps_every_company_health_value(known_file, tmp_path, gone):
     """No ``customer_type`` table (a company that never used customer types), or a ``customer``
     table without ``customer_type_id``: NRR, GRR, concentration and the churned list are the
     hand-computed values of test_metrics_sql, and every customer's segment is Unclassified."""
-    path = tmp_path / "no_types.duckdb"
-    shutil.copy(known_file, path)
-    wh = DuckDBWarehouse(path, DATASETS)
-    sql = ("drop table quickbooks.customer_type" if gone == "table"
-           else "alter table quickbooks.customer drop column customer_type_id")
-    wh.connect().execute(sql)
+    wh = _known_without(known_file, tmp_path, "drop table quickbooks.customer_type" if gone == "table"
+                        else "alter table quickbooks.customer drop column customer_type_id")
     store, catalog, results = _refresh(wh)
     assert [(q, r.error) for q, r in results.items() if not r.ok] == []
     # prior window 6,000 (Acme 3,000, Bloom 2,000, Dune 1,000); current 5,000; GRR 4,500 / 6,000
@@ -89,10 +94,7 @@ def test_opt001_quickbooks_without_customer_types_keeps_every_company_health_val
 
 
 def test_opt002_no_deal_company_associations_name_every_company_unknown(known_file, tmp_path):
-    path = tmp_path / "no_assoc.duckdb"
-    shutil.copy(known_file, path)
-    wh = DuckDBWarehouse(path, DATASETS)
-    wh.connect().execute("drop table hubspot.deal_company")
+    wh = _known_without(known_file, tmp_path, "drop table hubspot.deal_company")
     store, catalog, results = _refresh(wh)
     assert [(q, r.error) for q, r in results.items() if not r.ok] == []
     deals = _view(store, catalog, "pipeline_coverage", "open_deals")
@@ -103,10 +105,7 @@ def test_opt002_no_deal_company_associations_name_every_company_unknown(known_fi
 
 
 def test_opt003_a_required_table_missing_still_fails_with_its_name(known_file, tmp_path):
-    path = tmp_path / "no_owner.duckdb"
-    shutil.copy(known_file, path)
-    wh = DuckDBWarehouse(path, DATASETS)
-    wh.connect().execute("drop table hubspot.owner")
+    wh = _known_without(known_file, tmp_path, "drop table hubspot.owner")
     _, _, results = _refresh(wh, queries=["company_health/win_rate_by_rep"])
     failed = results["company_health/win_rate_by_rep"]
     assert not failed.ok and "owner" in failed.error and failed.error_class == "CatalogException"
