@@ -19,7 +19,7 @@ import json
 import pandas as pd
 from flask import Blueprint, Response, jsonify, request
 
-from data_access.export import to_csv
+from data_access.export import export_frame, to_csv
 from data_access.metrics import display_frame, display_records, month_start, snapshot
 from data_access.pipelines import current_problems, metric_problem
 from data_access.refresh import connect_hint
@@ -123,7 +123,7 @@ def get_view(metric_id: str, view_id: str):
         return _not_ready(rt, metric)
     if fmt == "csv":
         name = f"{metric_id}__{view_id}__{meta.as_of.isoformat()}.csv"
-        return Response(to_csv(display_frame(df)), mimetype="text/csv",
+        return Response(to_csv(display_frame(export_frame(df))), mimetype="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
     page = df.iloc[offset:offset + limit]
     body = {

@@ -8,10 +8,16 @@ from dash.dash_table.Format import Format, Group, Scheme, Symbol
 
 from components import figures, formatting, ids
 from data_access.catalog import Metric, View
+from data_access.export import is_sort_helper
 from data_access.metrics import display_records
 
 NO_DATA = "No data for this period"
-HIDDEN_COLUMNS = {"owner_id", "customer_id", "stage_order", "deal_id"}
+HIDDEN_COLUMNS = {"owner_id", "customer_id", "deal_id"}  # keys: in the exports, not on screen
+
+
+def shown_columns(df: pd.DataFrame) -> list[str]:
+    """The columns a table shows: no keys (``HIDDEN_COLUMNS``), no sort helpers (``*_order``)."""
+    return [c for c in df.columns if c not in HIDDEN_COLUMNS and not is_sort_helper(c)]
 
 
 def modal(initial: dict | None = None) -> dbc.Modal:
@@ -156,15 +162,20 @@ def _column(name: str, dtype) -> dict:
     elif kind == "multiple":
         col.update(type="numeric", format=Format(precision=1, scheme=Scheme.fixed, symbol=Symbol.yes,
                                                  symbol_suffix="×"))
+    elif kind == "id":
+        col.update(type="text")  # an identifier: 22154, never "22,154"
     elif kind in ("count", "days") or pd.api.types.is_numeric_dtype(dtype):
         col.update(type="numeric", format=Format(precision=0, scheme=Scheme.fixed, group=Group.yes))
     return col
 
 
-def totals_text(df: pd.DataFrame) -> str:
-    """``42 rows · Amount (USD) $4.20M · Deal (count) 128`` for the additive columns."""
-    parts = [f"{len(df):,} rows"]
+def totals_text(df: pd.DataFrame, not_additive: tuple[str, ...] = ()) -> str:
+    """``42 rows · Amount (USD) $4.20M · Deal (count) 128`` for the additive columns (``1 row`` for
+    one); ``not_additive`` columns (a funnel's stage counts, which nest) are not summed."""
+    parts = [formatting.plural(len(df), "row")]
     for c in df.columns:
+        if c in not_additive or is_sort_helper(c):
+            continue
         kind = formatting.column_kind(c)
         if kind == "usd":
             parts.append(f"{formatting.column_title(c)} {formatting.usd(df[c].sum())}")
@@ -186,7 +197,7 @@ def table_page(df: pd.DataFrame, page: int = 0, sort_by: list | None = None, pag
     """Rows ``page`` (0-based) of ``df`` as table records, sorted by the DataTable's ``sort_by``
     (``[{"column_id", "direction": "asc"|"desc"}]``; missing values last); hidden columns dropped,
     dates as text. Only this page is converted and sent: a view may hold many thousand rows."""
-    shown = [c for c in df.columns if c not in HIDDEN_COLUMNS]
+    shown = shown_columns(df)
     for key in reversed(sort_by or []):
         if key.get("column_id") in shown:
             df = df.sort_values(key["column_id"], ascending=key.get("direction") != "desc", kind="stable",
@@ -200,7 +211,7 @@ def view_body(view: View, df: pd.DataFrame, page_size: int = PAGE_SIZE) -> list:
     The table holds its first page; ``pages.drilldown.page_table`` serves the others."""
     if df.empty:
         return [dbc.Alert(NO_DATA, color="light", className="text-center my-4 py-4 no-data")]
-    shown = [c for c in df.columns if c not in HIDDEN_COLUMNS]
+    shown = shown_columns(df)
     table = dash_table.DataTable(
         data=table_page(df, 0, None, page_size),
         columns=[_column(c, df[c].dtype) for c in shown],
@@ -227,6 +238,7 @@ def view_body(view: View, df: pd.DataFrame, page_size: int = PAGE_SIZE) -> list:
         dcc.Graph(figure=figures.view_figure(view.chart, df, view.title), config={"displaylogo": False},
                   id=ids.drill_graph(view.id)),
         *hint,
-        html.Div(totals_text(df), className="small text-muted mb-2 drilldown-totals"),
+        html.Div(totals_text(df, (view.chart.x,) if view.chart.kind == "funnel" else ()),
+                 className="small text-muted mb-2 drilldown-totals"),
         table,
     ]

@@ -139,5 +139,5 @@ def view_figure(chart: Chart, df: pd.DataFrame, title: str) -> dict:
         # text x (e.g. close weeks with a "No close date" bar) stays categorical: plotly would read
         # mostly-date labels as a date axis and drop the others
         layout["xaxis"] = {"title": {"text": _axis_title(chart.x)},
-                           **({"type": "category"} if formatting.column_kind(chart.x) == "text" else {})}
+                           **({"type": "category"} if formatting.column_kind(chart.x) in ("text", "id") else {})}
     return {"data": data, "layout": layout}

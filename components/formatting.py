@@ -46,10 +46,18 @@ def target_text(target: float, unit: str, direction: str) -> str:
     return f"Target {'≥' if direction == 'higher' else '≤'} {value(target, unit)}"
 
 
+def plural(n: int, word: str) -> str:
+    """``1 row``, ``0 rows``, ``1,234 rows``."""
+    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
+
+
 def column_kind(name: str) -> str:
-    """How a drill-down column is formatted, from its name's suffix (tidy naming convention)."""
+    """How a drill-down column is formatted, from its name's suffix (tidy naming convention):
+    usd | ratio | count | multiple | days | date | id (an identifier: text, never 22,154) | text."""
     if name.endswith("_usd"):
         return "usd"
+    if name.endswith("_id"):
+        return "id"
     if name in ("share", "win_rate", "probability") or name.endswith(("_rate", "_pct", "_ratio")):
         return "ratio"
     if name.endswith("_count"):

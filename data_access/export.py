@@ -22,6 +22,24 @@ def neutralise(value):
     return value
 
 
+def is_sort_helper(name: str) -> bool:
+    """A column that only orders rows (``stage_order``, ``bucket_order``): never shown or exported."""
+    return name.endswith("_order")
+
+
+def export_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """A view's frame as a download or API CSV gets it: sort-helper columns dropped, identifiers
+    (``*_id``) as whole numbers (nullable ``Int64``: ``40152321``, never ``40152321.0``), money
+    (``*_usd``) rounded to cents (``314117.6``, never ``314117.60000000003``)."""
+    out = df[[c for c in df.columns if not is_sort_helper(c)]].copy()
+    for c in out.columns:
+        if c.endswith("_id") and pd.api.types.is_float_dtype(out[c]):
+            out[c] = out[c].round().astype("Int64")
+        elif c.endswith("_usd") and pd.api.types.is_float_dtype(out[c]):
+            out[c] = out[c].round(2)
+    return out
+
+
 def to_csv(df: pd.DataFrame) -> str:
     """The frame as CSV text (header row, no index, CRLF) with every text cell neutralised.
 
@@ -34,6 +52,8 @@ def to_csv(df: pd.DataFrame) -> str:
         series = out[col]
         if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_datetime64_any_dtype(series):
             continue
-        out[col] = series.map(lambda v: v if isinstance(v, numbers.Number) else neutralise(v))
+        # built as object: Series.map would re-infer [11, None] as floats and write "11.0"
+        out[col] = pd.Series([v if isinstance(v, numbers.Number) else neutralise(v) for v in series],
+                             index=series.index, dtype=object)
     # RFC 4180 line ends: a cell holding a bare CR or LF is then quoted, never a broken row
     return out.to_csv(index=False, lineterminator="\r\n")

@@ -198,7 +198,7 @@ def view_frame(
     - ``start``/``end``: first days of months; keep rows whose ``month`` is in [start, end].
     - then ``group_by`` sums every numeric column, ``ratio`` recomputes a ratio (0–1),
       ``share_of`` adds ``share`` (0–1 of the column's total), ``add_monthly_target``
-      adds ``target_usd`` from the revenue plan, ``rep_target`` adds ``rep_target_<unit>`` (each rep's
+      adds ``target_usd`` from the revenue plan (the as-of month pro-rated by day), ``rep_target`` adds ``rep_target_<unit>`` (each rep's
       quota in force on ``as_of``, else the metric's target; in the metric's unit) and ``vs_target``
       (``On target`` | ``Near target`` | ``Off target`` | ``No data``) — these need ``metric`` and ``as_of``.
     """
@@ -246,7 +246,8 @@ def _finish(view: View, df: pd.DataFrame, targets: Targets | None, metric: Metri
         df["share"] = (df[view.share_of] / total) if total else float("nan")
         df = df.sort_values(view.share_of, ascending=False, kind="stable")
     if view.add_monthly_target and targets is not None and "month" in df.columns:
-        df["target_usd"] = [targets.revenue_plan.month_usd(m.year, m.month) for m in pd.to_datetime(df["month"])]
+        plan = targets.revenue_plan  # the as-of month pro-rated by day, as in the Revenue YTD target
+        df["target_usd"] = [plan.month_to_date_usd(m.year, m.month, as_of) for m in pd.to_datetime(df["month"])]
     if view.quota_coverage and targets is not None and as_of is not None:
         df = _with_quota_coverage(df, targets, as_of)
     if view.rep_target and None not in (targets, metric, as_of) and "owner_id" in df.columns:

@@ -203,11 +203,21 @@ class RevenuePlan(_Strict):
         entry = self.entry_on(dt.date(year, month, 1))
         return entry.months.get(f"{year:04d}-{month:02d}", entry.monthly_usd)
 
+    def month_to_date_usd(self, year: int, month: int, as_of: dt.date | None) -> float:
+        """Planned revenue (USD) of one month counted up to ``as_of``: the whole month before the
+        as-of month, the as-of month pro-rated by day (``day ÷ days in month``), 0 after it; the whole
+        month when ``as_of`` is None. The one rule behind the Revenue YTD target, the by-month view's
+        targets and the plan to date on Settings."""
+        full = self.month_usd(year, month)
+        if as_of is None or (year, month) < (as_of.year, as_of.month):
+            return full
+        if (year, month) > (as_of.year, as_of.month):
+            return 0.0
+        return full * as_of.day / calendar.monthrange(year, month)[1]
+
     def ytd_usd(self, as_of: dt.date) -> float:
         """Plan from Jan 1 to ``as_of``: full months before it, the as-of month pro-rated by day."""
-        full = sum(self.month_usd(as_of.year, m) for m in range(1, as_of.month))
-        days = calendar.monthrange(as_of.year, as_of.month)[1]
-        return full + self.month_usd(as_of.year, as_of.month) * as_of.day / days
+        return sum(self.month_to_date_usd(as_of.year, m, as_of) for m in range(1, as_of.month + 1))
 
     def rep_quarter_quotas(self, as_of: dt.date) -> dict[int, float]:
         """Each rep's quarterly quota (USD) in force on ``as_of``: owner id → USD; ``{}`` if none."""

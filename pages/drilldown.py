@@ -18,7 +18,7 @@ from dash import ALL, MATCH, ClientsideFunction, Input, Output, State, callback,
 import auth
 from components import drilldown, formatting, ids
 from components.kpi_card import STATUS_COLOR, STATUS_LABEL
-from data_access.export import to_csv
+from data_access.export import export_frame, to_csv
 from data_access.metrics import display_frame, month_start, owner_options, snapshot
 from data_access.runtime import get_runtime
 from data_access.view_cache import filtered_view, view_version
@@ -269,7 +269,7 @@ def export_view(_csv, _xlsx, view_id, reps, segments, start, end, state):
         return no_update
     ext = "csv" if ctx.triggered_id == ids.EXPORT_CSV else "xlsx"
     name = drilldown.export_name(metric.id, view.id, _filters(reps, segments, start, end), meta.as_of.isoformat(), ext)
-    table = display_frame(df)
+    table = display_frame(export_frame(df))
     if ext == "csv":
         return dcc.send_string(to_csv(table), name)
     buf = io.BytesIO()

@@ -78,18 +78,21 @@ def metric_row(metric: Metric, in_force_text: str, target_value, band_value) -> 
     ], className="settings-row", id=f"settings-row-{metric.id}")
 
 
-def in_force_text(metric: Metric, targets, today: dt.date) -> str:
+def in_force_text(metric: Metric, targets, today: dt.date, data_as_of: dt.date | None = None) -> str:
+    """What is in force for ``metric`` in the month of ``today``; for the revenue plan also the plan to
+    date on ``data_as_of`` (the as-of date of the card's data, so both show the same figure)."""
     edit = form_values(metric, targets, today)
     if plan_metric(metric):
-        ytd, _ = target_for(metric, targets, today)
-        return (f"{formatting.usd(edit.target)} a month · plan to date {formatting.usd(ytd)} · "
-                f"band {shown_band(edit.yellow_band)}%")
+        day = data_as_of or today
+        ytd, _ = target_for(metric, targets, day)
+        return (f"{formatting.usd(edit.target)} a month · plan to date {formatting.usd(ytd)} "
+                f"(as of {day:%b} {day.day}) · band {shown_band(edit.yellow_band)}%")
     return f"{formatting.target_text(edit.target, metric.unit, metric.direction)} · band {shown_band(edit.yellow_band)}%"
 
 
-def targets_form(catalog, targets, today: dt.date) -> list:
+def targets_form(catalog, targets, today: dt.date, data_as_of: dt.date | None = None) -> list:
     """Metrics grouped by their own page (catalog order; a metric also shown elsewhere is listed
-    once), each row with its in-force values pre-filled."""
+    once), each row with its in-force values pre-filled (the plan to date on ``data_as_of``)."""
     sections = []
     for page_id, page in catalog.pages.items():
         metrics = [m for m in catalog.metrics.values() if m.page == page_id]
@@ -98,7 +101,7 @@ def targets_form(catalog, targets, today: dt.date) -> list:
         rows = []
         for m in metrics:
             edit = form_values(m, targets, today)
-            rows.append(metric_row(m, in_force_text(m, targets, today), shown_target(m, edit.target),
+            rows.append(metric_row(m, in_force_text(m, targets, today, data_as_of), shown_target(m, edit.target),
                                    shown_band(edit.yellow_band)))
         sections.append(html.Div([
             html.H5(page.title, className="settings-page-title"),
@@ -391,6 +394,17 @@ def _by_owner(items: list[dict]) -> dict[str, object]:
     return {o: v for o, v in _by_id(items, "owner").items() if o.isdigit() and len(o) <= 18}
 
 
+def _data_as_of(rt) -> dt.date:
+    """The as-of date of the revenue plan metric's cached value (the date its card's target is for),
+    else today."""
+    for m in rt.catalog.metrics.values():
+        if plan_metric(m):
+            meta = rt.store.get_meta(m.query)
+            if meta is not None:
+                return meta.as_of
+    return rt.today()
+
+
 def _month(value) -> dt.date | None:
     """The chosen "applies from" month, if it is one of the offered ones."""
     allowed = {o["value"] for o in effective_options(get_runtime().today())}
@@ -411,7 +425,7 @@ def fill_form(effective):
     if not auth.has_role("admin"):
         return dbc.Alert(REFUSED, color="danger")
     rt = get_runtime()
-    return targets_form(rt.catalog, rt.targets().targets, _month(effective) or rt.today())
+    return targets_form(rt.catalog, rt.targets().targets, _month(effective) or rt.today(), _data_as_of(rt))
 
 
 @callback(
@@ -548,7 +562,7 @@ def save_targets(n_clicks, _targets, _bands, effective):
     except _NotSaved as e:
         return (e.message, *NO_CHANGE)
     loaded = rt.targets()
-    form = targets_form(rt.catalog, loaded.targets, month)
+    form = targets_form(rt.catalog, loaded.targets, month, _data_as_of(rt))
     history = _history(rt)
     if not result.changes:
         return _alert("No changes to save.", "secondary"), form, history, file_status(loaded.error)

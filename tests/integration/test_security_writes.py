@@ -332,7 +332,8 @@ def test_wrt015_an_admin_sets_a_months_plan_and_revenue_by_month_uses_it(proxy):
         ("admin@x.com", "revenue_ytd", {"plan_months": {"2026-12": monthly}}, {"plan_months": {"2026-12": 2 * monthly}})]
     rows = client.get("/api/metrics/revenue_ytd/views/revenue_by_month", **admin).get_json()["rows"]
     targets = {row["month"][:7]: row["target_usd"] for row in rows}
-    assert targets.get("2026-11") == monthly  # the months around it keep the monthly plan
+    assert targets.get("2026-10") == monthly  # the months around it keep the monthly plan…
+    assert targets.get("2026-11") == pytest.approx(monthly * 21 / 30)  # …the as-of month pro-rated (Nov 21)
     again = post_callback(client, "settings-plan-save", "n_clicks", *plan_request({"2026-12": 2 * monthly}), **admin)
     assert "No changes to save." in again.get_data(as_text=True)
 

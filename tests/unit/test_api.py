@@ -98,7 +98,10 @@ def test_api007_json_pages_with_limit_and_offset(client, monkeypatch):
     monkeypatch.setattr(api, "DEFAULT_LIMIT", 2)  # a view longer than the default page
     body = client.get(url).get_json()
     assert ([r["deal_name"] for r in body["rows"]], body["total_rows"], body["next_offset"]) == (["Deal 1", "Deal 2"], 5, 2)
-    assert client.get(f"{url}?format=csv").get_data(as_text=True).count("Deal ") == 5  # CSV: every row
+    csv_text = client.get(f"{url}?format=csv").get_data(as_text=True)
+    assert csv_text.count("Deal ") == 5  # CSV: every row
+    rows = list(csv.DictReader(io.StringIO(csv_text)))
+    assert [r["owner_id"] for r in rows] == ["11", "12", "", "11", "12"]  # whole ids (Deal 10 has no owner)
     for bad in ("limit=0", "limit=10001", "offset=-1", "limit=two"):
         r = client.get(f"{url}?{bad}")
         assert r.status_code == 400 and "limit" in r.get_json()["error"], bad

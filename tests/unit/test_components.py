@@ -123,3 +123,22 @@ def test_fs001_arrow_round_trip_keeps_dtypes_and_meta():
     back = frame_from_bytes(frame_to_bytes(CachedFrame(frame, meta)))
     pd.testing.assert_frame_equal(back.frame, frame)
     assert back.meta == meta
+
+
+def test_dd004_tables_and_exports_show_no_internal_columns():
+    """Sort helpers never leave the server; ids are ids; money has cents; plurals are right."""
+    from data_access.export import export_frame, to_csv
+
+    df = pd.DataFrame({"stage_label": ["Qualified", "Proposal"], "stage_order": [1, 2], "bucket_order": [3, 4],
+                       "owner_id": [40152321.0, float("nan")], "invoice_id": [22154, 7],
+                       "amount_usd": [314117.60000000003, 0.1 + 0.2], "deal_count": [2, 3]})
+    assert drilldown.shown_columns(df) == ["stage_label", "invoice_id", "amount_usd", "deal_count"]
+    cols = {c["id"]: c for c in (drilldown._column(c, df[c].dtype) for c in df.columns)}
+    assert cols["invoice_id"]["type"] == "text" and "format" not in cols["invoice_id"]  # 22154, not 22,154
+    assert drilldown.totals_text(df) == "2 rows · Amount (USD) $314K · Deal (count) 5"
+    assert drilldown.totals_text(df.head(1)).startswith("1 row ·")
+    assert drilldown.totals_text(df, not_additive=("deal_count",)) == "2 rows · Amount (USD) $314K"  # a funnel
+    out = export_frame(df)
+    assert list(out.columns) == ["stage_label", "owner_id", "invoice_id", "amount_usd", "deal_count"]
+    lines = to_csv(out).splitlines()
+    assert lines[1] == "Qualified,40152321,22154,314117.6,2" and lines[2] == "Proposal,,7,0.3,3"

@@ -83,6 +83,21 @@ def test_sql003_revenue_by_month_vs_target(refreshed):
     assert set(df["target_usd"]) == {2000}
 
 
+def test_sql003b_one_revenue_target_on_the_card_the_by_month_view_and_settings(refreshed, pulse_app):
+    """Plan 2,000 USD a month, as of 2026-11-21: Jan–Oct 20,000 + November 21/30 × 2,000 = 21,400."""
+    from pages.settings import in_force_text
+
+    card = value(refreshed, "revenue_ytd").target
+    df = view(refreshed, "revenue_ytd", "revenue_by_month", as_of=known_company.AS_OF)
+    by_month = dict(zip(pd.to_datetime(df["month"]).dt.strftime("%Y-%m"), df["target_usd"]))
+    assert by_month["2026-11"] == pytest.approx(1400)  # the as-of month pro-rated, not its whole plan
+    assert by_month["2025-12"] == pytest.approx(2000) and by_month["2026-10"] == pytest.approx(2000)
+    this_year = sum(v for k, v in by_month.items() if k.startswith("2026"))
+    text = in_force_text(load_catalog().metrics["revenue_ytd"], TARGETS, dt.date(2026, 11, 1), known_company.AS_OF)
+    assert card == pytest.approx(21400) and this_year == pytest.approx(21400)
+    assert "plan to date $21.4K (as of Nov 21)" in text
+
+
 def test_sql004_revenue_by_segment(refreshed):
     df = view(refreshed, "revenue_ytd", "revenue_by_segment")
     assert dict(zip(df["segment"], df["revenue_usd"])) == pytest.approx(
