@@ -6,7 +6,7 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 import auth
-from components import account, ids, shell
+from components import account, shell
 
 
 def create_app(start_scheduler: bool = True) -> dash.Dash:
@@ -32,21 +32,8 @@ def create_app(start_scheduler: bool = True) -> dash.Dash:
     auth.init_app(app.server)  # sign-in, roles, same-origin writes (PULSE_AUTH_MODE)
     app.layout = lambda: html.Div(  # built per request: links, account corner and admin actions follow the user
         [
-            dbc.Navbar(
-                dbc.Container(
-                    [
-                        dbc.NavbarBrand([html.Span("●", className="brand-dot"), " Pulse"], href="/"),
-                        dbc.Nav([dbc.NavLink(p["name"], href=p["relative_path"], active="exact")
-                                 for p in auth.visible_pages(dash.page_registry.values())],
-                                navbar=True, className="ms-auto"),
-                        account.corner(),
-                    ],
-                    fluid=True,
-                ),
-                color="white",
-                className="pulse-navbar border-bottom",
-                id=ids.NAVBAR,
-            ),
+            shell.navbar([(p["name"], p["relative_path"]) for p in auth.visible_pages(dash.page_registry.values())],
+                         account.corner()),
             shell.cache_banner(),
             dbc.Container(dash.page_container, fluid=True, className="pulse-main"),
         ]

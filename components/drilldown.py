@@ -235,7 +235,7 @@ def view_body(view: View, df: pd.DataFrame, page_size: int = PAGE_SIZE) -> list:
     hint = [html.Div(f"Click a bar to see its {view.drill.to.replace('_', ' ')}.", className="small text-muted")] \
         if view.drill else []
     return [
-        dcc.Graph(figure=figures.view_figure(view.chart, df, view.title), config={"displaylogo": False},
+        dcc.Graph(figure=figures.view_figure(view.chart, df, view.title), config=figures.GRAPH_CONFIG,
                   id=ids.drill_graph(view.id)),
         *hint,
         html.Div(totals_text(df, (view.chart.x,) if view.chart.kind == "funnel" else ()),

@@ -76,6 +76,10 @@ def _target_line(x: list, df: pd.DataFrame, col: str, mode: str) -> dict:
             "hovertemplate": "Target: %{customdata}<extra></extra>"}
 
 
+GRAPH_CONFIG = {"displaylogo": False, "modeBarButtons": [["toImage"]],  # download as PNG, nothing else
+                "toImageButtonOptions": {"format": "png", "scale": 2}}
+
+
 def view_figure(chart: Chart, df: pd.DataFrame, title: str) -> dict:
     """The chart of a drill-down view as a figure dict. ``df`` columns are named by ``chart``
     (x, y, color, line, order); kinds: hbar (ranked, top N), funnel, line, stacked_bar, bar, bar_line."""

@@ -8,6 +8,8 @@ KPI_CARD = "kpi-card"
 # App shell
 URL = "url"
 NAVBAR = "navbar"
+NAVBAR_TOGGLER = "navbar-toggler"
+NAVBAR_COLLAPSE = "navbar-collapse"
 CACHE_BANNER = "cache-banner"
 BANNER_INTERVAL = "banner-interval"
 

@@ -3,10 +3,17 @@ from __future__ import annotations
 
 import datetime as dt
 
-from dash import Input, Output, callback
+from dash import Input, Output, State, callback
 
 from components import formatting, ids, shell
 from data_access.runtime import get_runtime
+
+
+@callback(Output(ids.NAVBAR_COLLAPSE, "is_open"), Input(ids.NAVBAR_TOGGLER, "n_clicks"),
+          State(ids.NAVBAR_COLLAPSE, "is_open"), prevent_initial_call=True)
+def toggle_navbar(_clicks, is_open):
+    """The toggler (phones) opens and closes the folded page links."""
+    return not is_open
 
 
 @callback(Output(ids.CACHE_BANNER, "children"), Input(ids.BANNER_INTERVAL, "n_intervals"))

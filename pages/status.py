@@ -63,8 +63,10 @@ def status_body() -> list:
     rows = []
     for f in report["frames"]:
         label, color = STATE_BADGE[f["state"]]
+        badge = (dbc.Badge(label, color=color, text_color="dark", className="border status-badge") if color == "light"
+                 else dbc.Badge(label, color=color, className="status-badge"))  # light: dark text, or it vanishes
         rows.append(html.Tr([
-            html.Td(dbc.Badge(label, color=color)),
+            html.Td(badge),
             html.Td([html.Div(f["frame"], className="fw-semibold"),
                      html.Div(", ".join(f["metrics"]) + f" · {f['source']}", className="small text-muted")]),
             html.Td(_when(f["last_success"], tz)),

@@ -44,3 +44,24 @@ def test_pg001_every_page_and_every_drilldown_opens_from_the_navbar(dash_duo, pu
             opened += 1
     assert opened == sum(len(catalog.metrics_on(p)) for p in catalog.pages)  # 30 cards on 5 pages today
     assert dash_duo.get_logs() == []
+
+
+def test_pg003_phone_width_folds_the_navbar_and_stacks_the_cards(dash_duo, pulse_app):
+    dash_duo.driver.set_window_size(390, 844)
+    dash_duo.start_server(pulse_app)
+    dash_duo.wait_for_element(".kpi-card", timeout=10)
+    toggler = dash_duo.find_element(".pulse-navbar .navbar-toggler")
+    assert toggler.is_displayed()
+    assert not any(a.is_displayed() for a in dash_duo.find_elements(".pulse-navbar .nav-link"))  # folded
+    toggler.click()
+    _wait(lambda: all(a.is_displayed() for a in dash_duo.find_elements(".pulse-navbar .nav-link")), what="menu open")
+    dash_duo.find_element(".pulse-navbar .nav-link[href='/sales']").click()
+    dash_duo.wait_for_text_to_equal(".page-title", "Sales", timeout=10)
+    _wait(lambda: len(dash_duo.find_elements(".kpi-card")) >= 2, what="sales cards")
+    cards = dash_duo.find_elements(".kpi-card")
+    lefts = {c.location["x"] for c in cards}
+    assert len(lefts) == 1  # one column: every card starts at the same x
+    assert all(c.size["width"] > 300 for c in cards)
+    scroll, inner = dash_duo.driver.execute_script("return [document.documentElement.scrollWidth, window.innerWidth]")
+    assert scroll <= inner  # no sideways scrolling
+    assert dash_duo.get_logs() == []

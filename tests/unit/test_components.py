@@ -142,3 +142,11 @@ def test_dd004_tables_and_exports_show_no_internal_columns():
     assert list(out.columns) == ["stage_label", "owner_id", "invoice_id", "amount_usd", "deal_count"]
     lines = to_csv(out).splitlines()
     assert lines[1] == "Qualified,40152321,22154,314117.6,2" and lines[2] == "Proposal,,7,0.3,3"
+
+
+def test_dd005_charts_offer_only_download_as_png():
+    catalog = load_catalog()
+    view = catalog.metrics["pipeline_coverage"].view("open_deals")
+    df = pd.DataFrame({"deal_name": ["A"], "amount_usd": [10.0], "owner_id": [1]})
+    graph = next(c for c in drilldown.view_body(view, df) if type(c).__name__ == "Graph")
+    assert graph.config["modeBarButtons"] == [["toImage"]] and graph.config["displaylogo"] is False
