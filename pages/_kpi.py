@@ -25,6 +25,7 @@ def failure_text(snap, tz: str) -> str | None:
     return f"Last refresh failed {when} ({snap.last_error}); last success {ok}"
 
 
+NOT_CONNECTED_FOR_VIEWERS = "An admin can connect this source; its values appear here once connected."
 GRID_POLL_MS = 60_000  # cards re-read the cache every minute…
 GRID_POLL_REFRESHING_MS = 3_000  # …and every 3 s while a refresh round fills cards that have no value
 
@@ -53,7 +54,8 @@ def _grid(page: str) -> tuple[list, bool]:
         card = kpi_card(metric, snap.value, snap.target, snap.status, as_of,
                         stale_sla=formatting.sla_text(metric.freshness_sla_minutes) if snap.stale else None,
                         failure=failure_text(snap, rt.settings.timezone),
-                        not_connected=hint, problem=metric_problem(metric, problems), refreshing=refreshing)
+                        not_connected=(hint if auth.has_role("admin") else NOT_CONNECTED_FOR_VIEWERS) if hint else None,
+                        problem=metric_problem(metric, problems), refreshing=refreshing)
         cols.append(dbc.Col(card, xs=12, sm=6, lg=4, xxl=3))
     alerts = []
     if loaded.error:

@@ -326,3 +326,16 @@ def test_auth021_example_users_file_signs_nobody_in(tmp_path):
     s = Settings(auth_mode="password", auth_users_path=users, auth_roles_path=roles, secret_key=SECRET_KEY)
     for password in ("", "change-me", "REPLACE-with-the-output-of-python-auth.py-hash"):
         assert auth.verify_password("ops@example.com", password, s) == (False, None)
+
+
+def test_auth022_a_not_connected_card_gives_the_setup_to_admins_only(proxy, pulse_app):
+    from pages import _kpi
+
+    def card_text(email):
+        with pulse_app.server.test_request_context("/", **_as(TRUSTED_IP, email)):
+            return str(_kpi.kpi_grid("company_health"))
+
+    assert "PULSE_SIMPLEFIN_ACCESS_URL" in card_text("admin@x.com")
+    viewer = card_text("viewer@x.com")
+    assert "PULSE_SIMPLEFIN_ACCESS_URL" not in viewer and _kpi.NOT_CONNECTED_FOR_VIEWERS in viewer
+    assert "Not connected" in viewer
