@@ -206,9 +206,18 @@ def table_page(df: pd.DataFrame, page: int = 0, sort_by: list | None = None, pag
     return display_records(df.iloc[start:start + page_size][shown], month_format="%Y-%m")
 
 
-def view_body(view: View, df: pd.DataFrame, page_size: int = PAGE_SIZE) -> list:
+def view_title(view: View, df: pd.DataFrame) -> str:
+    """The chart's title: the view's, with the period its rows cover (``By month vs target,
+    Dec 2025–Nov 2026``) when the frame has months."""
+    period = formatting.period_text(pd.to_datetime(df["month"]).tolist()) if "month" in df.columns else None
+    return f"{view.title}, {period}" if period else view.title
+
+
+def view_body(view: View, df: pd.DataFrame, page_size: int = PAGE_SIZE,
+              reference: figures.Reference | None = None) -> list:
     """Chart + sortable, paged table of one view; a clear message when ``df`` has no rows.
-    The table holds its first page; ``pages.drilldown.page_table`` serves the others."""
+    The table holds its first page; ``pages.drilldown.page_table`` serves the others. ``reference``
+    (the metric's target, direction, band) colours the chart by status (``figures.view_figure``)."""
     if df.empty:
         return [dbc.Alert(NO_DATA, color="light", className="text-center my-4 py-4 no-data")]
     shown = shown_columns(df)
@@ -235,7 +244,7 @@ def view_body(view: View, df: pd.DataFrame, page_size: int = PAGE_SIZE) -> list:
     hint = [html.Div(f"Click a bar to see its {view.drill.to.replace('_', ' ')}.", className="small text-muted")] \
         if view.drill else []
     return [
-        dcc.Graph(figure=figures.view_figure(view.chart, df, view.title), config=figures.GRAPH_CONFIG,
+        dcc.Graph(figure=figures.view_figure(view.chart, df, view_title(view, df), reference), config=figures.GRAPH_CONFIG,
                   id=ids.drill_graph(view.id)),
         *hint,
         html.Div(totals_text(df, (view.chart.x,) if view.chart.kind == "funnel" else ()),

@@ -6,10 +6,13 @@ the drill-down callback, which runs on every tab and filter change.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 
 from components import formatting
 from data_access.catalog import Chart
+from data_access.targets import status
 
 PALETTE = ["#2563eb", "#16a34a", "#f59e0b", "#dc2626", "#7c3aed", "#0891b2", "#db2777", "#65a30d", "#ea580c"]
 
@@ -76,16 +79,70 @@ def _target_line(x: list, df: pd.DataFrame, col: str, mode: str) -> dict:
             "hovertemplate": "Target: %{customdata}<extra></extra>"}
 
 
+STATUS_FILL = {"green": "#16a34a", "yellow": "#d97706", "red": "#dc2626", "nodata": "#9ca3af"}  # the cards' colours
+VS_TARGET_STATUS = {"On target": "green", "Near target": "yellow", "Off target": "red"}
+
+
+@dataclass(frozen=True)
+class Reference:
+    """What a view's values are measured against: the metric's target in force (in the value column's
+    unit; ``None`` without one), which way is better (``higher`` | ``lower``) and its yellow band (0–1)."""
+
+    target: float | None
+    direction: str
+    yellow_band: float
+
+
+def _status_colors(chart: Chart, df: pd.DataFrame, value_col: str, category_col: str,
+                   ref: Reference | None) -> str | list[str]:
+    """Bar colours: by the chart's ``status_colors`` per category, else by a ``vs_target`` column (each
+    rep against their own target), else against the metric's target (``chart.target``) or, in a
+    ``bar_line``, each bar against its own line value; one blue when nothing says a status."""
+    if chart.status_colors and category_col in df.columns:
+        return [STATUS_FILL[chart.status_colors[str(v)]] if str(v) in chart.status_colors else PALETTE[0]
+                for v in df[category_col]]
+    if "vs_target" in df.columns:
+        return [STATUS_FILL[VS_TARGET_STATUS.get(v, "nodata")] for v in df["vs_target"]]
+    if ref is None:
+        return PALETTE[0]
+    if chart.target and ref.target is not None:
+        targets = [ref.target] * len(df)
+    elif chart.kind == "bar_line" and chart.line and chart.line in df.columns:
+        targets = df[chart.line].tolist()
+    else:
+        return PALETTE[0]
+    return [STATUS_FILL[status(None if pd.isna(v) else float(v), t, ref.direction, ref.yellow_band)]
+            if t is not None and not pd.isna(t) else PALETTE[0] for v, t in zip(df[value_col], targets)]
+
+
+def _reference_line(layout: dict, chart: Chart, ref: Reference | None, value_col: str, horizontal: bool) -> None:
+    """The metric's target as a dashed line across the plot (``chart.target``), labelled with its value."""
+    if not chart.target or ref is None or ref.target is None:
+        return
+    text = f"Target {_hover_values(pd.Series([ref.target]), value_col)[0]}"
+    if horizontal:  # hbar: the value axis is x
+        shape = {"type": "line", "xref": "x", "yref": "paper", "x0": ref.target, "x1": ref.target, "y0": 0, "y1": 1}
+        note = {"xref": "x", "yref": "paper", "x": ref.target, "y": 1, "yanchor": "bottom", "text": text}
+    else:
+        shape = {"type": "line", "xref": "paper", "yref": "y", "x0": 0, "x1": 1, "y0": ref.target, "y1": ref.target}
+        note = {"xref": "paper", "yref": "y", "x": 1, "y": ref.target, "xanchor": "right", "yanchor": "bottom",
+                "text": text}
+    layout["shapes"] = [{**shape, "line": {"color": PALETTE[3], "dash": "dash", "width": 2}}]
+    layout["annotations"] = [{**note, "showarrow": False, "font": {"color": PALETTE[3], "size": 11}}]
+
+
 GRAPH_CONFIG = {"displaylogo": False, "modeBarButtons": [["toImage"]],  # download as PNG, nothing else
                 "toImageButtonOptions": {"format": "png", "scale": 2}}
 
 
-def view_figure(chart: Chart, df: pd.DataFrame, title: str) -> dict:
+def view_figure(chart: Chart, df: pd.DataFrame, title: str, reference: Reference | None = None) -> dict:
     """The chart of a drill-down view as a figure dict. ``df`` columns are named by ``chart``
-    (x, y, color, line, order); kinds: hbar (ranked, top N), funnel, line, stacked_bar, bar, bar_line."""
+    (x, y, color, line, order); kinds: hbar (ranked, top N), funnel, line, stacked_bar, bar, bar_line.
+    With ``reference`` (the metric's target, direction and band) bars are coloured by status and, for
+    ``chart.target``, the target is drawn as a line (``_status_colors``, ``_reference_line``)."""
     if chart.kind == "hbar" and chart.top and len(df) > chart.top:
         title = f"{title}: top {chart.top} of {len(df):,} by {_lower_first(_axis_title(chart.x))}"
-    layout = {"template": TEMPLATE, "title": {"text": title}, "height": 380, "margin": {"t": 80},
+    layout = {"template": TEMPLATE, "title": {"text": title}, "height": 320, "margin": {"t": 80},
               "xaxis": {}, "yaxis": {}}
     data: list[dict] = []
     if chart.kind == "hbar":
@@ -93,7 +150,8 @@ def view_figure(chart: Chart, df: pd.DataFrame, title: str) -> dict:
         top = top.iloc[::-1]  # largest on top
         data.append({"type": "bar", "orientation": "h", "x": _values(top[chart.x]), "name": _axis_title(chart.x),
                      "y": [str(v) for v in top[chart.y]], "customdata": _hover_values(top[chart.x], chart.x),
-                     "hovertemplate": "%{y}: %{customdata}<extra></extra>", "marker": {"color": PALETTE[0]}})
+                     "hovertemplate": "%{y}: %{customdata}<extra></extra>",
+                     "marker": {"color": _status_colors(chart, top, chart.x, chart.y, reference)}})
         if chart.line and chart.line in top.columns:  # each bar's own target, as a marker
             data.append({"type": "scatter", "mode": "markers", "x": _values(top[chart.line]),
                          "y": [str(v) for v in top[chart.y]], "name": "Target",
@@ -103,6 +161,7 @@ def view_figure(chart: Chart, df: pd.DataFrame, title: str) -> dict:
                          "hovertemplate": "%{y} target: %{customdata}<extra></extra>"})
         layout["xaxis"] = {"title": {"text": _axis_title(chart.x)}, **_tickformat(chart.x)}
         layout["height"] = max(300, 28 * len(top) + 110)
+        _reference_line(layout, chart, reference, chart.x, horizontal=True)
     elif chart.kind == "funnel":
         steps = df.sort_values(chart.order) if chart.order and chart.order in df.columns else df
         data.append({"type": "funnel", "y": [str(v) for v in steps[chart.y]], "x": _values(steps[chart.x]),
@@ -113,12 +172,14 @@ def view_figure(chart: Chart, df: pd.DataFrame, title: str) -> dict:
         x = _x(df, chart.x)
         data.append({"type": "scatter", "x": x, "y": _values(df[chart.y]), "mode": "lines+markers",
                      "name": _axis_title(chart.y), "line": {"color": PALETTE[0]},
+                     "marker": {"color": _status_colors(chart, df, chart.y, chart.x, reference), "size": 8},
                      "customdata": _hover_values(df[chart.y], chart.y),
                      "hovertemplate": "%{x}: %{customdata}<extra></extra>"})
         if chart.line and chart.line in df.columns:
             data.append(_target_line(x, df, chart.line, "lines"))
         layout["yaxis"] = {"title": {"text": _axis_title(chart.y)}, **_tickformat(chart.y)}
         layout["xaxis"] = {"title": {"text": _axis_title(chart.x)}}
+        _reference_line(layout, chart, reference, chart.y, horizontal=False)
     elif chart.kind == "stacked_bar":
         order = df.sort_values(chart.order or chart.color)[chart.color].drop_duplicates().tolist()
         grid = df.groupby([chart.x, chart.color])[chart.y].sum().unstack(fill_value=0)
@@ -134,7 +195,8 @@ def view_figure(chart: Chart, df: pd.DataFrame, title: str) -> dict:
     else:
         x = _x(df, chart.x)
         data.append({"type": "bar", "x": x, "y": _values(df[chart.y]), "name": _axis_title(chart.y),
-                     "marker": {"color": PALETTE[0]}, "customdata": _hover_values(df[chart.y], chart.y),
+                     "marker": {"color": _status_colors(chart, df, chart.y, chart.x, reference)},
+                     "customdata": _hover_values(df[chart.y], chart.y),
                      "hovertemplate": "%{x|%b %Y}: %{customdata}<extra></extra>" if chart.x == "month"
                      else "%{x}: %{customdata}<extra></extra>"})
         if chart.kind == "bar_line" and chart.line and chart.line in df.columns:
@@ -144,4 +206,5 @@ def view_figure(chart: Chart, df: pd.DataFrame, title: str) -> dict:
         # mostly-date labels as a date axis and drop the others
         layout["xaxis"] = {"title": {"text": _axis_title(chart.x)},
                            **({"type": "category"} if formatting.column_kind(chart.x) in ("text", "id") else {})}
+        _reference_line(layout, chart, reference, chart.y, horizontal=False)
     return {"data": data, "layout": layout}

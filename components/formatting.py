@@ -46,6 +46,18 @@ def target_text(target: float, unit: str, direction: str) -> str:
     return f"Target {'≥' if direction == 'higher' else '≤'} {value(target, unit)}"
 
 
+def period_text(months) -> str | None:
+    """The span of ``months`` (dates, first of month; missing ignored): ``Nov 2026``, ``Jan–Nov 2026``,
+    ``Dec 2025–Nov 2026``; ``None`` when there is none."""
+    stamps = [dt.date(m.year, m.month, 1) for m in months if m is not None and m == m]  # m == m: not NaT/NaN
+    if not stamps:
+        return None
+    a, b = min(stamps), max(stamps)
+    if a == b:
+        return f"{b:%b %Y}"
+    return f"{a:%b}–{b:%b %Y}" if a.year == b.year else f"{a:%b %Y}–{b:%b %Y}"
+
+
 def plural(n: int, word: str) -> str:
     """``1 row``, ``0 rows``, ``1,234 rows``."""
     return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"

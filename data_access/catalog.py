@@ -59,7 +59,11 @@ class Tooltip(_Strict):
 
 
 class Chart(_Strict):
-    """How a drill-down view is charted: ``kind`` and the frame columns it uses."""
+    """How a drill-down view is charted: ``kind`` and the frame columns it uses.
+
+    ``target``: draw the metric's target in force as a reference line on the value axis and colour
+    each bar (point) by its status against it (the metric's direction and yellow band).
+    ``status_colors``: a status colour per category of the category axis (``At risk: yellow``)."""
 
     kind: Literal["bar", "hbar", "stacked_bar", "bar_line", "line", "funnel"]
     x: str
@@ -68,6 +72,8 @@ class Chart(_Strict):
     line: str | None = None
     order: str | None = None
     top: int | None = Field(default=None, gt=0)
+    target: bool = False
+    status_colors: dict[str, Literal["green", "yellow", "red"]] = {}
 
 
 class Ratio(_Strict):

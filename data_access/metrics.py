@@ -227,7 +227,10 @@ def view_frame(
 
 
 def _sorted_by_chart(view: View, df: pd.DataFrame) -> pd.DataFrame:
-    """A re-aggregated view, largest first by the charted value (x of a horizontal bar, y otherwise)."""
+    """A re-aggregated view in the chart's ``order`` column when a bar chart has one (On track, At risk,
+    Overdue), else largest first by the charted value (x of a horizontal bar, y otherwise)."""
+    if view.chart.kind == "bar" and view.chart.order and view.chart.order in df.columns:
+        return df.sort_values(view.chart.order, kind="stable")
     sort_col = view.chart.x if view.chart.kind == "hbar" else view.chart.y
     if sort_col in df.columns and pd.api.types.is_numeric_dtype(df[sort_col]):
         df = df.sort_values(sort_col, ascending=False, kind="stable")

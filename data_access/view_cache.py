@@ -113,7 +113,7 @@ def view_version(rt, view: View) -> str | None:
     if meta is None:
         return None
     version = meta.refreshed_at.isoformat()
-    if view.add_monthly_target or view.rep_target or view.quota_coverage:
+    if view.add_monthly_target or view.rep_target or view.quota_coverage or view.chart.target:
         version += f"|targets:{rt.targets_revision()}"
     return version
 

@@ -16,11 +16,12 @@ from cachetools import LRUCache
 from dash import ALL, MATCH, ClientsideFunction, Input, Output, State, callback, clientside_callback, ctx, dcc, no_update
 
 import auth
-from components import drilldown, formatting, ids
+from components import drilldown, figures, formatting, ids
 from components.kpi_card import STATUS_COLOR, STATUS_LABEL
 from data_access.export import export_frame, to_csv
 from data_access.metrics import display_frame, month_start, owner_options, snapshot
 from data_access.runtime import get_runtime
+from data_access.targets import target_for
 from data_access.view_cache import filtered_view, view_version
 
 HIDE = {"display": "none"}
@@ -150,6 +151,13 @@ def _current_frame(state, view_id, reps, segments, start, end):
     return rt, metric, view, df
 
 
+def _reference(rt, metric, view) -> figures.Reference:
+    """The metric's target in force on the view's as-of date, its direction and band (chart colours)."""
+    meta = rt.store.get_meta(view.query)
+    target, band = target_for(metric, rt.targets().targets, meta.as_of if meta else rt.today())
+    return figures.Reference(target, metric.direction, band)
+
+
 @callback(
     Output(ids.DRILLDOWN_BODY, "children"),
     Input(ids.DRILLDOWN_TABS, "active_tab"),
@@ -176,7 +184,7 @@ def render_view(view_id, reps, segments, start, end, state):
         _rt, _metric, view, df = _current_frame(state, view_id, reps, segments, start, end)
     except ValueError:
         return drilldown.view_body_error("The month range is not valid.")
-    body = drilldown.view_body(view, df if df is not None else pd.DataFrame())
+    body = drilldown.view_body(view, df if df is not None else pd.DataFrame(), reference=_reference(rt, metric, view))
     if version is not None and df is not None:
         with _RENDERED_LOCK:
             RENDERED[key] = body

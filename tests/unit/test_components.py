@@ -150,3 +150,39 @@ def test_dd005_charts_offer_only_download_as_png():
     df = pd.DataFrame({"deal_name": ["A"], "amount_usd": [10.0], "owner_id": [1]})
     graph = next(c for c in drilldown.view_body(view, df) if type(c).__name__ == "Graph")
     assert graph.config["modeBarButtons"] == [["toImage"]] and graph.config["displaylogo"] is False
+
+
+def test_dd006_charts_show_status_colours_and_the_target_line():
+    from components.figures import STATUS_FILL, Reference, view_figure
+
+    catalog = load_catalog()
+    green, yellow, red = STATUS_FILL["green"], STATUS_FILL["yellow"], STATUS_FILL["red"]
+    # OpEx by category: actual ÷ budget against 100 %, lower is better, 5 % band
+    opex = catalog.metrics["opex_vs_budget"].view("opex_by_category")
+    df = pd.DataFrame({"category": ["Travel", "Marketing", "Software"], "actual_vs_budget_ratio": [0.89, 1.16, 1.03]})
+    fig = view_figure(opex.chart, df, "By category", Reference(1.0, "lower", 0.05))
+    bars = fig["data"][0]
+    assert dict(zip(bars["y"], bars["marker"]["color"])) == {"Travel": green, "Marketing": red, "Software": yellow}
+    (line,) = fig["layout"]["shapes"]
+    assert (line["x0"], line["x1"], line["yref"]) == (1.0, 1.0, "paper")
+    assert fig["layout"]["annotations"][0]["text"] == "Target 100.0%"
+    # Bills paid on time by month: a 95 % line across the months
+    bills = catalog.metrics["bill_payment_timeliness"].view("bill_timeliness_by_month")
+    months = pd.DataFrame({"month": pd.to_datetime(["2026-10-01", "2026-11-01"]), "on_time_rate": [0.97, 0.80]})
+    fig = view_figure(bills.chart, months, "By month", Reference(0.95, "higher", 0.05))
+    assert fig["layout"]["shapes"][0]["y0"] == 0.95 and fig["data"][0]["marker"]["color"] == [green, red]
+    # Contract health: each health in its own status colour, no target needed
+    health = catalog.metrics["contract_spend_pct"].view("contract_health")
+    states = pd.DataFrame({"health": ["On track", "At risk", "Overdue"], "unspent_usd": [5.0, 3.0, 1.0]})
+    fig = view_figure(health.chart, states, "Health", None)
+    assert fig["data"][0]["marker"]["color"] == [green, yellow, red] and "shapes" not in fig["layout"]
+    # Revenue by month vs plan: each month's bar against its own plan
+    by_month = catalog.metrics["revenue_ytd"].view("revenue_by_month")
+    rev = pd.DataFrame({"month": pd.to_datetime(["2026-10-01", "2026-11-01"]), "revenue_usd": [2100.0, 1000.0],
+                        "target_usd": [2000.0, 1400.0]})
+    fig = view_figure(by_month.chart, rev, "By month", Reference(21400.0, "higher", 0.1))
+    assert fig["data"][0]["marker"]["color"] == [green, red]
+    # the title says the period
+    assert drilldown.view_title(by_month, rev) == "By month vs target, Oct–Nov 2026"
+    assert formatting.period_text(pd.to_datetime(["2025-12-01", "2026-11-01"])) == "Dec 2025–Nov 2026"
+    assert formatting.period_text([]) is None

@@ -174,7 +174,9 @@ def test_pages007_contract_health(refreshed):
     #   206 Dune: d = 89, pace 0.742, spent 0.5 ≥ 0.492 → on track
     #   203 Bloom: d = 70, pace 0.583, spent 0.15 < 0.333 → at risk
     #   204 Crest: d = 143 > 120 → overdue
-    df = view(refreshed, "contract_spend_pct", "contract_health").set_index("health")
+    ordered = view(refreshed, "contract_spend_pct", "contract_health")
+    assert ordered["health"].tolist() == ["On track", "At risk", "Overdue"]  # health order, not by unspent
+    df = ordered.set_index("health")
     assert df.loc["On track", ["contract_count", "contract_usd", "spend_usd", "unspent_usd"]].tolist() == \
         pytest.approx([2, 9_000, 6_500, 2_500])
     assert df.loc["At risk", ["contract_count", "unspent_usd"]].tolist() == pytest.approx([1, 10_200])
