@@ -9,7 +9,7 @@ from dash.dash_table.Format import Format, Group, Scheme, Symbol
 from components import figures, formatting, ids
 from data_access.catalog import Metric, View
 from data_access.export import is_sort_helper
-from data_access.metrics import display_records
+from data_access.metrics import DATE_SUFFIXES, UNASSIGNED_OWNER, display_records
 
 NO_DATA = "No data for this period"
 HIDDEN_COLUMNS = {"owner_id", "customer_id", "deal_id"}  # keys: in the exports, not on screen
@@ -30,7 +30,8 @@ def modal(initial: dict | None = None) -> dbc.Modal:
     initial = initial or {}
     return dbc.Modal(
         [
-            dbc.ModalHeader(dbc.ModalTitle(id=ids.DRILLDOWN_HEADER)),
+            dbc.ModalHeader(html.Div([dbc.ModalTitle(id=ids.DRILLDOWN_HEADER),
+                                      html.Div(id=ids.DRILLDOWN_SCOPE, className="small text-muted drilldown-scope")])),
             dbc.ModalBody(
                 [
                     dcc.Store(id=ids.DRILLDOWN_STATE, data=initial or None),
@@ -90,6 +91,7 @@ def filter_bar() -> dbc.Row:
                  dcc.Dropdown(id=ids.FILTER_END, placeholder="End", clearable=True)],
                 md=2, id={"type": "filter-col", "dim": "end"},
             ),
+            html.Div(id=ids.FILTER_MONTH_HINT, className="small text-muted filter-month-hint"),
         ],
         id=ids.DRILLDOWN_FILTERS,
         className="g-2 mb-3",
@@ -123,7 +125,7 @@ def export_name(metric_id: str, view_id: str, filters: dict, as_of: str, ext: st
     """``pipeline_coverage__open_deals__rep-123-456__2026-01_2026-03__as-of-2026-11-21.csv``"""
     parts = [metric_id, view_id]
     if filters.get("rep"):
-        parts.append("rep-" + "-".join(str(r) for r in filters["rep"]))
+        parts.append("rep-" + "-".join("unassigned" if r == UNASSIGNED_OWNER else str(r) for r in filters["rep"]))
     if filters.get("segment"):
         parts.append("segment-" + "-".join(_slug(s) for s in filters["segment"]))
     if filters.get("start") or filters.get("end"):
@@ -149,6 +151,33 @@ def month_options(months: list) -> list[dict]:
         return []
     span = pd.period_range(min(stamps).to_period("M"), max(stamps).to_period("M"), freq="M")
     return [{"label": p.strftime("%b %Y"), "value": p.strftime("%Y-%m")} for p in span]
+
+
+FEW_MONTHS = 6  # a month range this short is explained (the view holds only the metric's window)
+
+
+def month_hint(options: list[dict]) -> str:
+    """What the month filter can choose from, given ``month_options``: ``Months with data: Sep–Nov 2026
+    (3 months), the metric's window (the card's tooltip says which).`` (the second part when there are
+    ``FEW_MONTHS`` or fewer); ``""`` without months."""
+    if not options:
+        return ""
+    months = [pd.Timestamp(o["value"] + "-01") for o in options]
+    text = f"Months with data: {formatting.period_text(months)} ({formatting.plural(len(months), 'month')})"
+    if len(months) <= FEW_MONTHS:
+        text += ", the metric's window (the card's tooltip says which)"
+    return text + "."
+
+
+def scope_text(filters: dict, filterable: bool) -> str:
+    """Under the modal's title: the value there is the metric's unfiltered total, so when a filter is
+    set (``{"rep": [...], "segment": [...], "start", "end"}``) say that the filters narrow only the
+    chart and table below; ``""`` when nothing is filtered or the view has no filter."""
+    active = filterable and any(filters.get(k) for k in ("rep", "segment", "start", "end"))
+    if not active:
+        return ""
+    return ("The value above is the unfiltered total; the filters narrow the chart, the table and its "
+            "totals line.")
 
 
 def _column(name: str, dtype) -> dict:
@@ -232,11 +261,13 @@ def view_body(view: View, df: pd.DataFrame, page_size: int = PAGE_SIZE,
         page_count=max(1, -(-len(df) // page_size)),
         style_as_list_view=True,
         style_table={"overflowX": "auto"},
-        style_header={"fontWeight": "600", "backgroundColor": "#f8fafc"},
+        style_header={"fontWeight": "600", "whiteSpace": "normal", "height": "auto", "verticalAlign": "bottom"},
+        style_data={"whiteSpace": "normal", "height": "auto"},  # long names wrap: no sideways scroll
         style_cell={"fontFamily": "var(--bs-body-font-family)", "fontVariantNumeric": "tabular-nums",
-                    "fontSize": 13, "padding": "6px 10px", "textAlign": "left",
-                    "maxWidth": 320, "overflow": "hidden", "textOverflow": "ellipsis"},
-        style_cell_conditional=[{"if": {"column_type": "numeric"}, "textAlign": "right"}],
+                    "fontSize": 13, "padding": "6px 10px", "textAlign": "left", "minWidth": 64, "maxWidth": 280},
+        style_cell_conditional=[{"if": {"column_type": "numeric"}, "textAlign": "right", "whiteSpace": "nowrap"}] +
+                               [{"if": {"column_id": c}, "whiteSpace": "nowrap"} for c in shown
+                                if c.endswith(DATE_SUFFIXES)],  # numbers and dates never break
         style_data_conditional=[{"if": {"column_id": "vs_target", "filter_query": f'{{vs_target}} = "{label}"'},
                                  "color": color, "fontWeight": 600} for label, color in STATUS_TEXT_COLOR.items()],
         id=ids.drill_table(view.id),

@@ -160,7 +160,7 @@ def view_figure(chart: Chart, df: pd.DataFrame, title: str, reference: Reference
                          "customdata": _hover_values(top[chart.line], chart.line),
                          "hovertemplate": "%{y} target: %{customdata}<extra></extra>"})
         layout["xaxis"] = {"title": {"text": _axis_title(chart.x)}, **_tickformat(chart.x)}
-        layout["height"] = max(300, 28 * len(top) + 110)
+        layout["height"] = max(280, 22 * len(top) + 100)  # 15 bars: 430 px
         _reference_line(layout, chart, reference, chart.x, horizontal=True)
     elif chart.kind == "funnel":
         steps = df.sort_values(chart.order) if chart.order and chart.order in df.columns else df

@@ -77,7 +77,9 @@ def kpi_card(
         footer.append(dbc.Badge(f"Stale · older than {stale_sla}", color="warning", text_color="dark",
                                 className="ms-1 kpi-stale"))
     if failure:
-        footer.append(html.Div(["⚠ ", failure], className="kpi-failure", title=failure))
+        if status == "nodata" and footer and footer[0].children == as_of_text:
+            footer = footer[1:]  # one message: the failure, not "Waiting for the first refresh" beside it
+        footer.append(html.Div(["⚠ ", failure], className="kpi-failure"))
     card = dbc.Card(
         dbc.CardBody(
             [

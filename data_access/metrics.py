@@ -193,7 +193,8 @@ def view_frame(
     ``month_sums`` (``MonthSums.build(view, frame)``, kept by the caller per cached frame) replaces the
     month filter and the ``group_by`` step when no owner or segment filter is set: same result, faster.
 
-    - ``owners``: keep rows whose ``owner_id`` is in the list (views with the owner filter).
+    - ``owners``: keep rows whose ``owner_id`` is in the list (views with the owner filter);
+      ``UNASSIGNED_OWNER`` (-1) keeps the rows without an owner (the rep "Unassigned").
     - ``segments``: keep rows whose ``segment`` is in the list (views with the segment filter).
     - ``start``/``end``: first days of months; keep rows whose ``month`` is in [start, end].
     - then ``group_by`` sums every numeric column, ``ratio`` recomputes a ratio (0–1),
@@ -208,7 +209,10 @@ def view_frame(
         return _finish(view, df, targets, metric, as_of)
     df = _decimals_to_float(frame)
     if "owner" in view.filters and owners:
-        df = df[df["owner_id"].isin(owners)]
+        keep = df["owner_id"].isin(owners)
+        if UNASSIGNED_OWNER in owners:
+            keep |= df["owner_id"].isna()
+        df = df[keep]
     if "segment" in view.filters and segments:
         df = df[df["segment"].isin(segments)]
     if "month" in view.filters and "month" in df.columns and (start or end):
@@ -296,13 +300,23 @@ def _with_rep_targets(df: pd.DataFrame, view: View, metric: Metric, targets: Tar
     return df
 
 
+UNASSIGNED_OWNER = -1  # the rep filter's value for rows without an owner (HubSpot owner ids are positive)
+UNASSIGNED_LABEL = "Unassigned"  # the name staging gives them (staging/deals.sql)
+
+
 def owner_options(frame: pd.DataFrame) -> list[dict]:
-    """Dropdown options ``{"label": owner_name, "value": owner_id}`` from a view frame, by name."""
+    """Dropdown options ``{"label": owner_name, "value": owner_id}`` from a view frame, by name; then
+    ``{"label": "Unassigned", "value": UNASSIGNED_OWNER}`` when some rows have no owner (the chart
+    shows them as the rep "Unassigned")."""
     if "owner_id" not in frame.columns:
         return []
-    pairs = frame[["owner_id", "owner_name"]].dropna(subset=["owner_id"]).drop_duplicates("owner_id")
-    pairs = pairs.sort_values("owner_name")
-    return [{"label": str(n), "value": int(i)} for i, n in zip(pairs["owner_id"], pairs["owner_name"])]
+    names = frame["owner_name"] if "owner_name" in frame.columns else frame["owner_id"].astype(str)
+    pairs = pd.DataFrame({"owner_id": frame["owner_id"], "owner_name": names})
+    known = pairs.dropna(subset=["owner_id"]).drop_duplicates("owner_id").sort_values("owner_name")
+    options = [{"label": str(n), "value": int(i)} for i, n in zip(known["owner_id"], known["owner_name"])]
+    if frame["owner_id"].isna().any():
+        options.append({"label": UNASSIGNED_LABEL, "value": UNASSIGNED_OWNER})
+    return options
 
 
 DATE_SUFFIXES = ("_date", "month", "week_start")

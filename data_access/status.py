@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+from components import formatting  # pure wording, as data_access.target_form
 from data_access.metrics import is_stale
 from data_access.refresh import api_source
 
-STATE_ORDER = {"failing": 0, "stale": 1, "never": 2, "ok": 3, "not_connected": 4}
+STATE_ORDER = {"failing": 0, "stale": 1, "not_connected": 2, "never": 3, "ok": 4}  # problems first
 WORKER_STALE_S = 120
 
 
@@ -20,7 +21,8 @@ def frame_statuses(rt, now: dt.datetime | None = None) -> list[dict]:
     Keys: ``frame``, ``source`` (warehouse | API name), ``metrics`` (ids), ``state``
     (failing | stale | never | ok | not_connected), ``last_success`` / ``last_attempt`` (ISO UTC or None),
     ``duration_s``, ``rows``, ``bytes_processed``, ``sla_minutes`` (the strictest of its
-    metrics), ``error_class`` and ``error`` of the last failed attempt.
+    metrics), ``error_class`` and ``error`` of the last failed attempt, ``messages`` (an API's
+    partial-data notes) and ``message``: the one sentence that says the frame's state (``state_message``).
     """
     now = now or dt.datetime.now(dt.timezone.utc)
     rows = []
@@ -61,7 +63,26 @@ def frame_statuses(rt, now: dt.datetime | None = None) -> list[dict]:
                 "error": outcome.get("error") if failed else None,
                 "messages": outcome.get("messages", []),
             })
+            rows[-1]["message"] = state_message(rows[-1])
     return sorted(rows, key=lambda r: (STATE_ORDER[r["state"]], r["frame"]))
+
+
+def state_message(row: dict) -> str:
+    """One sentence per frame, by its state (never two that contradict each other): the whole error of a
+    failing frame, the SLA a stale one missed, what a not-connected or never-refreshed one waits for,
+    an API's partial-data notes on a good one ("" when there is nothing to say)."""
+    state = row["state"]
+    if state == "failing":
+        kept = "the last good value stays on screen" if row["last_success"] else "no value yet"
+        return f"Last refresh failed ({kept}): {row['error_class']}: {row['error']}"
+    if state == "stale":
+        return (f"Last success is older than its freshness SLA of {formatting.sla_text(row['sla_minutes'])}; "
+                "the value shown is the last good one.")
+    if state == "not_connected":
+        return "Not connected: an admin can connect this source (its credentials are not set)."
+    if state == "never":
+        return "Waiting for the first refresh."
+    return " ".join(row["messages"])
 
 
 def worker_status(rt, now: dt.datetime | None = None) -> dict:

@@ -17,12 +17,14 @@ from data_access.runtime import get_runtime
 
 
 def failure_text(snap, tz: str) -> str | None:
-    """``Last refresh failed Nov 21 14:05 EST (BadRequest); last success Nov 21 09:00 EST``."""
+    """``Last refresh failed Nov 21 14:05 EST (BadRequest); last success Nov 21 09:00 EST``, or, before
+    any success, ``Refresh failed Nov 21 14:05 EST (BadRequest); no value yet`` (the card's one message)."""
     if not snap.last_error:
         return None
     when = formatting.local_time(snap.last_attempt_at, tz) if snap.last_attempt_at else "recently"
-    ok = formatting.local_time(snap.refreshed_at, tz) if snap.refreshed_at else "never"
-    return f"Last refresh failed {when} ({snap.last_error}); last success {ok}"
+    if not snap.refreshed_at:
+        return f"Refresh failed {when} ({snap.last_error}); no value yet"
+    return f"Last refresh failed {when} ({snap.last_error}); last success {formatting.local_time(snap.refreshed_at, tz)}"
 
 
 NOT_CONNECTED_FOR_VIEWERS = "An admin can connect this source; its values appear here once connected."

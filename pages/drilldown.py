@@ -19,7 +19,7 @@ import auth
 from components import drilldown, figures, formatting, ids
 from components.kpi_card import STATUS_COLOR, STATUS_LABEL
 from data_access.export import export_frame, to_csv
-from data_access.metrics import display_frame, month_start, owner_options, snapshot
+from data_access.metrics import UNASSIGNED_OWNER, display_frame, month_start, owner_options, snapshot
 from data_access.runtime import get_runtime
 from data_access.targets import target_for
 from data_access.view_cache import filtered_view, view_version
@@ -95,17 +95,19 @@ def show_drilldown(state):
     Output(ids.FILTER_START, "options"),
     Output(ids.FILTER_END, "options"),
     Output({"type": "filter-col", "dim": ALL}, "style"),
+    Output(ids.FILTER_MONTH_HINT, "children"),
     Output(ids.FILTERS_READY, "data"),
     Input(ids.DRILLDOWN_TABS, "active_tab"),
     Input(ids.DRILLDOWN_STATE, "data"),
 )
 def set_filter_options(view_id, state):
-    """Rep, segment and month choices from the view's cached frame; hide filters the view lacks."""
+    """Rep (with "Unassigned" when some rows have no owner), segment and month choices from the view's
+    cached frame, and the months it covers in words; hide filters the view lacks."""
     rt, metric, view = _metric_view(state, view_id)
     cached = rt.store.get(view.query) if view else None
     ready = {"nonce": (state or {}).get("nonce"), "view": view_id}
     if view is None or cached is None or cached.frame.empty:
-        return [], [], [], [], [HIDE] * len(FILTER_DIMS), ready
+        return [], [], [], [], [HIDE] * len(FILTER_DIMS), "", ready
     frame = cached.frame
     has = {"owner": "owner" in view.filters and "owner_id" in frame.columns,
            "segment": "segment" in view.filters and "segment" in frame.columns,
@@ -114,7 +116,8 @@ def set_filter_options(view_id, state):
     segments = sorted(str(s) for s in frame["segment"].dropna().unique()) if has["segment"] else []
     styles = [SHOW if has["owner"] else HIDE, SHOW if has["segment"] else HIDE,
               SHOW if has["month"] else HIDE, SHOW if has["month"] else HIDE]
-    return owner_options(frame) if has["owner"] else [], segments, months, months, styles, ready
+    return (owner_options(frame) if has["owner"] else [], segments, months, months, styles,
+            drilldown.month_hint(months), ready)
 
 
 @callback(
@@ -135,6 +138,18 @@ def apply_state_filters(_ready, state, applied):
     reps = state.get("rep")
     return ((reps if reps is not None else auth.team_reps()), state.get("segment") or [], state.get("start"),
             state.get("end"), state.get("nonce"))
+
+
+@callback(
+    Output(ids.DRILLDOWN_SCOPE, "children"),
+    Input(ids.DRILLDOWN_TABS, "active_tab"),
+    *_filter_values(Input),
+    State(ids.DRILLDOWN_STATE, "data"),
+)
+def show_scope(view_id, reps, segments, start, end, state):
+    """Under the title: when a filter is set, that the title's value is the unfiltered total."""
+    _rt, _metric, view = _metric_view(state, view_id)
+    return drilldown.scope_text(_filters(reps, segments, start, end), bool(view and view.filters))
 
 
 def _filters(reps, segments, start, end) -> dict:
@@ -231,10 +246,12 @@ def drill_deeper(clicks, view_id, reps, segments, start, end, state):
     label = str(click["points"][0].get("x") if view.chart.kind != "hbar" else click["points"][0].get("y"))
     cached = rt.store.get(view.query)
     match = cached.frame[cached.frame["owner_name"].astype(str) == label] if cached is not None else pd.DataFrame()
-    if match.empty or pd.isna(match["owner_id"].iloc[0]):
+    if match.empty:
         return no_update
+    owner = match["owner_id"].iloc[0]
     here = {"label": view.title, "view": view.id, **_filters(reps, segments, start, end)}
-    return {**state, "view": view.drill.to, "rep": [int(match["owner_id"].iloc[0])], "rep_label": label,
+    return {**state, "view": view.drill.to, "rep": [UNASSIGNED_OWNER if pd.isna(owner) else int(owner)],
+            "rep_label": label,
             "segment": list(segments or []), "start": start, "end": end,
             "crumbs": (state.get("crumbs") or []) + [here], "nonce": uuid.uuid4().hex}
 

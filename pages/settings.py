@@ -15,7 +15,7 @@ from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 import auth
 from components import formatting, ids
 from data_access.catalog import Metric
-from data_access.metrics import owner_options
+from data_access.metrics import UNASSIGNED_OWNER, owner_options
 from data_access.runtime import get_runtime
 from data_access.targets import MONTH_RE, rep_quotas, target_for
 from data_access.warehouse import parameters_of
@@ -119,7 +119,8 @@ def _rep_names(store, views) -> dict[str, str]:
     for view in views:
         cached = store.get(view.query)
         if cached is not None:
-            names.update({str(o["value"]): o["label"] for o in owner_options(cached.frame)})
+            names.update({str(o["value"]): o["label"] for o in owner_options(cached.frame)
+                          if o["value"] != UNASSIGNED_OWNER})
     return names
 
 

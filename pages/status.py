@@ -8,6 +8,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, callback, dcc, html
 
 from components import formatting, ids
+from components import status as status_parts
 from data_access.runtime import get_runtime
 from data_access.status import status_report
 
@@ -41,6 +42,7 @@ def status_body() -> list:
     head = [
         dbc.Badge("Healthy" if report["healthy"] else "Needs attention",
                   color="success" if report["healthy"] else "danger", className="me-2"),
+        html.Span(status_parts.summary(report["frames"], STATE_BADGE), className="me-3 fw-semibold status-summary"),
         html.Span(worker, className="me-3"),
         html.Span(f"Warehouse: {report['warehouse']} · as of {report['as_of']} · catalog {report['catalog_version']}",
                   className="text-muted"),
@@ -60,28 +62,32 @@ def status_body() -> list:
         alerts.append(dbc.Alert([html.Strong("Pipeline settings: "), problem, ". The metrics on these deals say "
                                  "\"No deals\" until it is set; ", html.Code("python -m data_access.check"),
                                  " prints the setting to use."], color="danger", className="status-pipeline"))
+    bytes_col = any(f["bytes_processed"] for f in report["frames"])  # BigQuery only: no empty column
     rows = []
     for f in report["frames"]:
         label, color = STATE_BADGE[f["state"]]
         badge = (dbc.Badge(label, color=color, text_color="dark", className="border status-badge") if color == "light"
                  else dbc.Badge(label, color=color, className="status-badge"))  # light: dark text, or it vanishes
-        rows.append(html.Tr([
+        cells = [
             html.Td(badge),
             html.Td([html.Div(f["frame"], className="fw-semibold"),
                      html.Div(", ".join(f["metrics"]) + f" · {f['source']}", className="small text-muted")]),
-            html.Td(_when(f["last_success"], tz)),
-            html.Td(_when(f["last_attempt"], tz)),
-            html.Td(f"{f['duration_s'] * 1000:,.0f} ms" if f["duration_s"] is not None else "—", className="text-end"),
-            html.Td(f"{f['rows']:,}" if f["rows"] is not None else "—", className="text-end"),
-            html.Td(f"{f['bytes_processed']:,}" if f["bytes_processed"] else "—", className="text-end"),
-            html.Td(formatting.sla_text(f["sla_minutes"]), className="text-end"),
-            html.Td([html.Div(f"{f['error_class']}: {f['error']}", className="text-danger") if f["error_class"] else None]
-                    + [html.Div(m, className="text-warning-emphasis") for m in f["messages"]], className="small"),
-        ]))
+            html.Td(_when(f["last_success"], tz), className="text-nowrap"),
+            html.Td(_when(f["last_attempt"], tz), className="text-nowrap"),
+            html.Td(f"{f['duration_s'] * 1000:,.0f} ms" if f["duration_s"] is not None else "—",
+                    className="text-end text-nowrap"),
+            html.Td(f"{f['rows']:,}" if f["rows"] is not None else "—", className="text-end text-nowrap"),
+        ]
+        if bytes_col:
+            cells.append(html.Td(f"{f['bytes_processed']:,}" if f["bytes_processed"] else "—",
+                                 className="text-end text-nowrap"))
+        cells += [html.Td(formatting.sla_text(f["sla_minutes"]), className="text-end text-nowrap"),
+                  html.Td(status_parts.message(f), className="small status-message")]
+        rows.append(html.Tr(cells))
+    heads = ["State", "Frame", "Last success", "Last attempt", "Duration", "Rows"] + \
+        (["Bytes processed"] if bytes_col else []) + ["SLA", "Details"]
     table = dbc.Table(
-        [html.Thead(html.Tr([html.Th(h) for h in ("State", "Frame", "Last success", "Last attempt", "Duration",
-                                                   "Rows", "Bytes processed", "SLA", "Last error")])),
-         html.Tbody(rows)],
+        [html.Thead(html.Tr([html.Th(h) for h in heads])), html.Tbody(rows)],
         hover=True, size="sm", responsive=True, className="bg-white status-table",
     )
     return [html.Div(head, className="mb-3"), *alerts, table]

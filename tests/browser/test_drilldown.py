@@ -94,3 +94,24 @@ def test_dd104_sorting_a_column_reorders_the_whole_view_on_the_server(dash_duo, 
     dash_duo.find_element("#drilldown-body th[data-dash-column='amount_usd'] .column-header--sort").click()
     wait_names(["Deal 1", "Deal 2", "Deal 10", "Deal 14", "Deal 13"])  # descending
     assert dash_duo.get_logs() == []
+
+
+def test_dd105_unassigned_rep_filter_fitting_table_and_unfiltered_value_said(dash_duo, pulse_app):
+    _start(dash_duo, pulse_app, "/?metric=pipeline_coverage&view=open_deals")
+    dash_duo.wait_for_contains_text(".drilldown-totals", "5 rows", timeout=10)
+    assert dash_duo.find_element("#drilldown-scope").text == ""  # unfiltered: nothing to say
+    # the table fits the 1440-px modal: no sideways scroll, every header whole
+    widths = dash_duo.driver.execute_script(
+        "const c = document.querySelector('#drilldown-body .dash-spreadsheet-container');"
+        "return [c.scrollWidth, c.clientWidth];")
+    assert widths[0] <= widths[1], widths
+    assert "Close date" in dash_duo.find_element("#drilldown-body th[data-dash-column='close_date']").text
+    # the chart shows the rep "Unassigned" (Deal 10): the rep filter offers it
+    dash_duo.driver.get(dash_duo.server_url + "/?metric=pipeline_coverage&view=open_deals&rep=-1")
+    dash_duo.wait_for_text_to_equal(".drilldown-totals", "1 row · Amount (USD) $4.00K · Weighted (USD) $800",
+                                    timeout=10)
+    assert [c.text for c in dash_duo.find_elements("#drilldown-body td[data-dash-column='deal_name']")] == ["Deal 10"]
+    dash_duo.wait_for_contains_text("#filter-rep", "Unassigned", timeout=10)
+    dash_duo.wait_for_contains_text("#drilldown-scope", "unfiltered total", timeout=10)
+    dash_duo.wait_for_contains_text("#filter-month-hint", "Months with data:", timeout=10)
+    assert dash_duo.get_logs() == []

@@ -151,11 +151,15 @@ def test_wrk005_status_api_and_page(pulse_app):
     assert frames["company_health/open_deals"]["rows"] == 5  # 3 closing in Q4 + 2 without a close date
     assert frames["company_health/win_rate"]["metrics"] == ["win_rate"]
     assert frames["api/simplefin/cash_position"]["state"] == "not_connected"  # not an error
-    assert body["frames"][-1]["state"] == "not_connected"  # problems first, unconfigured sources last
+    states = [f["state"] for f in body["frames"]]  # problems first: not connected before every OK frame
+    assert states == sorted(states, key=["not_connected", "ok"].index) and states[0] == "not_connected"
+    assert frames["api/simplefin/cash_position"]["message"].startswith("Not connected: an admin can connect")
+    assert frames["company_health/open_deals"]["message"] == ""  # nothing to say about a good frame
     from pages import status
 
     page = str(status.status_body())
     assert "company_health/open_deals" in page and "Embedded scheduler" in page
+    assert "OK" in page and "not connected · " in page  # the summary line counts states, problems first
 
 
 def test_wrk007_status_says_when_the_worker_is_gone(tmp_path, redis_server, swap_runtime, pulse_app):

@@ -11,7 +11,7 @@ from components import drilldown, formatting, ids
 from components.kpi_card import kpi_card
 from data_access.catalog import load_catalog
 from data_access.frame_store import CachedFrame, FrameMeta, frame_from_bytes, frame_to_bytes
-from data_access.metrics import view_frame
+from data_access.metrics import UNASSIGNED_OWNER, owner_options, view_frame
 from data_access.targets import RevenuePlan, load_targets, status
 
 
@@ -186,3 +186,68 @@ def test_dd006_charts_show_status_colours_and_the_target_line():
     assert drilldown.view_title(by_month, rev) == "By month vs target, Oct–Nov 2026"
     assert formatting.period_text(pd.to_datetime(["2025-12-01", "2026-11-01"])) == "Dec 2025–Nov 2026"
     assert formatting.period_text([]) is None
+
+
+def test_dd007_rep_filter_offers_unassigned_and_filters_on_it():
+    view = load_catalog().metrics["win_rate"].view("win_rate_by_rep")
+    frame = pd.DataFrame({
+        "owner_id": pd.array([2, None, 1, None], dtype="Int64"), "owner_name": ["Bo", "Unassigned", "Al", "Unassigned"],
+        "month": pd.to_datetime(["2026-10-01"] * 4),
+        "won_count": [1, 2, 3, 4], "lost_count": [0, 1, 1, 1], "won_usd": [1.0, 2.0, 3.0, 4.0],
+    })
+    assert owner_options(frame) == [{"label": "Al", "value": 1}, {"label": "Bo", "value": 2},
+                                    {"label": "Unassigned", "value": UNASSIGNED_OWNER}]
+    assert owner_options(frame.dropna(subset=["owner_id"]))[-1]["label"] == "Bo"  # no owner-less rows: not offered
+    nobody = view_frame(view, frame, owners=[UNASSIGNED_OWNER])
+    assert nobody[["owner_name", "won_count", "lost_count"]].values.tolist() == [["Unassigned", 6, 2]]
+    both = view_frame(view, frame, owners=[UNASSIGNED_OWNER, 1])
+    assert sorted(both["owner_name"]) == ["Al", "Unassigned"]
+    name = drilldown.export_name("win_rate", "win_rate_by_rep", {"rep": [UNASSIGNED_OWNER, 1]}, "2026-12-05", "csv")
+    assert name == "win_rate__win_rate_by_rep__rep-unassigned-1__as-of-2026-12-05.csv"
+
+
+def test_dd008_month_filter_explains_its_range_and_header_says_unfiltered():
+    few = drilldown.month_options(pd.to_datetime(["2026-10-01", "2026-12-01"]).tolist())
+    assert drilldown.month_hint(few) == ("Months with data: Oct–Dec 2026 (3 months), the metric's window "
+                                         "(the card's tooltip says which).")
+    year = drilldown.month_options(pd.date_range("2025-12-01", "2026-11-01", freq="MS").tolist())
+    assert drilldown.month_hint(year) == "Months with data: Dec 2025–Nov 2026 (12 months)."
+    assert drilldown.month_hint([]) == ""
+    assert drilldown.scope_text({"rep": [], "segment": [], "start": None, "end": None}, True) == ""
+    assert "unfiltered total" in drilldown.scope_text({"rep": [3], "segment": [], "start": None, "end": None}, True)
+    assert "unfiltered total" in drilldown.scope_text({"rep": [], "segment": [], "start": "2026-10", "end": None}, True)
+    assert drilldown.scope_text({"rep": [3]}, False) == ""  # a view without filters: nothing to say
+
+
+def test_st001_status_says_one_message_per_frame_whole_and_problems_first():
+    from data_access.status import STATE_ORDER, state_message
+    from components.status import MESSAGE_SHOWN, message
+
+    row = {"state": "failing", "last_success": None, "error_class": "BadRequest", "sla_minutes": 120,
+           "error": "Syntax error: Unexpected identifier 'reveune_usd' at [12:5] " + "in a long query " * 12,
+           "messages": []}
+    text = state_message(row)
+    assert text.startswith("Last refresh failed (no value yet): BadRequest: Syntax error")
+    assert "Waiting" not in text  # one message, not the never-refreshed one beside it
+    shown = message({**row, "message": text})
+    summary, full = shown.children
+    assert summary.children.endswith(" … more") and len(summary.children) <= MESSAGE_SHOWN
+    assert text.startswith(summary.children[:-len(" … more")])  # cut between words
+    assert full.children == text  # the whole error behind "more"
+    assert state_message({**row, "last_success": "2026-12-01T00:00:00+00:00"}).startswith(
+        "Last refresh failed (the last good value stays on screen)")
+    assert state_message({**row, "state": "stale"}) == ("Last success is older than its freshness SLA of 2 h; "
+                                                        "the value shown is the last good one.")
+    assert state_message({**row, "state": "never"}) == "Waiting for the first refresh."
+    assert state_message({**row, "state": "ok", "messages": ["2 accounts skipped."]}) == "2 accounts skipped."
+    assert sorted(STATE_ORDER, key=STATE_ORDER.get) == ["failing", "stale", "not_connected", "never", "ok"]
+
+
+def test_kpi008_a_card_that_never_refreshed_and_failed_says_one_thing():
+    metric = load_catalog().metrics["win_rate"]
+    card = str(kpi_card(metric, None, 0.3, "nodata", "Waiting for the first refresh",
+                        failure="Refresh failed Dec 6 09:00 EST (BadRequest); no value yet"))
+    assert "Waiting for the first refresh" not in card and "no value yet" in card
+    later = str(kpi_card(metric, 0.25, 0.3, "red", "As of Dec 6, 2026 · updated 2 h ago",
+                         failure="Last refresh failed Dec 6 09:00 EST (BadRequest); last success Dec 6 07:00 EST"))
+    assert "As of Dec 6, 2026" in later and "last success Dec 6 07:00 EST" in later
