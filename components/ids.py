@@ -54,6 +54,7 @@ AUTH_SIGNOUT = "auth-signout"
 # Settings page
 SETTINGS_FORM = "settings-form"
 SETTINGS_EFFECTIVE = "settings-effective"
+SETTINGS_TABS = "settings-tabs"  # one tab per section: Targets, Revenue plan, Sales quotas, Rep targets, history
 SETTINGS_SAVE = "settings-save"
 SETTINGS_RESET = "settings-reset"
 SETTINGS_MESSAGE = "settings-message"

@@ -300,18 +300,16 @@ def layout(**_query) -> html.Div:
         html.Div([html.H2("Settings", className="page-title"),
                   html.P("Targets colour the cards: green at or better than the target, yellow within the band, "
                          "red beyond it. A change applies from the month you choose, in every web process within "
-                         "seconds; earlier months keep the targets they had.", className="text-muted")],
+                         "seconds; earlier months keep the targets they had. Each section saves on its own.", className="text-muted")],
                  className="page-head"),
         html.Div(id=ids.SETTINGS_FILE_STATUS),
-        dbc.Card([
-            dbc.CardHeader(dbc.Row([
-                dbc.Col(html.H4("Targets", className="mb-0"), className="d-flex align-items-center"),
-                dbc.Col([dbc.Label("Applies from", html_for=ids.SETTINGS_EFFECTIVE,
-                                   className="small text-muted mb-0 me-2 text-nowrap"),
-                         dcc.Dropdown(id=ids.SETTINGS_EFFECTIVE, options=options, value=options[0]["value"],
-                                      clearable=False, searchable=False, className="settings-effective")],
-                        width="auto", className="d-flex align-items-center"),
-            ], className="g-2 justify-content-between")),
+        html.Div([dbc.Label("Changes apply from", html_for=ids.SETTINGS_EFFECTIVE,
+                            className="small text-muted mb-0 me-2 text-nowrap"),
+                  dcc.Dropdown(id=ids.SETTINGS_EFFECTIVE, options=options, value=options[0]["value"],
+                               clearable=False, searchable=False, className="settings-effective")],
+                 className="d-flex align-items-center mb-3 settings-effective-bar"),
+        dbc.Tabs([
+          dbc.Tab(label="Targets", tab_id="targets", children=dbc.Card([
             # the spinner only while the rows load (not while validation updates hints: typing goes on)
             dbc.CardBody(dcc.Loading(html.Div(id=ids.SETTINGS_FORM), type="dot", delay_show=300,
                                      target_components={ids.SETTINGS_FORM: "children"})),
@@ -320,12 +318,11 @@ def layout(**_query) -> html.Div:
                 dbc.Button("Reset to default", id=ids.SETTINGS_RESET, color="secondary", outline=True),
                 html.Div(id=ids.SETTINGS_MESSAGE, className="settings-message mt-2"),
             ]),
-        ], className="mb-4 settings-card"),
-        dbc.Card([
-            dbc.CardHeader(html.H4("Revenue plan by month", className="mb-0")),
+          ], className="mb-4 settings-card")),
+          dbc.Tab(label="Revenue plan", tab_id="plan", children=dbc.Card([
             dbc.CardBody([
-                html.P("Planned revenue for single months, in USD, for the twelve months from the month chosen "
-                       "above. Blank: the month follows the monthly plan (Revenue YTD's target, above). Revenue YTD "
+                html.P("Planned revenue for single months, in USD, for the twelve months from the month "
+                       "chosen. Blank: the month follows the monthly plan (Revenue YTD's target, on Targets). Revenue YTD "
                        "and Revenue by month vs target use these figures; Pipeline Coverage uses the quarter's "
                        "plan.", className="text-muted small"),
                 dcc.Loading(html.Div(id=ids.SETTINGS_PLAN), type="dot", delay_show=300,
@@ -335,13 +332,12 @@ def layout(**_query) -> html.Div:
                 dbc.Button("Save plan", id=ids.SETTINGS_PLAN_SAVE, color="primary"),
                 html.Div(id=ids.SETTINGS_PLAN_MESSAGE, className="settings-message mt-2"),
             ]),
-        ], className="mb-4 settings-card"),
-        dbc.Card([
-            dbc.CardHeader(html.H4("Sales quotas", className="mb-0")),
+          ], className="mb-4 settings-card")),
+          dbc.Tab(label="Sales quotas", tab_id="quotas", children=dbc.Card([
             dbc.CardBody([
                 html.P("Each rep's quota for a calendar quarter, in USD. Pipeline Coverage by rep divides a rep's "
                        "open pipeline by what is left of their quota this quarter. Leave a quota blank for none. "
-                       "Changes apply from the month chosen above.", className="text-muted small"),
+                       "Changes apply from the month chosen at the top.", className="text-muted small"),
                 dcc.Loading(html.Div(id=ids.SETTINGS_QUOTAS), type="dot", delay_show=300,
                             target_components={ids.SETTINGS_QUOTAS: "children"}),
             ]),
@@ -349,8 +345,8 @@ def layout(**_query) -> html.Div:
                 dbc.Button("Save quotas", id=ids.SETTINGS_QUOTAS_SAVE, color="primary"),
                 html.Div(id=ids.SETTINGS_QUOTAS_MESSAGE, className="settings-message mt-2"),
             ]),
-        ], className="mb-4 settings-card"),
-        dbc.Card([
+          ], className="mb-4 settings-card")),
+          dbc.Tab(label="Rep targets", tab_id="rep_targets", children=dbc.Card([
             dbc.CardHeader(dbc.Row([
                 dbc.Col(html.H4("Rep targets", className="mb-0"), className="d-flex align-items-center"),
                 dbc.Col([dbc.Label("Metric", html_for=ids.SETTINGS_REP_METRIC,
@@ -363,7 +359,7 @@ def layout(**_query) -> html.Div:
             dbc.CardBody([
                 html.P("A rep's own target for a metric, in the metric's unit; blank: the rep is held to the "
                        "metric's target. The metric's by-rep view shows each rep's status against it. Changes "
-                       "apply from the month chosen above.", className="text-muted small"),
+                       "apply from the month chosen at the top.", className="text-muted small"),
                 dcc.Loading(html.Div(id=ids.SETTINGS_REP_TARGETS), type="dot", delay_show=300,
                             target_components={ids.SETTINGS_REP_TARGETS: "children"}),
             ]),
@@ -371,9 +367,11 @@ def layout(**_query) -> html.Div:
                 dbc.Button("Save rep targets", id=ids.SETTINGS_REP_TARGETS_SAVE, color="primary"),
                 html.Div(id=ids.SETTINGS_REP_TARGETS_MESSAGE, className="settings-message mt-2"),
             ]),
-        ], className="mb-4 settings-card"),
-        html.H4("Change history", className="mb-2"),
-        html.Div(id=ids.SETTINGS_HISTORY),
+          ], className="mb-4 settings-card")),
+          dbc.Tab(label="Change history", tab_id="history", children=dbc.Card(
+              dbc.CardBody(html.Div(id=ids.SETTINGS_HISTORY)), className="mb-4 settings-card")),
+        ], id=ids.SETTINGS_TABS, active_tab="targets", className="mb-3 settings-tabs",
+           persistence=True, persistence_type="session"),  # the section last open, per browser tab
         dcc.Interval(id=ids.SETTINGS_INTERVAL, interval=30_000),
     ])
 

@@ -3,6 +3,7 @@ reaches Coverage by rep; a viewer signed in with a password sees no Settings and
 from __future__ import annotations
 
 import json
+import time
 
 from selenium.webdriver.common.keys import Keys
 
@@ -40,6 +41,16 @@ def _type(dash_duo, selector, value):
     box.send_keys(value)
 
 
+def _tab(dash_duo, label):
+    """Open a Settings section (Targets, Revenue plan, Sales quotas, Rep targets, Change history)."""
+    link = next(a for a in dash_duo.find_elements(".settings-tabs .nav-link") if a.text == label)
+    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'}); arguments[0].click();", link)
+    deadline = time.monotonic() + 8
+    while time.monotonic() < deadline and "active" not in link.get_attribute("class"):
+        time.sleep(0.1)
+    assert "active" in link.get_attribute("class"), label
+
+
 def _local_admin(dash_duo, app, swap_runtime, tmp_path):
     """The app in local mode (one admin) on a refreshed hand-built company, Company Health on screen."""
     rt = known_runtime(tmp_path)
@@ -73,6 +84,9 @@ def test_set001_admin_changes_a_target_and_the_card_turns_red(dash_duo, pulse_ap
     _click(dash_duo, "#settings-save")
     dash_duo.wait_for_text_to_equal(
         ".settings-saved", "Saved 1 change (Win Rate (90 days)), applying from November 2026.", timeout=10)
+    assert [a.text for a in dash_duo.find_elements(".settings-tabs .nav-link")] == [
+        "Targets", "Revenue plan", "Sales quotas", "Rep targets", "Change history"]  # a section at a time
+    _tab(dash_duo, "Change history")
     dash_duo.wait_for_contains_text("#settings-history", "target 30.0% → 90.0%", timeout=8)
     assert "local admin" in dash_duo.find_element("#settings-history").text
     audit = [json.loads(x) for x in audit_path(rt.settings.targets_path).read_text().splitlines()]
@@ -141,6 +155,7 @@ def test_set004_admin_sets_a_reps_quota_and_coverage_by_rep_uses_it(dash_duo, pu
     _nav(dash_duo, "Settings")
     ana = "[id='" + json.dumps({"owner": "11", "type": "settings-quota"}, separators=(",", ":")) + "']"
     dash_duo.wait_for_element(ana, timeout=10)
+    _tab(dash_duo, "Sales quotas")
     assert "no quota" in dash_duo.find_element("#settings-quota-11").text  # the row of Ana Lopez
     dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", dash_duo.find_element(ana))
     _type(dash_duo, ana, "-5")
@@ -151,8 +166,9 @@ def test_set004_admin_sets_a_reps_quota_and_coverage_by_rep_uses_it(dash_duo, pu
     _click(dash_duo, "#settings-quotas-save")
     dash_duo.wait_for_text_to_equal("#settings-quotas-message .settings-saved",
                                     "Saved 1 quota change, applying from November 2026.", timeout=10)
-    dash_duo.wait_for_contains_text("#settings-history", "quota of Ana Lopez none → $4.00K", timeout=8)
     dash_duo.wait_for_contains_text("#settings-quota-11", "$4.00K a quarter", timeout=8)
+    _tab(dash_duo, "Change history")
+    dash_duo.wait_for_contains_text("#settings-history", "quota of Ana Lopez none → $4.00K", timeout=8)
 
     dash_duo.driver.get(dash_duo.server_url + "/?metric=pipeline_coverage&view=coverage_by_rep")
     dash_duo.wait_for_contains_text("#drilldown-header", "Pipeline Coverage", timeout=10)
@@ -173,6 +189,7 @@ def test_set005_admin_sets_a_months_plan_and_revenue_ytds_target_follows(dash_du
     _nav(dash_duo, "Settings")
     nov = "[id='" + json.dumps({"month": "2026-11", "type": "settings-plan-month"}, separators=(",", ":")) + "']"
     dash_duo.wait_for_element(nov, timeout=10)
+    _tab(dash_duo, "Revenue plan")
     assert "(monthly plan)" in dash_duo.find_element("#settings-plan-2026-11").text
     assert len(dash_duo.find_elements("#settings-plan tbody tr")) == 12
     dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", dash_duo.find_element(nov))
@@ -186,6 +203,7 @@ def test_set005_admin_sets_a_months_plan_and_revenue_ytds_target_follows(dash_du
     dash_duo.wait_for_contains_text("#settings-plan-message .settings-saved",
                                     "Saved the plan for 1 month (Nov 2026), applying from November 2026.", timeout=10)
     dash_duo.wait_for_contains_text("#settings-plan-2026-11", "(set for this month)", timeout=8)
+    _tab(dash_duo, "Change history")
     dash_duo.wait_for_contains_text("#settings-history", f"plan for Nov 2026 {formatting.usd(plan.monthly_usd)} → "
                                     f"{formatting.usd(new_usd)}", timeout=8)
 
