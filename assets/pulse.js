@@ -1,6 +1,22 @@
 /* Pulse clientside callbacks. */
 window.dash_clientside = Object.assign({}, window.dash_clientside, {
   pulse: {
+    /* The light/dark switch: flip the choice kept in localStorage (dcc.Store). */
+    toggleTheme: function (_clicks, theme) {
+      return theme === "dark" ? "light" : "dark";
+    },
+    /* Apply the stored choice (on load too) to Bootstrap's data-bs-theme; the button offers the other. */
+    applyTheme: function (theme) {
+      const dark = theme === "dark";
+      document.documentElement.setAttribute("data-bs-theme", dark ? "dark" : "light");
+      return dark ? "☀ Light" : "☾ Dark";
+    },
+    /* "Export page": the print dialog; the print stylesheet lays the cards out (Save as PDF). */
+    printPage: function (clicks) {
+      if (!(clicks || []).some(Boolean)) { return window.dash_clientside.no_update; }
+      window.print();
+      return Date.now();
+    },
     /* Mirror the drill-down in the URL without reloading: opening a metric or switching view pushes a
        history entry (so Back closes the modal or returns to the previous view); filter changes replace it. */
     syncDrilldownUrl: function (isOpen, state, view, rep, segment, start, end) {

@@ -243,10 +243,11 @@ def view_title(view: View, df: pd.DataFrame) -> str:
 
 
 def view_body(view: View, df: pd.DataFrame, page_size: int = PAGE_SIZE,
-              reference: figures.Reference | None = None) -> list:
+              reference: figures.Reference | None = None, dark: bool = False) -> list:
     """Chart + sortable, paged table of one view; a clear message when ``df`` has no rows.
     The table holds its first page; ``pages.drilldown.page_table`` serves the others. ``reference``
-    (the metric's target, direction, band) colours the chart by status (``figures.view_figure``)."""
+    (the metric's target, direction, band) colours the chart by status (``figures.view_figure``); ``dark``
+    draws it for the dark theme."""
     if df.empty:
         return [dbc.Alert(NO_DATA, color="light", className="text-center my-4 py-4 no-data")]
     shown = shown_columns(df)
@@ -275,7 +276,7 @@ def view_body(view: View, df: pd.DataFrame, page_size: int = PAGE_SIZE,
     hint = [html.Div(f"Click a bar to see its {view.drill.to.replace('_', ' ')}.", className="small text-muted")] \
         if view.drill else []
     return [
-        dcc.Graph(figure=figures.view_figure(view.chart, df, view_title(view, df), reference), config=figures.GRAPH_CONFIG,
+        dcc.Graph(figure=figures.view_figure(view.chart, df, view_title(view, df), reference, dark), config=figures.GRAPH_CONFIG,
                   id=ids.drill_graph(view.id)),
         *hint,
         html.Div(totals_text(df, (view.chart.x,) if view.chart.kind == "funnel" else ()),

@@ -30,6 +30,18 @@ TEMPLATE = {"layout": {
 }}
 
 
+INK_DARK, SURFACE_DARK, GRID_DARK = "#e5e7eb", "#111827", "#273244"
+TEMPLATE_DARK = {"layout": {
+    **TEMPLATE["layout"],
+    "font": {**TEMPLATE["layout"]["font"], "color": INK_DARK},
+    "plot_bgcolor": SURFACE_DARK,
+    "paper_bgcolor": SURFACE_DARK,
+    "xaxis": {**TEMPLATE["layout"]["xaxis"], "gridcolor": GRID_DARK, "zerolinecolor": "#475569"},
+    "yaxis": {**TEMPLATE["layout"]["yaxis"], "gridcolor": GRID_DARK, "zerolinecolor": "#475569"},
+    "hoverlabel": {"bgcolor": SURFACE_DARK, "font": {"color": INK_DARK}},
+}}
+
+
 def _axis_title(col: str) -> str:
     return formatting.column_title(col)
 
@@ -135,14 +147,16 @@ GRAPH_CONFIG = {"displaylogo": False, "modeBarButtons": [["toImage"]],  # downlo
                 "toImageButtonOptions": {"format": "png", "scale": 2}}
 
 
-def view_figure(chart: Chart, df: pd.DataFrame, title: str, reference: Reference | None = None) -> dict:
+def view_figure(chart: Chart, df: pd.DataFrame, title: str, reference: Reference | None = None,
+                dark: bool = False) -> dict:
     """The chart of a drill-down view as a figure dict. ``df`` columns are named by ``chart``
     (x, y, color, line, order); kinds: hbar (ranked, top N), funnel, line, stacked_bar, bar, bar_line.
     With ``reference`` (the metric's target, direction and band) bars are coloured by status and, for
-    ``chart.target``, the target is drawn as a line (``_status_colors``, ``_reference_line``)."""
+    ``chart.target``, the target is drawn as a line (``_status_colors``, ``_reference_line``). ``dark``:
+    the dark template (the page's dark mode)."""
     if chart.kind == "hbar" and chart.top and len(df) > chart.top:
         title = f"{title}: top {chart.top} of {len(df):,} by {_lower_first(_axis_title(chart.x))}"
-    layout = {"template": TEMPLATE, "title": {"text": title}, "height": 320, "margin": {"t": 80},
+    layout = {"template": TEMPLATE_DARK if dark else TEMPLATE, "title": {"text": title}, "height": 320, "margin": {"t": 80},
               "xaxis": {}, "yaxis": {}}
     data: list[dict] = []
     if chart.kind == "hbar":
@@ -207,4 +221,7 @@ def view_figure(chart: Chart, df: pd.DataFrame, title: str, reference: Reference
         layout["xaxis"] = {"title": {"text": _axis_title(chart.x)},
                            **({"type": "category"} if formatting.column_kind(chart.x) in ("text", "id") else {})}
         _reference_line(layout, chart, reference, chart.y, horizontal=False)
+    for trace in data:  # bars coloured one by one by status: a legend swatch would show only the first colour
+        if isinstance(trace.get("marker", {}).get("color"), list):
+            trace["showlegend"] = False
     return {"data": data, "layout": layout}

@@ -19,17 +19,37 @@ def navbar(links: list[tuple[str, str]], corner) -> dbc.Navbar:
                 dbc.Collapse(
                     [dbc.Nav([dbc.NavLink(name, href=path, active="exact") for name, path in links],
                              navbar=True, className="ms-auto"),
+                     theme_toggle(),
                      corner],
                     id=ids.NAVBAR_COLLAPSE, is_open=False, navbar=True,
                 ),
             ],
             fluid=True,
         ),
-        color="white",
         expand="lg",
         className="pulse-navbar border-bottom",
         id=ids.NAVBAR,
     )
+
+
+def theme_toggle() -> html.Div:
+    """The light/dark switch in the navbar and the store that remembers the choice in this browser
+    (``localStorage``); ``pages.shell`` applies it to the page (Bootstrap's ``data-bs-theme``) and the
+    drill-down charts follow it."""
+    return html.Div([
+        dbc.Button("☾ Dark", id=ids.THEME_TOGGLE, size="sm", color="secondary", outline=True, n_clicks=0,
+                   className="ms-lg-3 my-2 my-lg-0 pulse-theme-toggle", title="Switch between light and dark"),
+        dcc.Store(id=ids.THEME_STORE, storage_type="local"),
+        dcc.Store(id=ids.PRINT_DONE),
+    ], className="d-flex align-items-center")
+
+
+def export_button(page: str) -> dbc.Button:
+    """A KPI page's "Export page" button: the browser's print dialog, where the print stylesheet
+    (``assets/pulse.css``) lays the cards out for paper and "Save as PDF" makes the file."""
+    return dbc.Button("⇩ Export page (PDF)", id=ids.page_export(page), size="sm", color="secondary", outline=True,
+                      n_clicks=0, className="pulse-page-export d-print-none",
+                      title="Print this page's cards or save them as a PDF")
 
 
 def cache_banner() -> html.Div:

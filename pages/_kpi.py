@@ -8,7 +8,7 @@ import dash_bootstrap_components as dbc
 from dash import MATCH, Input, Output, callback, ctx, dcc, html
 
 import auth
-from components import drilldown, formatting, ids
+from components import drilldown, formatting, ids, shell
 from components.kpi_card import kpi_card
 from data_access.metrics import month_start, snapshot
 from data_access.pipelines import current_problems, metric_problem
@@ -113,8 +113,9 @@ def kpi_page(page: str, query: dict) -> html.Div:
     return html.Div(
         [
             html.Div(
-                [html.H2(meta.title, className="page-title"),
-                 html.P(meta.description + " Click a card for details; hover it for the definition.",
+                [html.Div([html.H2(meta.title, className="page-title"), shell.export_button(page)],
+                          className="d-flex justify-content-between align-items-start gap-2"),
+                 html.P(meta.description + " Click a card for details; hover or tap it for the definition.",
                         className="text-muted")],
                 className="page-head",
             ),

@@ -177,11 +177,13 @@ def _reference(rt, metric, view) -> figures.Reference:
     Output(ids.DRILLDOWN_BODY, "children"),
     Input(ids.DRILLDOWN_TABS, "active_tab"),
     *_filter_values(Input),
+    Input(ids.THEME_STORE, "data"),
     State(ids.DRILLDOWN_STATE, "data"),
 )
-def render_view(view_id, reps, segments, start, end, state):
-    """The active view's chart and table, filtered by rep, segment and month range. A body already
-    rendered for the same view, filters and frame version is sent again as it was (``RENDERED``)."""
+def render_view(view_id, reps, segments, start, end, theme, state):
+    """The active view's chart and table, filtered by rep, segment and month range, the chart in the
+    page's theme. A body already rendered for the same view, filters, theme and frame version is sent
+    again as it was (``RENDERED``)."""
     if not state or not view_id:
         return no_update
     rt, metric, view = _metric_view(state, view_id)
@@ -189,7 +191,8 @@ def render_view(view_id, reps, segments, start, end, state):
         return no_update
     f = _filters(reps, segments, start, end)
     version = view_version(rt, view)
-    key = (metric.id, view.id, tuple(sorted(f["rep"])), tuple(sorted(f["segment"])), start, end, version)
+    dark = theme == "dark"
+    key = (metric.id, view.id, tuple(sorted(f["rep"])), tuple(sorted(f["segment"])), start, end, dark, version)
     if version is not None:
         with _RENDERED_LOCK:
             body = RENDERED.get(key)
@@ -199,7 +202,8 @@ def render_view(view_id, reps, segments, start, end, state):
         _rt, _metric, view, df = _current_frame(state, view_id, reps, segments, start, end)
     except ValueError:
         return drilldown.view_body_error("The month range is not valid.")
-    body = drilldown.view_body(view, df if df is not None else pd.DataFrame(), reference=_reference(rt, metric, view))
+    body = drilldown.view_body(view, df if df is not None else pd.DataFrame(), reference=_reference(rt, metric, view),
+                               dark=dark)
     if version is not None and df is not None:
         with _RENDERED_LOCK:
             RENDERED[key] = body

@@ -270,7 +270,7 @@ def history_table(records: list[dict], catalog, tz: str, names: dict[str, str] |
                              html.Td(metric.title if metric else str(r.get("metric"))),
                              html.Td("; ".join(changes)), html.Td(str(r.get("effective_from", "")))]))
     return dbc.Table([html.Thead(html.Tr([html.Th(h) for h in ("When", "Who", "Metric", "Change", "Applies from")])),
-                      html.Tbody(rows)], size="sm", hover=True, className="settings-history-table bg-white")
+                      html.Tbody(rows)], size="sm", hover=True, className="settings-history-table pulse-surface")
 
 
 def file_status(error: str | None):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from dash import Input, Output, State, callback
+from dash import ALL, ClientsideFunction, Input, Output, State, callback, clientside_callback
 
 from components import formatting, ids, shell
 from data_access.runtime import get_runtime
@@ -24,3 +24,15 @@ def show_cache_banner(_n):
         return None
     since = getattr(rt.store, "unavailable_since", None) or dt.datetime.now(dt.timezone.utc)
     return shell.cache_unavailable(formatting.local_time(since, rt.settings.timezone))
+
+
+# Light / dark: the toggle flips the stored choice; the stored choice (also on load) sets Bootstrap's
+# data-bs-theme on <html> and the toggle's label. Runs in the browser: no round trip.
+clientside_callback(ClientsideFunction(namespace="pulse", function_name="toggleTheme"),
+                    Output(ids.THEME_STORE, "data"), Input(ids.THEME_TOGGLE, "n_clicks"), State(ids.THEME_STORE, "data"),
+                    prevent_initial_call=True)
+clientside_callback(ClientsideFunction(namespace="pulse", function_name="applyTheme"),
+                    Output(ids.THEME_TOGGLE, "children"), Input(ids.THEME_STORE, "data"))
+# "Export page": the browser's print dialog (the print stylesheet lays out the cards; Save as PDF)
+clientside_callback(ClientsideFunction(namespace="pulse", function_name="printPage"),
+                    Output(ids.PRINT_DONE, "data"), Input(ids.page_export(ALL), "n_clicks"), prevent_initial_call=True)

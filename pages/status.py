@@ -88,7 +88,7 @@ def status_body() -> list:
         (["Bytes processed"] if bytes_col else []) + ["SLA", "Details"]
     table = dbc.Table(
         [html.Thead(html.Tr([html.Th(h) for h in heads])), html.Tbody(rows)],
-        hover=True, size="sm", responsive=True, className="bg-white status-table",
+        hover=True, size="sm", responsive=True, className="pulse-surface status-table",
     )
     return [html.Div(head, className="mb-3"), *alerts, table]
 

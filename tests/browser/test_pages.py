@@ -65,3 +65,47 @@ def test_pg003_phone_width_folds_the_navbar_and_stacks_the_cards(dash_duo, pulse
     scroll, inner = dash_duo.driver.execute_script("return [document.documentElement.scrollWidth, window.innerWidth]")
     assert scroll <= inner  # no sideways scrolling
     assert dash_duo.get_logs() == []
+
+
+def test_pg004_dark_mode_is_remembered_and_charts_follow_and_the_page_exports(dash_duo, pulse_app):
+    dash_duo.driver.set_window_size(1440, 900)
+    dash_duo.start_server(pulse_app)
+    dash_duo.wait_for_element(".kpi-card", timeout=10)
+
+    def theme():
+        return dash_duo.driver.execute_script("return document.documentElement.getAttribute('data-bs-theme')")
+
+    assert theme() == "light" and dash_duo.find_element("#theme-toggle").text == "☾ Dark"
+    dash_duo.find_element("#theme-toggle").click()
+    _wait(lambda: theme() == "dark", what="dark theme")
+    assert dash_duo.find_element("#theme-toggle").text == "☀ Light"
+    background = dash_duo.driver.execute_script(
+        "return getComputedStyle(document.querySelector('.kpi-card')).backgroundColor")
+    assert background == "rgb(17, 24, 39)", background  # the cards' dark surface
+    dash_duo.driver.get(dash_duo.server_url + "/?metric=win_rate&view=win_rate_by_rep")  # remembered on a reload
+    _wait(lambda: theme() == "dark", what="dark after reload")
+
+    def paper():
+        return dash_duo.driver.execute_script(
+            "const g = document.querySelector('#drilldown-body .js-plotly-plot');"
+            "return g && g._fullLayout ? g._fullLayout.paper_bgcolor : null")
+
+    _wait(lambda: paper() == "#111827", what="a dark chart")
+    dash_duo.find_element("#drilldown-modal .btn-close").click()
+    _wait(lambda: not dash_duo.find_elements(".modal-backdrop"), what="modal closed")
+
+    # Export page: the browser's print dialog, with a print stylesheet that hides the navbar and buttons
+    dash_duo.driver.execute_script("window.__printed = 0; window.print = () => { window.__printed += 1; };")
+    dash_duo.find_element(".pulse-page-export").click()
+    _wait(lambda: dash_duo.driver.execute_script("return window.__printed") == 1, what="print dialog")
+    hidden = dash_duo.driver.execute_script("""
+        const out = [];
+        for (const sheet of document.styleSheets) {
+          let rules; try { rules = sheet.cssRules; } catch (e) { continue; }
+          for (const r of rules) {
+            if (r.media && r.media.mediaText === 'print') { out.push(...[...r.cssRules].map(x => x.cssText)); }
+          }
+        }
+        return out.join(' ');""")
+    assert ".pulse-navbar" in hidden and ".pulse-page-export" in hidden and "display: none" in hidden
+    assert dash_duo.get_logs() == []

@@ -97,15 +97,17 @@ def test_pag005_a_rendered_body_is_sent_again_until_its_frame_or_filters_change(
 
     render = getattr(page.render_view, "__wrapped__", page.render_view)
     state = {"metric": "pipeline_coverage", "view": "open_deals", "nonce": "n"}
-    first = render("open_deals", [], [], None, None, state)
-    assert render("open_deals", [], [], None, None, state) is first  # same view, filters, frame: reused
-    ana = render("open_deals", [11], [], None, None, state)
+    first = render("open_deals", [], [], None, None, None, state)
+    assert render("open_deals", [], [], None, None, None, state) is first  # same view, filters, frame: reused
+    ana = render("open_deals", [11], [], None, None, None, state)
     assert ana is not first and "2 rows" in str(ana)
     get_runtime().refresh(["company_health/open_deals"])  # a new refresh: a new version, a new body
-    again = render("open_deals", [], [], None, None, state)
+    again = render("open_deals", [], [], None, None, None, state)
     from dash._utils import to_json
 
     assert again is not first and to_json(again) == to_json(first)  # same data, rendered anew
+    dark = render("open_deals", [], [], None, None, "dark", state)  # the dark theme: its own body and chart
+    assert dark is not again and '"paper_bgcolor": "#111827"' in to_json(dark).replace('":"', '": "')
 
 
 def test_pag006_page_records_equal_display_frame_records_for_every_dtype():
