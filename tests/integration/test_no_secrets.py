@@ -74,7 +74,8 @@ def test_sec001_no_secret_in_any_response(secret_runtime, pulse_app):
                  {"id": "filter-rep", "property": "value", "value": []},
                  {"id": "filter-segment", "property": "value", "value": []},
                  {"id": "filter-start", "property": "value", "value": None},
-                 {"id": "filter-end", "property": "value", "value": None}], st)
+                 {"id": "filter-end", "property": "value", "value": None},
+                 {"id": "pulse-theme", "property": "data", "value": None}], st)
     bodies["refresh now"] = _post(client, "refresh-notice.children", {"id": "refresh-notice", "property": "children"},
                                   [{"id": "refresh-now", "property": "n_clicks", "value": 1}], state)
     assert "Refresh requested" in bodies["refresh now"]

@@ -78,7 +78,8 @@ def test_xss005_callbacks_send_names_as_text_props_not_components(client):
                            {"id": "filter-rep", "property": "value", "value": []},
                            {"id": "filter-segment", "property": "value", "value": []},
                            {"id": "filter-start", "property": "value", "value": None},
-                           {"id": "filter-end", "property": "value", "value": None}],
+                           {"id": "filter-end", "property": "value", "value": None},
+                           {"id": "pulse-theme", "property": "data", "value": None}],
                           [{"id": "drilldown-state", "property": "data", "value": {"metric": "pipeline_coverage"}}],
                           output="drilldown-body.children")
     data = json.loads(body)
