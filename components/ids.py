@@ -13,13 +13,13 @@ NAVBAR_COLLAPSE = "navbar-collapse"
 THEME_STORE = "pulse-theme"  # "light" | "dark", kept in the browser's local storage
 THEME_TOGGLE = "theme-toggle"
 PRINT_DONE = "print-done"  # output of the clientside print call
+CACHE_BANNER = "cache-banner"
+BANNER_INTERVAL = "banner-interval"
 
 
 def page_export(page: str) -> dict:
     """The "Export page" (print / save as PDF) button of a KPI page."""
     return {"type": "page-export", "page": page}
-CACHE_BANNER = "cache-banner"
-BANNER_INTERVAL = "banner-interval"
 
 # Company Health page
 KPI_GRID = "kpi-grid"

@@ -64,7 +64,8 @@ def kpi_card(
     """
     target_line = formatting.target_text(target, metric.unit, metric.direction)
     value_text = formatting.value(value, metric.unit) if status != "nodata" else "No data"
-    footer: list = [html.Span(as_of_text)]
+    # one message: a failure before any value replaces "Waiting for the first refresh", not beside it
+    footer: list = [] if failure and status == "nodata" else [html.Span(as_of_text)]
     if not_connected:
         value_text, footer = "Not connected", [html.Span(not_connected, className="kpi-hint")]
     elif problem:
@@ -77,8 +78,6 @@ def kpi_card(
         footer.append(dbc.Badge(f"Stale · older than {stale_sla}", color="warning", text_color="dark",
                                 className="ms-1 kpi-stale"))
     if failure:
-        if status == "nodata" and footer and footer[0].children == as_of_text:
-            footer = footer[1:]  # one message: the failure, not "Waiting for the first refresh" beside it
         footer.append(html.Div(["⚠ ", failure], className="kpi-failure"))
     card = dbc.Card(
         dbc.CardBody(

@@ -7,6 +7,8 @@ from dash import html
 
 from data_access.status import STATE_ORDER
 
+STATE_BADGE = {"failing": ("Failing", "danger"), "stale": ("Stale", "warning"), "never": ("Never refreshed", "secondary"),
+               "ok": ("OK", "success"), "not_connected": ("Not connected", "light")}  # state → (label, colour)
 MESSAGE_SHOWN = 140  # characters of a long message shown before "more" (cut at a word, never inside one)
 
 
@@ -23,11 +25,10 @@ def message(frame: dict):
                          html.Div(text, className="mt-1 status-message-full")], className=color)
 
 
-def summary(frames: list[dict], labels: dict[str, tuple[str, str]]) -> str:
-    """``2 failing · 1 stale · 1 not connected · 50 OK`` (states with frames, problems first);
-    ``labels``: state → (badge label, colour), as on the Status page."""
+def summary(frames: list[dict]) -> str:
+    """``2 failing · 1 stale · 1 not connected · 50 OK`` (states with frames, problems first)."""
     counts = {}
     for f in frames:
         counts[f["state"]] = counts.get(f["state"], 0) + 1
-    return " · ".join(f"{counts[s]} {labels[s][0].lower() if s != 'ok' else 'OK'}"
+    return " · ".join(f"{counts[s]} {STATE_BADGE[s][0].lower() if s != 'ok' else 'OK'}"
                       for s in STATE_ORDER if s in counts)

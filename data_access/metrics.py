@@ -310,9 +310,7 @@ def owner_options(frame: pd.DataFrame) -> list[dict]:
     shows them as the rep "Unassigned")."""
     if "owner_id" not in frame.columns:
         return []
-    names = frame["owner_name"] if "owner_name" in frame.columns else frame["owner_id"].astype(str)
-    pairs = pd.DataFrame({"owner_id": frame["owner_id"], "owner_name": names})
-    known = pairs.dropna(subset=["owner_id"]).drop_duplicates("owner_id").sort_values("owner_name")
+    known = frame[["owner_id", "owner_name"]].dropna(subset=["owner_id"]).drop_duplicates("owner_id").sort_values("owner_name")
     options = [{"label": str(n), "value": int(i)} for i, n in zip(known["owner_id"], known["owner_name"])]
     if frame["owner_id"].isna().any():
         options.append({"label": UNASSIGNED_LABEL, "value": UNASSIGNED_OWNER})

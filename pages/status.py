@@ -14,8 +14,6 @@ from data_access.status import status_report
 
 dash.register_page(__name__, path="/status", name="Status", title="Pulse · Status", order=90)
 
-STATE_BADGE = {"failing": ("Failing", "danger"), "stale": ("Stale", "warning"), "never": ("Never refreshed", "secondary"),
-               "ok": ("OK", "success"), "not_connected": ("Not connected", "light")}
 
 
 def _when(iso: str | None, tz: str):
@@ -42,7 +40,7 @@ def status_body() -> list:
     head = [
         dbc.Badge("Healthy" if report["healthy"] else "Needs attention",
                   color="success" if report["healthy"] else "danger", className="me-2"),
-        html.Span(status_parts.summary(report["frames"], STATE_BADGE), className="me-3 fw-semibold status-summary"),
+        html.Span(status_parts.summary(report["frames"]), className="me-3 fw-semibold status-summary"),
         html.Span(worker, className="me-3"),
         html.Span(f"Warehouse: {report['warehouse']} · as of {report['as_of']} · catalog {report['catalog_version']}",
                   className="text-muted"),
@@ -65,7 +63,7 @@ def status_body() -> list:
     bytes_col = any(f["bytes_processed"] for f in report["frames"])  # BigQuery only: no empty column
     rows = []
     for f in report["frames"]:
-        label, color = STATE_BADGE[f["state"]]
+        label, color = status_parts.STATE_BADGE[f["state"]]
         badge = (dbc.Badge(label, color=color, text_color="dark", className="border status-badge") if color == "light"
                  else dbc.Badge(label, color=color, className="status-badge"))  # light: dark text, or it vanishes
         cells = [
