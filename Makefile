@@ -17,9 +17,10 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 venv: $(VENV)/.installed
 
-## Build the demo company in var/pulse.duckdb (SCALE=1 ≈ 5,000 deals)
+## Build the demo company in var/pulse.duckdb (SCALE=1 ≈ 5,000 deals) and its 18 months of KPI history
+## in var/pulse.metrics.duckdb (computed once per demo build and day; data_access.backfill)
 demo: venv
-	$(PY) -m data_access.demo --scale $(SCALE) --seed $(SEED)
+	$(PY) -m data_access.demo --scale $(SCALE) --seed $(SEED) --history-months 18
 
 ## Serve Pulse on the embedded demo at http://127.0.0.1:8050 (Ctrl-C stops it)
 run: demo

@@ -26,6 +26,15 @@ def usd(v: float | None) -> str:
     return f"{sign}${a:,.0f}"
 
 
+def usd_input(v: float | None) -> str | None:
+    """USD in full, as a form field shows it: ``2,000,000``, ``1,234.50`` (cents only when there are
+    some), ``-12``; ``None`` (a blank field) when missing. ``target_form.parse_amount`` reads it back."""
+    if _missing(v) or not math.isfinite(v):
+        return None
+    cents = round(v, 2) + 0.0  # + 0.0: no "-0"
+    return f"{cents:,.0f}" if cents == int(cents) else f"{cents:,.2f}"
+
+
 def value(v: float | None, unit: str) -> str:
     """A metric value in its unit: ``$1.24M``, ``34.2%``, ``3.1×``, ``42 days``, ``1,234``."""
     if _missing(v):
@@ -44,6 +53,28 @@ def value(v: float | None, unit: str) -> str:
 def target_text(target: float, unit: str, direction: str) -> str:
     """``Target ≥ 3.0×`` / ``Target ≤ 30.0%``."""
     return f"Target {'≥' if direction == 'higher' else '≤'} {value(target, unit)}"
+
+
+def delta_text(change: float | None, unit: str, period_label: str) -> str | None:
+    """A card's change vs a previous period (``data_access.trends.change``): ``▲ 2.1 pts vs last
+    month`` (ratio: percentage points), ``▼ 4.3% vs last week`` (USD: relative), ``▲ 3 vs …``
+    (count), ``▼ 1.5 days`` (days), ``▲ 0.4× `` (multiple); ``No change vs …`` when it rounds to
+    zero; ``None`` (no delta shown) when there is no previous value."""
+    if _missing(change):
+        return None
+    shown = {"ratio": f"{abs(change):.1f} pts", "usd": f"{abs(change):.1f}%", "multiple": f"{abs(change):.1f}×",
+             "days": f"{abs(change):.1f} days", "count": f"{abs(change):,.0f}"}[unit]
+    if float(shown.split()[0].rstrip("%×").replace(",", "")) == 0:
+        return f"No change vs {period_label}"
+    return f"{'▲' if change > 0 else '▼'} {shown} vs {period_label}"
+
+
+def delta_tone(change: float | None, direction: str) -> str:
+    """``good`` when a change moves the metric's way (``direction`` higher | lower), ``bad`` when it
+    moves against it, ``flat`` for no change or none."""
+    if _missing(change) or change == 0:
+        return "flat"
+    return "good" if (change > 0) == (direction == "higher") else "bad"
 
 
 def period_text(months) -> str | None:

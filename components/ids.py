@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 KPI_CARD = "kpi-card"
+KPI_TIP = "kpi-tip"  # a card with its info button: the tooltip's target (hover, or focus the "i" by tapping it)
 
 # App shell
 URL = "url"
@@ -25,6 +26,7 @@ def page_export(page: str) -> dict:
 KPI_GRID = "kpi-grid"
 PAGE_STATUS = "page-status"
 GRID_INTERVAL = "grid-interval"
+DELTA_PERIOD = "delta-period"  # the previous period the cards' deltas compare with (remembered per browser)
 
 # Drill-down modal
 DRILLDOWN_MODAL = "drilldown-modal"
@@ -118,6 +120,16 @@ def crumb(index: Any) -> dict:
 def kpi_card(metric_id: Any) -> dict:
     """Pattern-matching id of a metric's card (``metric_id`` may be ``ALL``)."""
     return {"type": KPI_CARD, "metric": metric_id}
+
+
+def kpi_tip(metric_id: Any) -> dict:
+    """The tooltip target of a metric's card: the card and its info button."""
+    return {"type": KPI_TIP, "metric": metric_id}
+
+
+def delta_period(page: Any) -> dict:
+    """The previous-period picker of a KPI page (``data_access.trends.PERIODS``)."""
+    return {"type": DELTA_PERIOD, "page": page}
 
 
 def settings_field(kind: str, metric_id: Any) -> dict:

@@ -62,6 +62,11 @@ class Settings(BaseSettings):
     zendesk_dataset: str = "zendesk"
     marketplace_dataset: str = "marketplace"  # the app database's venue inventory (not Fivetran HubSpot/QuickBooks)
     finance_dataset: str = "finance"  # the operating budget (month × expense category)
+    # KPI history (data_access.history): pulse_metrics.metric_daily, in BigQuery beside the sources or,
+    # embedded, in its own DuckDB file (the warehouse file is opened read-only by web and worker)
+    metrics_dataset: str = "pulse_metrics"
+    metrics_duckdb_path: Path | None = None  # default: beside the warehouse file, var/pulse.metrics.duckdb
+    history_days_cached: int = Field(default=400, gt=0)  # days of history the cards read from the cache
     # HubSpot pipeline ids of the sales pipeline(s), comma-separated; HubSpot names a portal's first
     # sales pipeline `default`. PULSE_SALES_PIPELINE_ID (one id, the older setting) still works.
     sales_pipeline_ids: Annotated[list[str], NoDecode] = ["default"]
@@ -101,7 +106,7 @@ class Settings(BaseSettings):
     simplefin_timeout_s: float = 20.0
 
     @field_validator("hubspot_dataset", "quickbooks_dataset", "zendesk_dataset", "marketplace_dataset",
-                     "finance_dataset")
+                     "finance_dataset", "metrics_dataset")
     @classmethod
     def _dataset_is_identifier(cls, v: str) -> str:
         return validate_identifier(v, "dataset")
@@ -204,6 +209,15 @@ class Settings(BaseSettings):
 
     def resolved_duckdb_path(self) -> Path:
         p = self.duckdb_path
+        return p if p.is_absolute() else PROJECT_ROOT / p
+
+    def resolved_metrics_duckdb_path(self) -> Path:
+        """The embedded KPI history file: ``PULSE_METRICS_DUCKDB_PATH``, else ``<warehouse>.metrics.duckdb``
+        beside the warehouse file (each warehouse its own history)."""
+        if self.metrics_duckdb_path is None:
+            wh = self.resolved_duckdb_path()
+            return wh.with_name(f"{wh.stem}.metrics.duckdb")
+        p = self.metrics_duckdb_path
         return p if p.is_absolute() else PROJECT_ROOT / p
 
 

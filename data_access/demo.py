@@ -1882,6 +1882,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="as-of date YYYY-MM-DD (default: the configured as-of date / today)")
     parser.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
     parser.add_argument("--duckdb-path", type=Path, default=None, help="DuckDB file (default from settings)")
+    parser.add_argument("--history-months", type=int, default=0,
+                        help="also compute this many months of KPI history (data_access.backfill.demo_days; "
+                             "make demo: 18); 0: none")
     args = parser.parse_args(argv)
     if not args.scale > 0:
         parser.error("--scale must be > 0")
@@ -1895,6 +1898,13 @@ def main(argv: list[str] | None = None) -> int:
         warehouse.close()
     print(f"demo company (scale {args.scale:g}, as-of {as_of}, seed {args.seed}) → {path}")
     print(_summary(rows, time.perf_counter() - started))
+    if args.history_months > 0:
+        from data_access.backfill import build_demo_history
+
+        key = f"scale={args.scale:g} seed={args.seed} as_of={as_of} months={args.history_months}"
+        done = build_demo_history(settings, path, as_of, args.history_months, key)
+        print(f"KPI history: {done.days_done} days computed ({done.days_skipped} kept from this build), "
+              f"{done.rows} rows in {done.seconds:.1f} s → {settings.resolved_metrics_duckdb_path()}")
     return 0
 
 

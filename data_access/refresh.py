@@ -240,6 +240,10 @@ def refresh_metric(rt, metric_id: str, force: bool = False, claim_ttl_s: int | N
             return None
         as_of = rt.settings.today()
         if metric.source != "warehouse":
-            return refresh_api_metric(metric, rt.store, rt.settings, as_of)
-        return refresh_all(rt.warehouse(), rt.store, rt.catalog, rt.settings, rt.targets().targets,
-                           as_of=as_of, queries=metric.frames())
+            results = refresh_api_metric(metric, rt.store, rt.settings, as_of)
+        else:
+            results = refresh_all(rt.warehouse(), rt.store, rt.catalog, rt.settings, rt.targets().targets,
+                                  as_of=as_of, queries=metric.frames())
+        if any(r.ok and r.query == metric.query for r in results):
+            rt.record_history([metric_id])  # its KPI history (never fails the refresh)
+        return results

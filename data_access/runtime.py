@@ -32,6 +32,7 @@ class Runtime:
         self.coordinator = coordinator or MemoryCoordinator()
         self.redis = redis_client
         self._warehouse: Warehouse | None = None
+        self._history = None
         self._targets: LoadedTargets | None = None
         self._targets_mtime: float | None = None
         self._lock = threading.Lock()
@@ -84,6 +85,33 @@ class Runtime:
                     self._warehouse = warehouse_from_settings(self.settings)
             return self._warehouse
 
+    def history(self):
+        """The KPI history store (``data_access.history``; BigQuery beside the warehouse, else DuckDB)."""
+        from data_access.history import history_from_settings
+
+        with self._lock:
+            if self._history is None:
+                self._history = history_from_settings(self.settings)
+            return self._history
+
+    def record_history(self, metric_ids) -> int:
+        """Write the current values of ``metric_ids`` into the KPI history and refresh its cached copy
+        (``history.record``). A failure is logged and recorded as the outcome of ``HISTORY_FRAME``
+        (on /status); it never fails the refresh. Returns the rows written (0 on failure)."""
+        from data_access.history import HISTORY_FRAME, HistoryError, record
+
+        attempted = dt.datetime.now(dt.timezone.utc)
+        try:
+            n = record(self.history(), self.catalog, list(metric_ids), self.store, self.targets().targets,
+                       self.today(), self.settings.history_days_cached)
+        except (HistoryError, OSError) as e:
+            log.warning("KPI history not written: %s", e)
+            self.store.put_outcome(HISTORY_FRAME, {"ok": False, "attempted_at": attempted.isoformat(),
+                                                   "error_class": type(e).__name__, "error": str(e)})
+            return 0
+        self.store.put_outcome(HISTORY_FRAME, {"ok": True, "attempted_at": attempted.isoformat(), "rows": n})
+        return n
+
     def refresh(self, queries=None) -> list[RefreshResult]:
         """Refresh ``queries`` (default: every warehouse query) into the store, now, unclaimed."""
         return refresh_all(self.warehouse(), self.store, self.catalog, self.settings,
@@ -111,6 +139,7 @@ class Runtime:
                 if metric.source != "warehouse":
                     results += refresh_api_metric(metric, self.store, self.settings, self.today())
                     self.record_round("step_round", metric.id)
+            self.record_history(m.id for m in metrics)
         finally:
             self.record_round("finish_round")
         return results

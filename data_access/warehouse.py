@@ -507,6 +507,26 @@ class DuckDBBatch:
         except duckdb.Error as e:
             raise QueryError(query_name, f"{type(e).__name__}: {e}") from e
 
+    def params_of(self, name: str) -> set[str]:
+        """The parameters a query or model reads, its own and through the models it reads."""
+        return set(self._unit(name).params).union(*(self._unit(m).params for m in self.models_of(name)))
+
+    def rebind(self, params: Mapping[str, Any]) -> None:
+        """Run the next queries with ``params`` (a backfill's next day). Models whose parameters
+        changed (their own or a dependency's) are dropped and rebuilt when next needed; the others —
+        the staging layer, for a new ``as_of_date`` — are kept, so a backfill builds them once."""
+        changed = {k for k in set(params) | set(self.params) if self.params.get(k) != params.get(k)}
+        self.params = dict(params)
+        if not changed:
+            return
+        stale = [m for m in self.built if self.params_of(m) & changed]
+        self.failed = {m: f for m, f in self.failed.items() if not (self.params_of(m) & changed)}
+        self.built = [m for m in self.built if m not in stale]
+        wh = self.warehouse
+        with wh._lock:
+            for model in reversed(stale):
+                wh._con.execute(f'drop table if exists temp.main."{model_table(model)}"')
+
     def close(self) -> None:
         """Drop the batch's TEMP tables (errors are logged: the connection may be gone)."""
         wh = self.warehouse

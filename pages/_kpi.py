@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dash_bootstrap_components as dbc
 from dash import MATCH, Input, Output, callback, ctx, dcc, html
+from dash.exceptions import PreventUpdate
 
 import auth
 from components import drilldown, formatting, ids, shell
@@ -14,6 +15,7 @@ from data_access.metrics import month_start, snapshot
 from data_access.pipelines import current_problems, metric_problem
 from data_access.refresh import connect_hint
 from data_access.runtime import get_runtime
+from data_access.trends import DEFAULT_PERIOD, PERIODS, change, trend
 
 
 def failure_text(snap, tz: str) -> str | None:
@@ -38,9 +40,11 @@ def round_progress(rt) -> str | None:
     return f"{rnd.done} of {rnd.total} metrics done" if rnd is not None and rnd.running else None
 
 
-def _grid(page: str) -> tuple[list, bool]:
-    """The cards of ``page`` and whether one of them waits for a running refresh round."""
+def _grid(page: str, period: str = DEFAULT_PERIOD) -> tuple[list, bool]:
+    """The cards of ``page`` and whether one of them waits for a running refresh round. Each card's
+    sparkline and delta (vs ``period``, one of ``trends.PERIODS``) come from the cached history."""
     rt = get_runtime()
+    period = period if period in PERIODS else DEFAULT_PERIOD
     loaded = rt.targets()
     problems = current_problems(rt.store)  # configured pipelines holding no deal, said on their cards
     progress = round_progress(rt)
@@ -53,11 +57,17 @@ def _grid(page: str) -> tuple[list, bool]:
         hint = connect_hint(metric, rt.settings)
         refreshing = progress if snap.as_of is None and hint is None else None
         waiting |= refreshing is not None
+        tr = trend(rt.store, metric.id, snap.as_of, period) if snap.as_of else None
+        moved = change(snap.value, tr.previous, metric.unit) if tr else None
+        delta = formatting.delta_text(moved, metric.unit, PERIODS[period][0])
         card = kpi_card(metric, snap.value, snap.target, snap.status, as_of,
                         stale_sla=formatting.sla_text(metric.freshness_sla_minutes) if snap.stale else None,
                         failure=failure_text(snap, rt.settings.timezone),
                         not_connected=(hint if auth.has_role("admin") else NOT_CONNECTED_FOR_VIEWERS) if hint else None,
-                        problem=metric_problem(metric, problems), refreshing=refreshing)
+                        problem=metric_problem(metric, problems), refreshing=refreshing,
+                        trend=[v for _, v in tr.points] if tr else None, delta=delta,
+                        delta_tone="flat" if delta is None or delta.startswith("No change")
+                        else formatting.delta_tone(moved, metric.direction))
         cols.append(dbc.Col(card, xs=12, sm=6, lg=4, xxl=3))
     alerts = []
     if loaded.error:
@@ -67,9 +77,17 @@ def _grid(page: str) -> tuple[list, bool]:
     return alerts + cols, waiting
 
 
-def kpi_grid(page: str) -> list:
+def kpi_grid(page: str, period: str = DEFAULT_PERIOD) -> list:
     """Cards of every metric shown on ``page``, from cached frames only."""
-    return _grid(page)[0]
+    return _grid(page, period)[0]
+
+
+def period_picker(page: str) -> dbc.Select:
+    """The previous period the page's deltas compare with (remembered per browser)."""
+    return dbc.Select(id=ids.delta_period(page), options=[{"label": f"Change vs {label}", "value": key}
+                                                          for key, (label, _, _) in PERIODS.items()],
+                      value=DEFAULT_PERIOD, size="sm", persistence=True, persistence_type="local",
+                      className="delta-period")
 
 
 def _as_list(value) -> list:
@@ -113,9 +131,11 @@ def kpi_page(page: str, query: dict) -> html.Div:
     return html.Div(
         [
             html.Div(
-                [html.Div([html.H2(meta.title, className="page-title"), shell.export_button(page)],
-                          className="d-flex justify-content-between align-items-start gap-2"),
-                 html.P(meta.description + " Click a card for details; hover or tap it for the definition.",
+                [html.Div([html.H2(meta.title, className="page-title"),
+                           html.Div([period_picker(page), shell.export_button(page)],
+                                    className="d-flex align-items-center gap-2")],
+                          className="d-flex justify-content-between align-items-start gap-2 flex-wrap"),
+                 html.P(meta.description + " Click a card for details; hover it, or tap its “i”, for the definition.",
                         className="text-muted")],
                 className="page-head",
             ),
@@ -127,9 +147,11 @@ def kpi_page(page: str, query: dict) -> html.Div:
 
 
 @callback(Output(ids.kpi_grid(MATCH), "children"), Output(ids.grid_interval(MATCH), "interval"),
-          Input(ids.grid_interval(MATCH), "n_intervals"), prevent_initial_call=True)
-def refresh_grid(_n):
+          Input(ids.grid_interval(MATCH), "n_intervals"), Input(ids.delta_period(MATCH), "value"))
+def refresh_grid(_n, period):
     """Re-read a page's cards from the cache every minute (every 3 s while a refresh round fills
-    empty cards), so a refresh shows without a reload."""
-    cards, waiting = _grid(ctx.outputs_list[0]["id"]["page"])
+    empty cards), so a refresh shows without a reload; and when the compared period changes."""
+    if ctx.triggered_id is None and (period or DEFAULT_PERIOD) == DEFAULT_PERIOD:
+        raise PreventUpdate  # page load with the default period: the layout already drew these cards
+    cards, waiting = _grid(ctx.outputs_list[0]["id"]["page"], period or DEFAULT_PERIOD)
     return cards, GRID_POLL_REFRESHING_MS if waiting else GRID_POLL_MS

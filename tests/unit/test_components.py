@@ -69,7 +69,9 @@ def test_kpi007_card_shows_value_target_status_and_id():
     metric = load_catalog().metrics["pipeline_coverage"]
     card = kpi_card(metric, 3.14, 3.0, "green", "As of Nov 21, 2026")
     text = str(card)
-    assert card.id == ids.kpi_card("pipeline_coverage")
+    assert card.id == ids.kpi_tip("pipeline_coverage")  # the tooltip's target: the card and its "i"
+    assert card.children[0].id == ids.kpi_card("pipeline_coverage")  # the clickable card
+    assert card.children[1].children == "i" and card.children[2].target == ids.kpi_tip("pipeline_coverage")
     assert "3.1×" in text and "Target ≥ 3.0×" in text and "On target" in text and "As of Nov 21, 2026" in text
     assert "kpi-green" in text
     nodata = str(kpi_card(metric, None, 3.0, "nodata", "Waiting for the first refresh"))

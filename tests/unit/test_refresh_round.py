@@ -98,11 +98,12 @@ def _poll_grid(client, page: str):
     """The card grid's interval callback through Dash's HTTP endpoint: (cards, next interval ms)."""
     from components import ids
 
-    grid, interval = ids.kpi_grid(page), ids.grid_interval(page)
+    grid, interval, period = ids.kpi_grid(page), ids.grid_interval(page), ids.delta_period(page)
     dep = next(d for d in client.get("/_dash-dependencies").get_json() if '"kpi-grid"' in d["output"])
     body = {"output": dep["output"],
             "outputs": [{"id": grid, "property": "children"}, {"id": interval, "property": "interval"}],
-            "inputs": [{"id": interval, "property": "n_intervals", "value": 1}],
+            "inputs": [{"id": interval, "property": "n_intervals", "value": 1},
+                       {"id": period, "property": "value", "value": "month"}],
             "changedPropIds": [json.dumps(interval, separators=(",", ":"), sort_keys=True) + ".n_intervals"]}
     r = client.post("/_dash-update-component", json=body)
     assert r.status_code == 200, r.get_data(as_text=True)
