@@ -379,7 +379,7 @@ class BigQueryHistory:
             [bigquery.ScalarQueryParameter("start", "DATE", start), bigquery.ScalarQueryParameter("end", "DATE", end),
              bigquery.ArrayQueryParameter("ids", "STRING", list(metric_ids or [])),
              bigquery.ScalarQueryParameter("etype", "STRING", entity_type)], label="history-read")
-        return typed(result.to_dataframe(create_bqstorage_client=False))
+        return typed(self.warehouse._to_dataframe(result))
 
     def dates(self, metric_ids: list[str]) -> dict[str, set[dt.date]]:
         """See ``HistoryStore.dates``."""
