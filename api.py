@@ -5,6 +5,10 @@ GET /api/metrics/<id>                         one metric
 GET /api/metrics/<id>/views/<view>?rep=<owner_id>&segment=<name>&start=YYYY-MM&end=YYYY-MM
     &format=json|csv&limit=N&offset=M      (JSON pages: limit 1–10,000, default 1,000; total_rows says
                                             how many match, next_offset where the next page starts)
+GET /api/metrics/<id>?as_of=YYYY-MM-DD     that day's value, target and status from the KPI history
+GET /api/metrics/history?metric=<id>&from=YYYY-MM-DD&to=YYYY-MM-DD&entity_type=company|rep|…
+    &format=json|csv|parquet&limit=N&offset=M   the long table (docs/metrics_layer.md) from the cached
+                                            history (``PULSE_HISTORY_DAYS_CACHED`` days); JSON paged as above
 Unknown ids → 404 JSON error; bad parameters → 400 JSON error. A view with no cached frame yet:
 409 ``{"error": "not_connected", "how": …}`` for an API source that is not configured, 503
 ``{"error": "refreshing", "retry_after_s": n}`` with ``Retry-After`` while a refresh round runs,
@@ -60,13 +64,107 @@ def list_metrics():
     return jsonify({"metrics": [_metric_body(rt, m, targets, problems) for m in rt.catalog.metrics.values()]})
 
 
+def _history(rt) -> pd.DataFrame | None:
+    from data_access.history import HISTORY_FRAME
+
+    cached = rt.store.get(HISTORY_FRAME)
+    return None if cached is None else cached.frame
+
+
+def _day(name: str) -> dt.date | None:
+    raw = request.args.get(name)
+    return dt.date.fromisoformat(raw) if raw else None
+
+
+@api.get("/metrics/history")
+def get_history():
+    """The metrics layer's long table (``data_access.history.COLUMNS``) for the cached days."""
+    from data_access.history import COLUMNS
+
+    rt = get_runtime()
+    fmt = request.args.get("format", "json")
+    if fmt not in ("json", "csv", "parquet"):
+        return _error(400, "format must be json, csv or parquet")
+    metrics = [m for v in request.args.getlist("metric") for m in v.split(",") if m]
+    unknown = [m for m in metrics if m not in rt.catalog.metrics]
+    if unknown:
+        return _error(404, f"unknown metric {unknown[0]!r}")
+    try:
+        end = _day("to") or rt.today()
+        start = _day("from") or end - dt.timedelta(days=89)
+    except ValueError:
+        return _error(400, "from and to must be dates as YYYY-MM-DD")
+    if start > end:
+        return _error(400, "from must not be after to")
+    try:
+        offset = int(request.args.get("offset", 0))
+        limit = int(request.args.get("limit", DEFAULT_LIMIT))
+    except ValueError:
+        return _error(400, "limit and offset must be integers")
+    if offset < 0 or not 1 <= limit <= MAX_LIMIT:
+        return _error(400, f"offset must be ≥ 0 and limit between 1 and {MAX_LIMIT:,}")
+    frame = _history(rt)
+    if frame is None:
+        return jsonify({"error": "not_refreshed", "message": "the KPI history has not been read yet"}), 503
+    keep = (frame["metric_date"] >= start) & (frame["metric_date"] <= end)
+    if metrics:
+        keep &= frame["metric_id"].isin(metrics)
+    if request.args.get("entity_type"):
+        keep &= frame["entity_type"] == request.args["entity_type"]
+    df = frame.loc[keep, list(COLUMNS)]
+    name = f"metric_daily__{start.isoformat()}__{end.isoformat()}"
+    if fmt == "csv":
+        return Response(to_csv(df), mimetype="text/csv",
+                        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+    if fmt == "parquet":
+        import io
+
+        buf = io.BytesIO()
+        df.to_parquet(buf, index=False)
+        return Response(buf.getvalue(), mimetype="application/vnd.apache.parquet",
+                        headers={"Content-Disposition": f'attachment; filename="{name}.parquet"'})
+    page = df.iloc[offset:offset + limit]
+    return jsonify({
+        "from": start.isoformat(), "to": end.isoformat(),
+        "cached_from": (rt.today() - dt.timedelta(days=rt.settings.history_days_cached)).isoformat(),
+        "columns": list(COLUMNS), "total_rows": len(df), "offset": offset, "limit": limit,
+        "next_offset": offset + limit if offset + limit < len(df) else None,
+        "rows": json.loads(json.dumps(page.to_dict("records"), default=_json_default)),
+    })
+
+
 @api.get("/metrics/<metric_id>")
 def get_metric(metric_id: str):
     rt = get_runtime()
     metric = rt.catalog.metrics.get(metric_id)
     if metric is None:
         return _error(404, f"unknown metric {metric_id!r}")
+    if request.args.get("as_of"):
+        return _metric_on(rt, metric)
     return jsonify(_metric_body(rt, metric, rt.targets().targets, current_problems(rt.store)))
+
+
+def _metric_on(rt, metric):
+    """``?as_of=YYYY-MM-DD``: the metric as the KPI history has it for that day."""
+    from data_access.history import COMPANY
+
+    try:
+        day = _day("as_of")
+    except ValueError:
+        return _error(400, "as_of must be a date as YYYY-MM-DD")
+    frame = _history(rt)
+    if frame is None:
+        return jsonify({"error": "not_refreshed", "message": "the KPI history has not been read yet"}), 503
+    hit = frame[(frame["metric_id"] == metric.id) & (frame["metric_date"] == day) & (frame["entity_type"] == COMPANY)]
+    if hit.empty:
+        return _error(404, f"no value of {metric.id} recorded for {day.isoformat()}")
+    row = hit.iloc[0]
+    num = lambda v: None if pd.isna(v) else float(v)  # noqa: E731
+    return jsonify({"id": metric.id, "title": metric.title, "unit": metric.unit, "direction": metric.direction,
+                    "as_of": day.isoformat(), "value": num(row["value"]), "target": num(row["target"]),
+                    "status": row["status"], "details": json.loads(row["details"] or "{}"),
+                    "refreshed_at": row["refreshed_at"].isoformat() if not pd.isna(row["refreshed_at"]) else None,
+                    "source": "history"})
 
 
 MAX_LIMIT = 10_000  # rows per JSON page at most

@@ -147,6 +147,31 @@ WHEN NOT MATCHED BY SOURCE AND t.metric_date IN UNNEST(@dates) AND t.metric_id I
 """
 
 
+# The metrics layer's time comparisons (002-metrics-layer.md "metrics_api"): for every row, the value of
+# the same metric and entity one day / week / month / quarter / year earlier (that exact day; none when
+# that day has no row: no growth, never 0), the absolute change and the relative change as a ratio
+# (0.25 = +25 %; change ÷ |previous|, so −100 → 50 is +1.5).
+_PERIODS_SQL = {"dod": "INTERVAL 1 DAY", "wow": "INTERVAL 7 DAY", "mom": "INTERVAL 1 MONTH",
+                "qoq": "INTERVAL 3 MONTH", "yoy": "INTERVAL 1 YEAR"}
+VIEW = "metrics_api"
+
+
+def view_sql(dataset: str, dialect: str = "bigquery", project: str | None = None) -> str:
+    """``CREATE OR REPLACE VIEW <dataset>.metrics_api``: ``metric_daily`` plus, per period p in dod,
+    wow, mom, qoq, yoy, ``prev_value_<p>``, ``growth_<p>`` (value − previous, in the unit) and
+    ``growth_<p>_pct`` (ratio). Written in BigQuery's dialect; ``duckdb`` through sqlglot."""
+    q = f"{project}.{dataset}" if project else dataset
+    cols, joins = [], []
+    for p, interval in _PERIODS_SQL.items():
+        cols += [f"{p}.value AS prev_value_{p}", f"c.value - {p}.value AS growth_{p}",
+                 f"SAFE_DIVIDE(c.value - {p}.value, ABS({p}.value)) AS growth_{p}_pct"]
+        joins.append(f"LEFT JOIN `{q}.{TABLE}` AS {p} ON {p}.metric_id = c.metric_id AND {p}.entity_type = c.entity_type "
+                     f"AND {p}.entity_id = c.entity_id AND {p}.metric_date = DATE_SUB(c.metric_date, {interval})")
+    sql = (f"CREATE OR REPLACE VIEW `{q}.{VIEW}` AS\nSELECT c.*, " + ", ".join(cols)
+           + f"\nFROM `{q}.{TABLE}` AS c\n" + "\n".join(joins))
+    return sql if dialect == "bigquery" else sqlglot.transpile(sql, read="bigquery", write=dialect)[0]
+
+
 def merge_sql(table: str, incoming: str, dialect: str = "bigquery") -> str:
     """The MERGE of ``incoming`` into ``table`` (both ``dataset.table`` or ``project.dataset.table``),
     in ``dialect`` (``bigquery`` as written, ``duckdb`` through sqlglot). Parameters: ``@dates``
@@ -192,6 +217,7 @@ class DuckDBHistory:
         self.path = path
         self.dataset = validate_identifier(dataset, "metrics dataset")
         self.lock_wait_s = lock_wait_s
+        self._view_ready = False
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "DuckDBHistory":
@@ -212,6 +238,9 @@ class DuckDBHistory:
                 con.execute(f'create schema if not exists "{db}"."{self.dataset}"')
                 cols = ", ".join(f'"{c}" {_DUCK_TYPES[t]}' for c, t in COLUMNS.items())
                 con.execute(f'create table if not exists "{db}"."{self.dataset}"."{TABLE}" ({cols})')
+                if not self._view_ready:
+                    con.execute(view_sql(self.dataset, "duckdb"))  # schema-qualified: the file may be renamed
+                    self._view_ready = True
                 con.execute(f'use "{db}"."{self.dataset}"')  # unqualified names: this dataset, not a
                 return work(con)  # same-named catalog (the file's name)
             finally:
@@ -334,6 +363,7 @@ class BigQueryHistory:
         except gexc.GoogleAPICallError as e:
             raise HistoryError(f"{self.dataset}.{TABLE}: cannot create it: {type(e).__name__}") from e
         self._ready = True
+        self._query(view_sql(self.dataset, project=self.warehouse.project), label="history-view")
 
     def write(self, rows: pd.DataFrame) -> int:
         """See ``HistoryStore.write``: Parquet load into a scratch table, one MERGE, scratch dropped."""
@@ -403,12 +433,11 @@ def history_from_settings(settings: Settings) -> HistoryStore:
 
 
 def cache_history(history: HistoryStore, store: FrameStore, today: dt.date, days: int) -> CachedFrame:
-    """Read the last ``days`` days of company-level history into the frame cache (``HISTORY_FRAME``:
-    columns ``metric_date`` (date), ``metric_id``, ``value``, ``target``, ``status``), where the cards
-    read it. Raises ``HistoryError``; the previous cached copy then stays."""
+    """Read the last ``days`` days of history (every entity; ``COLUMNS``) into the frame cache
+    (``HISTORY_FRAME``), where the cards and ``GET /api/metrics/history`` read it. Raises
+    ``HistoryError``; the previous cached copy then stays."""
     now = dt.datetime.now(dt.timezone.utc)
-    frame = history.read(today - dt.timedelta(days=days), today, entity_type=COMPANY)
-    frame = frame[["metric_date", "metric_id", "value", "target", "status"]].reset_index(drop=True)
+    frame = history.read(today - dt.timedelta(days=days), today).reset_index(drop=True)
     cached = CachedFrame(frame, FrameMeta(HISTORY_FRAME, today, now, 0.0, len(frame)))
     store.put(HISTORY_FRAME, cached)
     return cached

@@ -11,7 +11,7 @@ import pandas as pd
 from dateutil.relativedelta import relativedelta
 
 from data_access.frame_store import FrameStore
-from data_access.history import HISTORY_FRAME
+from data_access.history import COMPANY, HISTORY_FRAME
 
 SPARK_DAYS = 90
 
@@ -54,7 +54,8 @@ def _by_metric(store: FrameStore) -> dict[str, pd.DataFrame]:
         hit = _GROUPED.get(id(store))
         if hit is not None and hit[0] == key:
             return hit[1]
-    frame = cached.frame.dropna(subset=["value"])
+    frame = cached.frame
+    frame = frame[(frame["entity_type"] == COMPANY) & frame["value"].notna()]
     split = {mid: g.set_index("metric_date")["value"].sort_index() for mid, g in frame.groupby("metric_id")}
     with _LOCK:
         _GROUPED[id(store)] = (key, split)

@@ -107,8 +107,8 @@ def test_his005_demo_history_is_daily_for_100_days_then_weekly_for_18_months():
 
 def _history_store(points: dict[dt.date, float], metric="m") -> MemoryFrameStore:
     store = MemoryFrameStore()
-    frame = pd.DataFrame({"metric_date": list(points), "metric_id": metric, "value": list(points.values()),
-                          "target": 1.0, "status": "green"})
+    frame = pd.DataFrame({"metric_date": list(points), "metric_id": metric, "entity_type": COMPANY,
+                          "value": list(points.values()), "target": 1.0, "status": "green"})
     store.put(HISTORY_FRAME, CachedFrame(frame, FrameMeta(HISTORY_FRAME, AS_OF, dt.datetime.now(dt.timezone.utc),
                                                           0.0, len(frame))))
     return store
@@ -188,3 +188,69 @@ def test_his010_backfill_cli_refuses_bad_arguments(capsys):
     with pytest.raises(SystemExit):
         bf.main(["--from", "2026-11-01", "--metrics", "nope", "--quiet"])
     assert "unknown metric 'nope'" in capsys.readouterr().err
+
+
+@pytest.fixture
+def history_client(tmp_path, swap_runtime, pulse_app):
+    """The app on the known company with three days of KPI history (Nov 19–21) in its cache."""
+    rt = known_runtime(tmp_path)
+    bf.run_backfill(rt.settings, AS_OF - dt.timedelta(days=2), AS_OF, show_progress=False, warehouse=rt.warehouse(),
+                    history=rt.history(), catalog=rt.catalog, targets=rt.targets().targets)
+    assert all(r.ok for r in rt.refresh_everything())
+    swap_runtime(rt)
+    return rt, pulse_app.server.test_client()
+
+
+def test_his011_history_api_round_trips_json_csv_and_parquet(history_client):
+    import io
+
+    rt, client = history_client
+    want = rt.history().read(AS_OF - dt.timedelta(days=2), AS_OF, ["win_rate", "nrr"])
+    q = "/api/metrics/history?metric=win_rate,nrr&from=2026-11-19&to=2026-11-21"
+    body = client.get(q + "&limit=4").get_json()
+    assert body["total_rows"] == 6 and body["next_offset"] == 4 and body["columns"] == list(COLUMNS)
+    rest = client.get(q + "&limit=4&offset=4").get_json()
+    rows = pd.DataFrame(body["rows"] + rest["rows"])
+    assert rows["value"].tolist() == pytest.approx(want["value"].tolist())
+    assert rows["metric_date"].tolist() == [d.isoformat() for d in want["metric_date"]]
+    csv = pd.read_csv(io.StringIO(client.get(q + "&format=csv").get_data(as_text=True)))
+    assert csv["value"].tolist() == pytest.approx(want["value"].tolist()) and list(csv.columns) == list(COLUMNS)
+    r = client.get(q + "&format=parquet")
+    assert r.mimetype == "application/vnd.apache.parquet"
+    pq = pd.read_parquet(io.BytesIO(r.get_data()))
+    pd.testing.assert_frame_equal(pq.reset_index(drop=True), want.reset_index(drop=True), check_dtype=False)
+    # bad input: a clear 400/404, nothing else
+    assert client.get("/api/metrics/history?format=xml").status_code == 400
+    assert client.get("/api/metrics/history?from=2026-13-01").status_code == 400
+    assert client.get("/api/metrics/history?from=2026-11-21&to=2026-11-01").status_code == 400
+    assert client.get("/api/metrics/history?metric=nope").status_code == 404
+
+
+def test_his012_a_metric_as_of_a_past_day(history_client):
+    rt, client = history_client
+    body = client.get("/api/metrics/win_rate?as_of=2026-11-19").get_json()
+    stored = rt.history().read(D(2026, 11, 19), D(2026, 11, 19), ["win_rate"])
+    assert body["as_of"] == "2026-11-19" and body["source"] == "history"
+    assert body["value"] == pytest.approx(stored["value"].iloc[0]) and body["status"] == stored["status"].iloc[0]
+    assert client.get("/api/metrics/win_rate?as_of=2020-01-01").status_code == 404
+    assert client.get("/api/metrics/win_rate?as_of=yesterday").status_code == 400
+
+
+def test_his013_metrics_api_view_gives_growth_with_gaps_and_sign_changes(tmp_path):
+    import duckdb
+
+    h = DuckDBHistory(tmp_path / "m.duckdb")
+    for day, value in [(D(2025, 11, 21), -100.0), (D(2026, 10, 21), 80.0), (D(2026, 11, 20), 40.0),
+                       (D(2026, 11, 21), 50.0), (D(2026, 12, 21), 60.0)]:
+        h.write(pd.DataFrame([_row(day, value=value)]))
+    con = duckdb.connect(str(tmp_path / "m.duckdb"), read_only=True)
+    got = con.execute("select metric_date, prev_value_dod, growth_dod, growth_mom, growth_mom_pct, growth_yoy_pct, "
+                      "prev_value_qoq from pulse_metrics.metrics_api order by metric_date").fetchall()
+    con.close()
+    row = dict(zip(["date", "dod", "g_dod", "g_mom", "g_mom_pct", "g_yoy_pct", "qoq"], got[3]))
+    assert row["date"] == D(2026, 11, 21) and row["dod"] == 40.0 and row["g_dod"] == 10.0
+    assert row["g_mom"] == -30.0 and row["g_mom_pct"] == pytest.approx(-0.375)
+    assert row["g_yoy_pct"] == pytest.approx(1.5)  # −100 → 50: +150 %
+    assert row["qoq"] is None  # no row on Aug 21: no growth, not 0
+    assert got[4][3] == 10.0  # Dec 21 vs Nov 21
+    assert got[2][3] is None  # Nov 20 has no Oct 20 row
