@@ -134,7 +134,8 @@ def pending_days(history: HistoryStore, metric_ids: list[str], days: list[dt.dat
 def estimate_bytes(warehouse, catalog: Catalog, metric_ids: list[str], params: dict, days: int) -> int:
     """BigQuery bytes a backfill of ``days`` days would process: one dry run per value query (free)
     for the first day, times ``days``. Raises ``QueryError`` like ``BigQueryWarehouse.dry_run``."""
-    queries = dict.fromkeys(catalog.metrics[m].query for m in metric_ids)
+    queries = dict.fromkeys([catalog.metrics[m].query for m in metric_ids]
+                            + [v.query for m in metric_ids for v in catalog.metrics[m].views if v.entity is not None])
     return sum(warehouse.dry_run(q, params) for q in queries) * days
 
 
@@ -147,7 +148,8 @@ def backfill(warehouse: Warehouse, history: HistoryStore, catalog: Catalog, sett
     started = time.perf_counter()
     result = BackfillResult()
     metrics = [catalog.metrics[m] for m in metric_ids]
-    queries = list(dict.fromkeys(m.query for m in metrics))
+    queries = list(dict.fromkeys([m.query for m in metrics]
+                                 + [v.query for m in metrics for v in m.views if v.entity is not None]))
     batch_cm = warehouse.batch(query_params(settings, targets, days[0])) if days and hasattr(warehouse, "batch") else None
     runner = batch_cm.__enter__() if batch_cm is not None else warehouse
     try:
@@ -163,7 +165,7 @@ def backfill(warehouse: Warehouse, history: HistoryStore, catalog: Catalog, sett
                     frame = runner.run(q, params)
                 except (QueryError, SqlFileError) as e:
                     for m in metrics:
-                        if m.query == q:
+                        if q in (m.query, *(v.query for v in m.views if v.entity is not None)):
                             result.failures.append((day, m.id, f"{type(e).__name__}: {e}"))
                     continue
                 store_frame(store, q, frame, day, t0, now)

@@ -91,6 +91,16 @@ class Drill(_Strict):
     by: Literal["owner"] = "owner"
 
 
+class Entity(_Strict):
+    """A view whose rows are values of the metric per rep, segment or customer: the KPI history keeps
+    one row per ``id`` (grouped with ``name``; ``value`` summed, or the view's ``ratio`` recomputed)."""
+
+    type: Literal["rep", "segment", "customer"]
+    id: str
+    name: str
+    value: str
+
+
 class View(_Strict):
     """One drill-down tab, backed by one SQL file."""
 
@@ -105,6 +115,7 @@ class View(_Strict):
     rep_target: bool = False  # add each rep's target (their quota, else the metric's) and status
     quota_coverage: bool = False  # add each rep's quarterly quota (revenue plan) and pipeline coverage of it
     drill: Drill | None = None
+    entity: Entity | None = None  # snapshot its rows as entities in the KPI history
     chart: Chart
 
 

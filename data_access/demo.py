@@ -1901,7 +1901,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.history_months > 0:
         from data_access.backfill import build_demo_history
 
-        key = f"scale={args.scale:g} seed={args.seed} as_of={as_of} months={args.history_months}"
+        from data_access.catalog import load_catalog
+
+        key = (f"scale={args.scale:g} seed={args.seed} as_of={as_of} months={args.history_months} "
+               f"catalog={load_catalog().version}")  # a changed metric or SQL file: history afresh
         done = build_demo_history(settings, path, as_of, args.history_months, key)
         print(f"KPI history: {done.days_done} days computed ({done.days_skipped} kept from this build), "
               f"{done.rows} rows in {done.seconds:.1f} s → {settings.resolved_metrics_duckdb_path()}")

@@ -36,8 +36,8 @@ from tenacity import Retrying, retry_if_exception, stop_after_delay, wait_expone
 from data_access.catalog import Catalog, Metric
 from data_access.config import Settings, validate_identifier
 from data_access.frame_store import CachedFrame, FrameMeta, FrameStore
-from data_access.metrics import snapshot
-from data_access.targets import Targets
+from data_access.metrics import REP_TARGET_COLUMN, snapshot, view_frame
+from data_access.targets import Targets, status
 
 log = logging.getLogger(__name__)
 
@@ -93,16 +93,55 @@ def _finite(v) -> float | None:
     return v if math.isfinite(v) else None
 
 
+def entity_rows(metric: Metric, view, cached: CachedFrame, targets: Targets) -> list[dict]:
+    """One history row per entity of ``view`` (its ``entity`` spec) from the view's cached frame,
+    re-aggregated without filters (``metrics.view_frame``): the value summed per entity, or the
+    view's ratio recomputed; the entity's target and status when the view carries rep targets
+    (``metrics.REP_TARGET_COLUMN``), else none. A rep without an owner is entity ``""``, "Unassigned"."""
+    spec = view.entity
+    frame = view_frame(view, cached.frame, targets=targets, metric=metric, as_of=cached.meta.as_of)
+    if frame.empty or spec.value not in frame.columns:
+        return []
+    keys = frame[spec.id].astype(object).where(frame[spec.id].notna(), None)
+    frame = frame.assign(_key=keys.map(lambda k: "" if k is None else str(k)))
+    ratio = view.ratio if view.ratio is not None and view.ratio.name == spec.value else None
+    target_col = REP_TARGET_COLUMN[metric.unit]
+    rows = []
+    for key, g in frame.groupby("_key", sort=True):
+        if ratio is not None and len(g) > 1:
+            den = sum(float(g[c].sum()) for c in ratio.denominator)
+            value = float(g[ratio.numerator].sum()) / den if den else None
+        else:
+            value = _finite(g[spec.value].sum(min_count=1)) if len(g) > 1 else _finite(g[spec.value].iloc[0])
+        target = _finite(g[target_col].iloc[0]) if target_col in g.columns else None
+        name = g[spec.name].iloc[0]
+        rows.append({
+            "metric_date": cached.meta.as_of, "domain": domain_of(metric), "metric_id": metric.id,
+            "entity_type": spec.type, "entity_id": key,
+            "entity_name": "Unassigned" if key == "" and spec.type == "rep" else str(name),
+            "value": value, "unit": metric.unit, "target": target,
+            "status": status(value, target, metric.direction, metric.yellow_band) if target is not None else None,
+            "importance_tier": tier_of(metric), "details": "{}", "refreshed_at": cached.meta.refreshed_at,
+        })
+    return rows
+
+
 def snapshot_rows(metrics: Iterable[Metric], store: FrameStore, targets: Targets,
                   today: dt.date) -> pd.DataFrame:
     """The history rows of ``metrics`` as the cards show them now (``metrics.snapshot``): one
-    company-level row per metric that has a cached value, dated with the value's own as-of date.
-    Columns and types: ``COLUMNS`` (``metric_date`` date, ``value``/``target`` float64 or NaN)."""
+    company-level row per metric that has a cached value, dated with the value's own as-of date, and
+    one row per entity of its views that declare ``entity`` (``entity_rows``; only views refreshed
+    for the same as-of date). Columns and types: ``COLUMNS`` (``metric_date`` date, ``value`` /
+    ``target`` float64 or NaN)."""
     rows = []
     for m in metrics:
         snap = snapshot(m, store, targets, today)
         if snap.as_of is None:  # never refreshed: nothing to remember
             continue
+        for view in m.views:
+            cached = store.get(view.query) if view.entity is not None else None
+            if cached is not None and cached.meta.as_of == snap.as_of:
+                rows += entity_rows(m, view, cached, targets)
         rows.append({
             "metric_date": snap.as_of, "domain": domain_of(m), "metric_id": m.id,
             "entity_type": COMPANY, "entity_id": "", "entity_name": m.title,

@@ -65,22 +65,31 @@ def test_his003_backfill_of_ten_days_equals_ten_single_day_refreshes(tmp_path):
                              history=rt.history(), catalog=rt.catalog, targets=rt.targets().targets)
     ids = bf.backfill_metrics(rt.catalog)
     assert (result.days_done, result.failures) == (10, [])
-    assert result.rows == 10 * len(ids)
     stored = rt.history().read(days[0], days[-1])
-    queries = [rt.catalog.metrics[m].query for m in ids]
+    assert result.rows == len(stored) and (stored.entity_type == COMPANY).sum() == 10 * len(ids)
+    queries = [q for m in ids for q in rt.catalog.metrics[m].frames()]  # a refresh: values and every view
+    key = ["metric_id", "entity_type", "entity_id"]
     for day in days:
         store = MemoryFrameStore()
         assert all(r.ok for r in refresh_all(rt.warehouse(), store, rt.catalog, rt.settings, rt.targets().targets,
                                              as_of=day, queries=queries))
         one = snapshot_rows([rt.catalog.metrics[m] for m in ids], store, rt.targets().targets, day)
-        mine = stored[stored.metric_date == day].set_index("metric_id").sort_index()
-        one = one.set_index("metric_id").sort_index()
+        mine = stored[stored.metric_date == day].set_index(key).sort_index()
+        one = one.set_index(key).sort_index()
         assert mine.index.tolist() == one.index.tolist()
         pd.testing.assert_series_equal(mine["value"], one["value"])
-        assert mine["status"].tolist() == one["status"].tolist() and mine["target"].tolist() == one["target"].tolist()
-    # known values: the win rate on the as-of day is 2 won of 3 closed
-    on_day = stored[(stored.metric_date == AS_OF) & (stored.metric_id == "win_rate")]
-    assert on_day["value"].iloc[0] == pytest.approx(2 / 3)
+        assert mine["status"].tolist() == one["status"].tolist()
+        pd.testing.assert_series_equal(mine["target"], one["target"])
+    # known values on the as-of day: the win rate is 2 won of 3 closed; per rep Ana won her one deal,
+    # Ben lost his, rep 13 won; each rep against the metric's 30 % target
+    on_day = stored[(stored.metric_date == AS_OF) & (stored.metric_id == "win_rate")].set_index("entity_id")
+    assert on_day.loc["", "value"] == pytest.approx(2 / 3) and on_day.loc["", "entity_type"] == COMPANY
+    reps = on_day[on_day.entity_type == "rep"]
+    assert reps["value"].to_dict() == {"11": 1.0, "12": 0.0, "13": 1.0}
+    assert reps.loc["11", "entity_name"] == "Ana Lopez" and reps["target"].tolist() == [0.3, 0.3, 0.3]
+    assert reps["status"].tolist() == ["green", "red", "green"]
+    segments = stored[(stored.metric_date == AS_OF) & (stored.entity_type == "segment")].set_index("entity_id")
+    assert segments["value"].to_dict() == {"Beauty": 1500.0, "Beverage": 3500.0, "Unclassified": 300.0}
 
 
 def test_his004_backfill_resumes_and_force_recomputes(tmp_path):
@@ -205,8 +214,8 @@ def test_his011_history_api_round_trips_json_csv_and_parquet(history_client):
     import io
 
     rt, client = history_client
-    want = rt.history().read(AS_OF - dt.timedelta(days=2), AS_OF, ["win_rate", "nrr"])
-    q = "/api/metrics/history?metric=win_rate,nrr&from=2026-11-19&to=2026-11-21"
+    want = rt.history().read(AS_OF - dt.timedelta(days=2), AS_OF, ["win_rate", "nrr"], entity_type=COMPANY)
+    q = "/api/metrics/history?metric=win_rate,nrr&from=2026-11-19&to=2026-11-21&entity_type=company"
     body = client.get(q + "&limit=4").get_json()
     assert body["total_rows"] == 6 and body["next_offset"] == 4 and body["columns"] == list(COLUMNS)
     rest = client.get(q + "&limit=4&offset=4").get_json()
@@ -219,6 +228,9 @@ def test_his011_history_api_round_trips_json_csv_and_parquet(history_client):
     assert r.mimetype == "application/vnd.apache.parquet"
     pq = pd.read_parquet(io.BytesIO(r.get_data()))
     pd.testing.assert_frame_equal(pq.reset_index(drop=True), want.reset_index(drop=True), check_dtype=False)
+    # per-rep values are entities of the same table
+    reps = client.get("/api/metrics/history?metric=win_rate&from=2026-11-21&to=2026-11-21&entity_type=rep").get_json()
+    assert reps["total_rows"] >= 1 and {r["entity_type"] for r in reps["rows"]} == {"rep"}
     # bad input: a clear 400/404, nothing else
     assert client.get("/api/metrics/history?format=xml").status_code == 400
     assert client.get("/api/metrics/history?from=2026-13-01").status_code == 400
