@@ -5,6 +5,7 @@
 1. refresh_scale.py      full catalog refresh on DuckDB at scale 200 (builds var/bench/ demo once)
 2. drilldown_latency.py  drill-down callback and view API: cached vs per request (DuckDB, bqemulator)
 3. load_test.py          50 users against gunicorn (2 workers) + Redis + worker.py, 60 s
+4. settings_load.py      opening Settings: its layout and initial callbacks, server time (30 loads)
 
 Each script runs in its own process (so a crash in one does not hide the others' figures).
 Nothing fails on a threshold; the exit status is non-zero only if a script crashed.
@@ -26,6 +27,7 @@ SCRIPTS = [
     ("refresh_scale.py", ["--runs", "3"], ["--runs", "1"]),
     ("drilldown_latency.py", [], ["--requests", "60", "--big-budget-s", "3", "--bq-budget-s", "10"]),
     ("load_test.py", [], ["--duration-s", "10"]),
+    ("settings_load.py", [], ["--runs", "3", "--history", "10"]),
 ]
 
 

@@ -5,7 +5,11 @@ as ×, and every yellow band as a percentage of the target. ``check_row()`` turn
 browser sent (anything: a number, text, ``null``, a list — a request can be hand-made)
 into an ``Edit`` in stored units, or per-field messages:
 
-- a number: JSON numbers only (not text, not ``true``), finite;
+- a number (every unit but USD): JSON numbers only (not text, not ``true``), finite;
+- an amount in USD: what a text field holds, ``2,000,000``, ``$1,234.50`` or ``1234.5`` (a leading
+  ``$`` and spaces dropped, then ``babel.numbers.parse_decimal`` for en_US, strict: ``12,34`` is
+  refused, not read as 1,234), shown back as ``2,000,000`` (``formatting.usd_input``); a JSON
+  number too (a hand-made request);
 - a percentage target between 0 and 100 (0–1000 for a ratio whose default is above 100 %,
   net revenue retention); money and every other unit non-negative, below a sane maximum;
 - a band from 0 up to (not including) 100 % of the target, and consistent with the
@@ -14,9 +18,13 @@ into an ``Edit`` in stored units, or per-field messages:
 """
 from __future__ import annotations
 
+import decimal
 import math
 import numbers
+import re
 from dataclasses import dataclass
+
+from babel.numbers import NumberFormatError, parse_decimal
 
 from components import formatting
 from data_access.catalog import Metric
@@ -35,6 +43,11 @@ class FieldSpec:
     suffix: str | None
     low: float
     high: float
+
+    @property
+    def usd(self) -> bool:
+        """An amount in USD: a text field with thousands separators (``parse_amount``)."""
+        return self.prefix == "$"
 
 
 def target_spec(metric: Metric) -> FieldSpec:
@@ -63,6 +76,12 @@ def shown_band(stored: float) -> float | int:
     return _tidy(stored * 100)
 
 
+def shown_input(metric: Metric, stored: float) -> str | float | int | None:
+    """What the target input of ``metric`` holds for ``stored``: an amount in USD as text
+    (``2,000,000``), any other unit the number ``shown_target`` gives."""
+    return formatting.usd_input(stored) if target_spec(metric).usd else shown_target(metric, stored)
+
+
 def parse_number(raw) -> tuple[float | None, str | None]:
     """``(value, None)`` for a finite JSON number; ``(None, message)`` for anything else."""
     if raw is None or raw == "":
@@ -78,13 +97,54 @@ def parse_number(raw) -> tuple[float | None, str | None]:
     return value, None
 
 
+AMOUNT_TEXT = re.compile(r"-?[0-9.,]+")  # what may reach the parser: ASCII digits, separators, a minus
+NOT_AN_AMOUNT = "Not an amount: write it like 2,000,000 or 1,234.50."
+
+
+def _blank(raw) -> bool:
+    return raw is None or (isinstance(raw, str) and not raw.strip())
+
+
+def parse_amount(raw) -> tuple[float | None, str | None]:
+    """An amount in USD from a text field: ``(value, None)`` for ``2,000,000``, ``$1,234.50``,
+    `` 1234.5 `` (a leading ``$`` and spaces dropped) or a finite JSON number; ``(None, message)``
+    for blank, for text that is not an amount (``1.2.3``, ``abc``, ``1e400``, ``12,34``, ``NaN``)
+    and for a figure too large to be a number. A negative amount is returned (the caller's bounds
+    say "Money can't be negative.")."""
+    if _blank(raw):
+        return None, "Enter an amount."
+    if not isinstance(raw, str):
+        return parse_number(raw)
+    text = raw.strip()
+    text = text[1:].lstrip() if text.startswith("$") else text
+    if not AMOUNT_TEXT.fullmatch(text):
+        return None, "Enter an amount." if not text else NOT_AN_AMOUNT
+    try:
+        amount = parse_decimal(text, locale="en_US", strict=True)
+    except NumberFormatError as e:
+        if not e.suggestions:
+            return None, NOT_AN_AMOUNT
+        return None, f"Not an amount: did you mean {' or '.join(e.suggestions)}? Write it like 2,000,000 or 1,234.50."
+    except decimal.InvalidOperation:  # strict mode re-formats the figure: past 28 digits it cannot
+        amount = decimal.Decimal("Infinity")
+    value = float(amount)
+    if not math.isfinite(value):
+        return None, f"Too large (at most {formatting.usd(MAX_NUMBER)})."
+    return value + 0.0, None  # + 0.0: "-0" is 0
+
+
+def _reader(metric: Metric):
+    """How the target input of ``metric`` is read: ``parse_amount`` for USD, else ``parse_number``."""
+    return parse_amount if target_spec(metric).usd else parse_number
+
+
 def check_usd(raw) -> tuple[float | None, str | None]:
     """An amount in USD from the form (a rep's quarterly quota, a month's plan): ``(usd, None)``;
     ``(None, None)`` when blank (no quota; the monthly plan); ``(None, message)`` for anything else
-    than a non-negative finite number below ``MAX_NUMBER``."""
-    if raw is None or raw == "":
+    than a non-negative amount (``parse_amount``) up to ``MAX_NUMBER``."""
+    if _blank(raw):
         return None, None
-    value, msg = parse_number(raw)
+    value, msg = parse_amount(raw)
     if msg:
         return None, msg
     if value < 0:
@@ -111,7 +171,7 @@ def check_row(metric: Metric, raw_target, raw_band) -> tuple[Edit | None, dict[s
     """Validate one row. Returns ``(edit, {})`` or ``(None, {"target"|"band": message})``."""
     errors: dict[str, str] = {}
     spec = target_spec(metric)
-    target, msg = parse_number(raw_target)
+    target, msg = _reader(metric)(raw_target)
     if msg:
         errors["target"] = msg
     elif _target_message(metric, spec, target):
@@ -138,9 +198,9 @@ def check_rep_target(metric: Metric, raw) -> tuple[float | None, str | None]:
     """A rep's own target for ``metric`` from the form, in display units (a ratio as a percentage):
     ``(stored value, None)``; ``(None, None)`` when blank (the rep is held to the metric's target);
     ``(None, message)`` for anything that is not a number within the metric's target bounds."""
-    if raw is None or raw == "":
+    if _blank(raw):
         return None, None
-    value, msg = parse_number(raw)
+    value, msg = _reader(metric)(raw)
     msg = msg or _target_message(metric, target_spec(metric), value)
     if msg:
         return None, msg

@@ -19,7 +19,8 @@ from data_access.metrics import UNASSIGNED_OWNER, owner_options
 from data_access.runtime import get_runtime
 from data_access.targets import MONTH_RE, rep_quotas, target_for
 from data_access.warehouse import parameters_of
-from data_access.target_form import check_rep_target, check_usd, check_row, shown_band, shown_target, target_spec, zone_text
+from data_access.target_form import (check_rep_target, check_row, check_usd, shown_band, shown_input, target_spec,
+                                     zone_text)
 from data_access.target_store import (EditError, TargetsBusy, default_targets, form_values, plan_metric, plan_months,
                                       read_audit, rep_target_metrics, save_edits, save_metric_rep_targets,
                                       save_plan_months, save_rep_quotas)
@@ -50,21 +51,28 @@ def _addon(text: str | None):
     return [dbc.InputGroupText(text)] if text else []
 
 
-def metric_row(metric: Metric, in_force_text: str, target_value, band_value) -> html.Tr:
-    """One metric: title, what is in force, the target and band inputs, the zone / message cell.
+def value_input(ident, value, usd: bool, placeholder: str | None = None) -> dbc.Input:
+    """A form field. An amount in USD is a text field showing ``2,000,000`` (a number field would show
+    2000000), read back by ``target_form.parse_amount``; any other unit is a number field. Neither
+    carries ``min``/``max``: a browser turns an out-of-range number into "no value", and the hint
+    should say what is wrong instead."""
+    if usd:
+        return dbc.Input(id=ident, type="text", value=value, inputmode="decimal", autocomplete="off",
+                         placeholder=placeholder)
+    return dbc.Input(id=ident, type="number", value=value, step="any", inputmode="decimal", placeholder=placeholder)
 
-    The inputs carry no ``min``/``max``: a browser turns an out-of-range number into "no value",
-    and the hint should say what is wrong ("A percentage between 0 and 100.") instead."""
+
+def metric_row(metric: Metric, in_force_text: str, target_value, band_value) -> html.Tr:
+    """One metric: title, what is in force, the target and band inputs (``target_value`` as
+    ``shown_input`` gives it), the zone / message cell."""
     spec = target_spec(metric)
     target_input = dbc.InputGroup(
         _addon(spec.prefix)
-        + [dbc.Input(id=ids.settings_field(ids.SETTINGS_TARGET, metric.id), type="number", value=target_value,
-                     step="any", inputmode="decimal")]
+        + [value_input(ids.settings_field(ids.SETTINGS_TARGET, metric.id), target_value, spec.usd)]
         + _addon(spec.suffix),
         size="sm", className="settings-input")
     band_input = dbc.InputGroup(
-        [dbc.Input(id=ids.settings_field(ids.SETTINGS_BAND, metric.id), type="number", value=band_value,
-                   step="any", inputmode="decimal"),
+        [value_input(ids.settings_field(ids.SETTINGS_BAND, metric.id), band_value, False),
          dbc.InputGroupText("% of target")],
         size="sm", className="settings-input")
     return html.Tr([
@@ -101,7 +109,7 @@ def targets_form(catalog, targets, today: dt.date, data_as_of: dt.date | None = 
         rows = []
         for m in metrics:
             edit = form_values(m, targets, today)
-            rows.append(metric_row(m, in_force_text(m, targets, today, data_as_of), shown_target(m, edit.target),
+            rows.append(metric_row(m, in_force_text(m, targets, today, data_as_of), shown_input(m, edit.target),
                                    shown_band(edit.yellow_band)))
         sections.append(html.Div([
             html.H5(page.title, className="settings-page-title"),
@@ -158,9 +166,9 @@ def rep_target_form(metric: Metric, reps: list[tuple[str, str, float | None]], d
                 else f"{shown_default} (the metric's target)", className="small settings-in-force"),
         html.Td(dbc.InputGroup(
             _addon(spec.prefix)
-            + [dbc.Input(id=ids.quota_field(ids.SETTINGS_REP_TARGET, owner), type="number",
-                         value=shown_target(metric, own) if own is not None else None, step="any",
-                         inputmode="decimal", placeholder=f"{shown_target(metric, default)} (the metric's)")]
+            + [value_input(ids.quota_field(ids.SETTINGS_REP_TARGET, owner),
+                           shown_input(metric, own) if own is not None else None, spec.usd,
+                           placeholder=f"{shown_input(metric, default)} (the metric's)")]
             + _addon(spec.suffix), size="sm", className="settings-input")),
         html.Td(html.Div(id=ids.quota_field(ids.SETTINGS_REP_TARGET_HINT, owner), className="small settings-hint")),
     ], className="settings-row", id=f"settings-rep-target-{owner}") for owner, name, own in reps]
@@ -178,8 +186,8 @@ def quota_form(reps: list[tuple[str, str, float | None]]):
         html.Td(f"{formatting.usd(quota)} a quarter" if quota is not None else "no quota",
                 className="small settings-in-force"),
         html.Td(dbc.InputGroup([dbc.InputGroupText("$"),
-                                dbc.Input(id=ids.quota_field(ids.SETTINGS_QUOTA, owner), type="number", value=quota,
-                                          step="any", inputmode="decimal", placeholder="no quota"),
+                                value_input(ids.quota_field(ids.SETTINGS_QUOTA, owner), formatting.usd_input(quota),
+                                            True, placeholder="no quota"),
                                 dbc.InputGroupText("per quarter")], size="sm", className="settings-input")),
         html.Td(html.Div(id=ids.quota_field(ids.SETTINGS_QUOTA_HINT, owner), className="small settings-hint")),
     ], className="settings-row", id=f"settings-quota-{owner}") for owner, name, quota in reps]
@@ -197,9 +205,9 @@ def plan_form(months: list[tuple[str, float, bool]], monthly_usd: float):
         html.Td(f"{formatting.usd(usd)}" + (" (set for this month)" if own else " (monthly plan)"),
                 className="small settings-in-force"),
         html.Td(dbc.InputGroup([dbc.InputGroupText("$"),
-                                dbc.Input(id=ids.plan_field(ids.SETTINGS_PLAN_MONTH, month), type="number",
-                                          value=usd if own else None, step="any", inputmode="decimal",
-                                          placeholder=f"{monthly_usd:,.0f} (monthly plan)")],
+                                value_input(ids.plan_field(ids.SETTINGS_PLAN_MONTH, month),
+                                            formatting.usd_input(usd) if own else None, True,
+                                            placeholder=f"{formatting.usd_input(monthly_usd)} (monthly plan)")],
                                size="sm", className="settings-input")),
         html.Td(html.Div(id=ids.plan_field(ids.SETTINGS_PLAN_HINT, month), className="small settings-hint")),
     ], className="settings-row", id=f"settings-plan-{month}") for month, usd, own in months]
@@ -574,7 +582,7 @@ def save_targets(n_clicks, _targets, _bands, effective):
 
 
 def _check_usd_inputs(key: str, check=check_usd):
-    """For a validation callback over number inputs (pattern ids keyed by ``key``; outputs: invalid flags,
+    """For a validation callback over value inputs (pattern ids keyed by ``key``; outputs: invalid flags,
     hints, the Save button's ``disabled``): each value through ``check`` (``raw → (value, message)``;
     USD by default), red inputs with the reason, Save off while one is invalid."""
     if not auth.has_role("admin"):  # pattern outputs take one value per input
@@ -814,17 +822,17 @@ def reset_to_default(n_clicks, effective, rep_metric_id=None):
     values = {}
     for mid, metric in rt.catalog.metrics.items():
         edit = form_values(metric, defaults, month)
-        values[mid] = (shown_target(metric, edit.target), shown_band(edit.yellow_band))
+        values[mid] = (shown_input(metric, edit.target), shown_band(edit.yellow_band))
     t_out = [values.get(o["id"]["metric"], (None, None))[0] for o in ctx.outputs_list[0]]
     b_out = [values.get(o["id"]["metric"], (None, None))[1] for o in ctx.outputs_list[1]]
     quotas = defaults.revenue_plan.rep_quarter_quotas(month)
-    q_out = [quotas.get(int(o["id"]["owner"])) if str(o["id"]["owner"]).isdigit() else None
+    q_out = [formatting.usd_input(quotas.get(int(o["id"]["owner"]))) if str(o["id"]["owner"]).isdigit() else None
              for o in ctx.outputs_list[2]]
     plan = defaults.revenue_plan.entry_on(month).months
-    p_out = [plan.get(o["id"]["month"]) for o in ctx.outputs_list[3]]  # blank: the monthly plan
+    p_out = [formatting.usd_input(plan.get(o["id"]["month"])) for o in ctx.outputs_list[3]]  # blank: the monthly plan
     rep_metric = _rep_metric(rep_metric_id)
     own = rep_quotas(rep_metric, defaults, month) if rep_metric else {}
-    r_out = [shown_target(rep_metric, own[int(o["id"]["owner"])])
+    r_out = [shown_input(rep_metric, own[int(o["id"]["owner"])])
              if rep_metric and str(o["id"]["owner"]).isdigit() and int(o["id"]["owner"]) in own else None
              for o in ctx.outputs_list[4]]  # blank: the metric's target
     return t_out, b_out, q_out, p_out, r_out, _alert("Defaults filled in (targets, the plan by month, quotas and "

@@ -71,6 +71,10 @@ def test_set001_admin_changes_a_target_and_the_card_turns_red(dash_duo, pulse_ap
     dash_duo.wait_for_element(WIN_TARGET, timeout=10)
     assert dash_duo.find_element(WIN_TARGET).get_attribute("value") == "30"
     dash_duo.wait_for_text_to_equal(WIN_HINT, "Green ≥ 30.0% · yellow 25.5%–30.0% · red below 25.5%", timeout=8)
+    # money is a text field with thousands separators: the monthly plan of 2,000 USD reads "2,000"
+    plan_target = dash_duo.find_element(_pid("settings-target", "revenue_ytd"))
+    assert plan_target.get_attribute("type") == "text"
+    assert plan_target.get_attribute("value") == f"{rt.targets().targets.revenue_plan.monthly_usd:,.0f}"
 
     # inline validation: a percentage above 100 is refused before anything is sent
     _type(dash_duo, WIN_TARGET, "130")
@@ -161,12 +165,16 @@ def test_set004_admin_sets_a_reps_quota_and_coverage_by_rep_uses_it(dash_duo, pu
     _type(dash_duo, ana, "-5")
     dash_duo.wait_for_contains_text("#settings-quota-11", "Money can't be negative.", timeout=8)
     assert dash_duo.find_element("#settings-quotas-save").get_attribute("disabled") is not None
-    _type(dash_duo, ana, "4000")
+    _type(dash_duo, ana, "4.000,00")  # not how en_US writes it: refused, not read as 4
+    dash_duo.wait_for_contains_text("#settings-quota-11", "Not an amount", timeout=8)
+    assert dash_duo.find_element("#settings-quotas-save").get_attribute("disabled") is not None
+    _type(dash_duo, ana, "$4,000")
     dash_duo.wait_for_element("#settings-quotas-save:not([disabled])", timeout=8)
     _click(dash_duo, "#settings-quotas-save")
     dash_duo.wait_for_text_to_equal("#settings-quotas-message .settings-saved",
                                     "Saved 1 quota change, applying from November 2026.", timeout=10)
     dash_duo.wait_for_contains_text("#settings-quota-11", "$4.00K a quarter", timeout=8)
+    dash_duo.wait_for_text_to_equal(ana, "4,000", timeout=8)  # the saved quota shown with separators
     _tab(dash_duo, "Change history")
     dash_duo.wait_for_contains_text("#settings-history", "quota of Ana Lopez none → $4.00K", timeout=8)
 
@@ -197,12 +205,13 @@ def test_set005_admin_sets_a_months_plan_and_revenue_ytds_target_follows(dash_du
     dash_duo.wait_for_contains_text("#settings-plan-2026-11", "Money can't be negative.", timeout=8)
     assert dash_duo.find_element("#settings-plan-save").get_attribute("disabled") is not None
     new_usd = 3 * plan.monthly_usd
-    _type(dash_duo, nov, str(int(new_usd)))
+    _type(dash_duo, nov, f"{new_usd:,.0f}")  # typed with separators
     dash_duo.wait_for_element("#settings-plan-save:not([disabled])", timeout=8)
     _click(dash_duo, "#settings-plan-save")
     dash_duo.wait_for_contains_text("#settings-plan-message .settings-saved",
                                     "Saved the plan for 1 month (Nov 2026), applying from November 2026.", timeout=10)
     dash_duo.wait_for_contains_text("#settings-plan-2026-11", "(set for this month)", timeout=8)
+    dash_duo.wait_for_text_to_equal(nov, f"{new_usd:,.0f}", timeout=8)
     _tab(dash_duo, "Change history")
     dash_duo.wait_for_contains_text("#settings-history", f"plan for Nov 2026 {formatting.usd(plan.monthly_usd)} → "
                                     f"{formatting.usd(new_usd)}", timeout=8)

@@ -50,10 +50,10 @@ class Crawl:
         self.bodies: dict[str, str] = {}
         self.statuses: dict[str, int] = {}
         from data_access.target_store import form_values
-        from data_access.target_form import shown_band, shown_target
+        from data_access.target_form import shown_band, shown_input
 
-        today = rt.today()
-        self.form = {m.id: (shown_target(m, form_values(m, rt.targets().targets, today).target),
+        today = rt.today()  # the form's values as the inputs hold them (USD as text: "2,000")
+        self.form = {m.id: (shown_input(m, form_values(m, rt.targets().targets, today).target),
                             shown_band(form_values(m, rt.targets().targets, today).yellow_band))
                      for m in rt.catalog.metrics.values()}
 
@@ -63,7 +63,7 @@ class Crawl:
             return [{"type": kind, "metric": m} for m in self.rt.catalog.metrics]
         if kind == "kpi-card":
             return [{"type": kind, "metric": m.id} for m in self.rt.catalog.metrics_on(sc["page_id"])]
-        if kind in ("kpi-grid", "grid-interval"):
+        if kind in ("kpi-grid", "grid-interval", "delta-period"):
             return [{"type": kind, "page": sc["page_id"]}]
         if kind == "drilldown-table":
             return [{"type": kind, "view": sc["view"]}]
@@ -79,6 +79,8 @@ class Crawl:
                 return self.form[ident["metric"]][1]
             if ident["type"] == "kpi-card":
                 return 1 if ident["metric"] == sc["metric"] else 0
+            if ident["type"] == "delta-period":
+                return "month"
             return 1 if prop in ("n_clicks", "n_intervals") else None
         table = {("settings-effective", "value"): "2026-11-01",
                  ("drilldown-state", "data"): {"metric": sc["metric"], "view": sc["view"]},

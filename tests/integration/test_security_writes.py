@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -134,9 +135,12 @@ def test_wrt006_malformed_save_requests_write_nothing(proxy, state_patch, messag
     assert message in r.get_data(as_text=True) and _files(rt) == before
 
 
+AMOUNT_LIKE = re.compile(r"\s*\$?\s*[0-9.,]*\s*")  # may be a well-formed amount, which a USD target takes
 JUNK = st.one_of(st.just(float("nan")), st.just(float("inf")), st.just(float("-inf")), st.just(-1),
                  st.floats(min_value=1.01e12, max_value=1e300), st.integers(min_value=10**13, max_value=10**40),
-                 st.text(max_size=10), st.booleans(), st.none(), st.lists(st.integers(), max_size=2),
+                 st.text(max_size=10).filter(lambda s: not AMOUNT_LIKE.fullmatch(s)),
+                 st.sampled_from(["1.2.3", "abc", "1e400", "12,34", "-5", "NaN", "$", "2,000,000,000,000"]),
+                 st.booleans(), st.none(), st.lists(st.integers(), max_size=2),
                  st.dictionaries(st.text(max_size=3), st.integers(), max_size=2))
 
 
@@ -144,7 +148,8 @@ JUNK = st.one_of(st.just(float("nan")), st.just(float("inf")), st.just(float("-i
 @given(metric=st.sampled_from(["win_rate", "revenue_ytd", "avg_deal_size", "sales_cycle_days", "nrr"]),
        bad=JUNK, field=st.sampled_from(["target", "band"]))
 def test_wrt007_fuzzed_save_posts_by_an_admin_are_rejected(proxy, metric, bad, field):
-    """NaN, ±inf, huge, negative, text, unicode, booleans, null, lists, objects in a hand-made Save POST:
+    """NaN, ±inf, huge, negative, text (malformed amounts too), unicode, booleans, null, lists, objects in a
+    hand-made Save POST:
     "Nothing saved" and a reason, the file and the audit log unchanged, the targets in force unchanged."""
     client, rt = proxy
     before, in_force = _files(rt), rt.targets().targets
@@ -258,8 +263,11 @@ def test_wrt012_an_admin_sets_a_reps_quota_and_coverage_by_rep_uses_it(proxy):
     bad = post_callback(client, "settings-quotas-save", "n_clicks", *quota_request({"11": -5, "12": "x"}), **admin)
     assert "Nothing saved" in bad.get_data(as_text=True) and not rt.settings.targets_path.with_name("audit.jsonl").exists()
 
-    r = post_callback(client, "settings-quotas-save", "n_clicks", *quota_request({"11": 4000, "12": None}), **admin)
+    bad = post_callback(client, "settings-quotas-save", "n_clicks", *quota_request({"11": "4.000,00"}), **admin)
+    assert "Nothing saved" in bad.get_data(as_text=True) and "Ana Lopez: Not an amount" in bad.get_data(as_text=True)
+    r = post_callback(client, "settings-quotas-save", "n_clicks", *quota_request({"11": "$4,000", "12": ""}), **admin)
     assert "Saved 1 quota change, applying from November 2026." in r.get_data(as_text=True)
+    assert '"value":"4,000"' in json.dumps(r.get_json()["response"]["settings-quotas"], separators=(",", ":"))
     assert "quota of Ana Lopez none \\u2192 $4.00K" in r.get_data(as_text=True)  # the history, by name
     assert rt.targets().targets.revenue_plan.rep_quarter_quotas(rt.today()) == {11: 4000}
     audit = [json.loads(x) for x in audit_path(rt.settings.targets_path).read_text().splitlines()]
@@ -320,10 +328,15 @@ def test_wrt015_an_admin_sets_a_months_plan_and_revenue_by_month_uses_it(proxy):
         or "Nothing saved: month '2026-10'" in outside.get_json()["response"]["settings-plan-message"]["children"][
             "props"]["children"]
 
+    malformed = post_callback(client, "settings-plan-save", "n_clicks", *plan_request({"2026-12": "1.2.3"}), **admin)
+    assert "Dec 2026: Not an amount: write it like 2,000,000 or 1,234.50." in malformed.get_data(as_text=True)
+    assert not audit_path(rt.settings.targets_path).exists()
     r = post_callback(client, "settings-plan-save", "n_clicks",
-                      *plan_request({"2026-11": None, "2026-12": 2 * monthly, "2027-01": None}), **admin)
+                      *plan_request({"2026-11": None, "2026-12": f"{2 * monthly:,.0f}", "2027-01": " "}), **admin)
     text = r.get_data(as_text=True)
     assert "Saved the plan for 1 month (Dec 2026), applying from November 2026." in text
+    shown = json.dumps(r.get_json()["response"]["settings-plan"], separators=(",", ":"))
+    assert f'"value":"{2 * monthly:,.0f}"' in shown  # the month's plan shown back with separators
     assert rt.coordinator.requests == ["pipeline_coverage"]  # its SQL takes the quarter's plan
     plan = rt.targets().targets.revenue_plan
     assert plan.month_usd(2026, 12) == 2 * monthly and plan.month_usd(2026, 11) == monthly
@@ -357,8 +370,11 @@ def test_wrt016_reset_fills_the_shipped_defaults_and_saves_nothing(proxy):
     shipped = default_targets().revenue_plan.entry_on(dt.date(2026, 11, 1))
     values = {k: v["value"] for k, v in body.items() if "value" in v}  # pattern outputs, keyed by their id
     assert values['{"metric":"win_rate","type":"settings-target"}'] == 30  # the catalog's 30 %, shown in percent
-    assert values['{"owner":"11","type":"settings-quota"}'] == shipped.rep_quotas.get("11")
-    assert values['{"month":"2026-12","type":"settings-plan-month"}'] == shipped.months.get("2026-12")
+    from components import formatting
+
+    assert values['{"owner":"11","type":"settings-quota"}'] == formatting.usd_input(shipped.rep_quotas.get("11"))
+    assert values['{"month":"2026-12","type":"settings-plan-month"}'] == formatting.usd_input(
+        shipped.months.get("2026-12"))  # amounts as the text fields show them: "2,000,000"
     assert values['{"owner":"11","type":"settings-rep-target"}'] is None  # no shipped rep target: the metric's
     assert "Defaults filled in" in str(body["settings-message"])
     assert _files(rt) == before  # filling the form writes nothing
