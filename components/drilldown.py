@@ -117,7 +117,7 @@ def header(metric: Metric, value_text: str, status_label: str, status_color: str
         html.Span(metric.title, className="me-2"),
         html.Span(value_text, className="fw-bold me-2") if value_text else None,
         dbc.Badge(status_label, color=status_color, pill=True, className="me-2 align-middle"),
-        html.Small(as_of, className="text-muted fw-normal fs-6"),
+        html.Small(as_of, className="text-muted fw-normal fs-6 d-inline-block"),  # wraps as one piece
     ]
 
 

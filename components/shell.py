@@ -48,7 +48,7 @@ def export_button(page: str) -> dbc.Button:
     """A KPI page's "Export page" button: the browser's print dialog, where the print stylesheet
     (``assets/pulse.css``) lays the cards out for paper and "Save as PDF" makes the file."""
     return dbc.Button("⇩ Export page (PDF)", id=ids.page_export(page), size="sm", color="secondary", outline=True,
-                      n_clicks=0, className="pulse-page-export d-print-none",
+                      n_clicks=0, className="pulse-page-export d-print-none text-nowrap",
                       title="Print this page's cards or save them as a PDF")
 
 

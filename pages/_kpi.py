@@ -84,7 +84,7 @@ def kpi_grid(page: str, period: str = DEFAULT_PERIOD) -> list:
 
 def period_picker(page: str) -> dbc.Select:
     """The previous period the page's deltas compare with (remembered per browser)."""
-    return dbc.Select(id=ids.delta_period(page), options=[{"label": f"Change vs {label}", "value": key}
+    return dbc.Select(id=ids.delta_period(page), options=[{"label": f"vs {label}" if key != "year" else "vs last year", "value": key}
                                                           for key, (label, _, _) in PERIODS.items()],
                       value=DEFAULT_PERIOD, size="sm", persistence=True, persistence_type="local",
                       className="delta-period")
