@@ -124,13 +124,17 @@ def get_history():
         return Response(buf.getvalue(), mimetype="application/vnd.apache.parquet",
                         headers={"Content-Disposition": f'attachment; filename="{name}.parquet"'})
     page = df.iloc[offset:offset + limit]
-    return jsonify({
+    head = json.dumps({
         "from": start.isoformat(), "to": end.isoformat(),
         "cached_from": (rt.today() - dt.timedelta(days=rt.settings.history_days_cached)).isoformat(),
         "columns": list(COLUMNS), "total_rows": len(df), "offset": offset, "limit": limit,
         "next_offset": offset + limit if offset + limit < len(df) else None,
-        "rows": json.loads(json.dumps(page.to_dict("records"), default=_json_default)),
     })
+    # the rows serialised by pandas in one pass (a year of history is 16,000 rows: building Python
+    # dicts first would triple the time); dates as YYYY-MM-DD, timestamps ISO 8601 UTC
+    rows = page.assign(metric_date=page["metric_date"].map(dt.date.isoformat)).to_json(
+        orient="records", date_format="iso", date_unit="s")
+    return Response(head[:-1] + ', "rows": ' + rows + "}", mimetype="application/json")
 
 
 @api.get("/metrics/<metric_id>")

@@ -17,6 +17,18 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       window.print();
       return Date.now();
     },
+    /* The navbar's "as of" picker shows the URL's ?as_of= (none: today). */
+    asOfFromUrl: function (search) {
+      return new URLSearchParams(search || "").get("as_of") || null;
+    },
+    /* Picking a day reloads the page with ?as_of=YYYY-MM-DD; clearing it goes back to today. */
+    goAsOf: function (date) {
+      const current = new URLSearchParams(window.location.search).get("as_of") || null;
+      const wanted = date ? String(date).slice(0, 10) : null;
+      if (wanted === current) { return window.dash_clientside.no_update; }
+      window.location.assign(window.location.pathname + (wanted ? "?as_of=" + wanted : ""));
+      return wanted;
+    },
     /* Mirror the drill-down in the URL without reloading: opening a metric or switching view pushes a
        history entry (so Back closes the modal or returns to the previous view); filter changes replace it. */
     syncDrilldownUrl: function (isOpen, state, view, rep, segment, start, end) {
@@ -24,6 +36,8 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       const open = Boolean(isOpen && state && state.metric);
       if (open && !view) { return noUpdate; }  // tabs not rendered yet
       const params = new URLSearchParams();
+      const asOf = new URLSearchParams(window.location.search).get("as_of");
+      if (asOf) { params.set("as_of", asOf); }  // a past day's page stays on that day
       if (open) {
         params.set("metric", state.metric);
         params.set("view", view);

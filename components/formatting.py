@@ -55,6 +55,11 @@ def target_text(target: float, unit: str, direction: str) -> str:
     return f"Target {'≥' if direction == 'higher' else '≤'} {value(target, unit)}"
 
 
+def day_text(day: dt.date) -> str:
+    """``Oct 5, 2026``."""
+    return f"{day:%b} {day.day}, {day.year}"
+
+
 def delta_text(change: float | None, unit: str, period_label: str) -> str | None:
     """A card's change vs a previous period (``data_access.trends.change``): ``▲ 2.1 pts vs last
     month`` (ratio: percentage points), ``▼ 4.3% vs last week`` (USD: relative), ``▲ 3 vs …``

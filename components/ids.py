@@ -26,6 +26,9 @@ def page_export(page: str) -> dict:
 KPI_GRID = "kpi-grid"
 PAGE_STATUS = "page-status"
 GRID_INTERVAL = "grid-interval"
+PAGE_AS_OF = "page-as-of"  # the past day a KPI page shows (?as_of=YYYY-MM-DD), or None for today
+AS_OF_PICKER = "as-of-picker"  # the navbar's date picker
+AS_OF_NAV = "as-of-nav"  # output of the clientside navigation to ?as_of=
 DELTA_PERIOD = "delta-period"  # the previous period the cards' deltas compare with (remembered per browser)
 
 # Drill-down modal
@@ -125,6 +128,11 @@ def kpi_card(metric_id: Any) -> dict:
 def kpi_tip(metric_id: Any) -> dict:
     """The tooltip target of a metric's card: the card and its info button."""
     return {"type": KPI_TIP, "metric": metric_id}
+
+
+def page_as_of(page: Any) -> dict:
+    """The store holding the past day a KPI page shows (``None``: today)."""
+    return {"type": PAGE_AS_OF, "page": page}
 
 
 def delta_period(page: Any) -> dict:

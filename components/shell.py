@@ -19,6 +19,7 @@ def navbar(links: list[tuple[str, str]], corner) -> dbc.Navbar:
                 dbc.Collapse(
                     [dbc.Nav([dbc.NavLink(name, href=path, active="exact") for name, path in links],
                              navbar=True, className="ms-auto"),
+                     as_of_picker(),
                      theme_toggle(),
                      corner],
                     id=ids.NAVBAR_COLLAPSE, is_open=False, navbar=True,
@@ -30,6 +31,23 @@ def navbar(links: list[tuple[str, str]], corner) -> dbc.Navbar:
         className="pulse-navbar border-bottom",
         id=ids.NAVBAR,
     )
+
+
+def as_of_picker() -> html.Div:
+    """The navbar's "as of" date: picking a day reloads the page with ``?as_of=YYYY-MM-DD`` (its cards
+    as the KPI history recorded them that day); clearing it goes back to today."""
+    return html.Div([
+        dcc.DatePickerSingle(id=ids.AS_OF_PICKER, placeholder="As of today", clearable=True,
+                             display_format="MMM D, YYYY", first_day_of_week=1, className="pulse-as-of"),
+        dcc.Store(id=ids.AS_OF_NAV),
+    ], className="d-flex align-items-center ms-lg-3 my-2 my-lg-0", title="Show the cards as they were on a past day")
+
+
+def as_of_banner(day_text: str, today_path: str) -> dbc.Alert:
+    """The banner of a page shown for a past day: ``Showing Oct 5, 2026 — back to today``."""
+    return dbc.Alert([html.Strong(f"Showing {day_text}"), " — cards as recorded that day; drill-downs show today's "
+                      "data. ", html.A("Back to today", href=today_path, className="alert-link")],
+                     color="info", className="py-2 mb-3 as-of-banner")
 
 
 def theme_toggle() -> html.Div:

@@ -91,3 +91,28 @@ def change(current: float | None, previous: float | None, unit: str) -> float | 
     if unit == "usd":
         return None if previous == 0 else (current - previous) / abs(previous) * 100
     return current - previous
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """A metric's company-level value as the KPI history recorded it for one day."""
+
+    value: float | None
+    target: float | None
+    status: str
+
+
+def recorded(store: FrameStore, metric_id: str, day: dt.date) -> Recorded | None:
+    """What the history holds for ``metric_id`` on ``day`` (from the cached copy: the last
+    ``settings.history_days_cached`` days), or ``None`` when nothing was recorded."""
+    cached = store.get(HISTORY_FRAME)
+    if cached is None or cached.frame.empty:
+        return None
+    f = cached.frame
+    hit = f[(f["metric_id"] == metric_id) & (f["metric_date"] == day) & (f["entity_type"] == COMPANY)]
+    if hit.empty:
+        return None
+    row = hit.iloc[0]
+    value = None if pd.isna(row["value"]) else float(row["value"])
+    target = None if pd.isna(row["target"]) else float(row["target"])
+    return Recorded(value, target, row["status"] or "nodata")

@@ -4,8 +4,10 @@ Page modules are two lines: ``register_page`` and ``layout(**query) -> kpi_page(
 """
 from __future__ import annotations
 
+import datetime as dt
+
 import dash_bootstrap_components as dbc
-from dash import MATCH, Input, Output, callback, ctx, dcc, html
+from dash import MATCH, Input, Output, State, callback, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 
 import auth
@@ -14,8 +16,9 @@ from components.kpi_card import kpi_card
 from data_access.metrics import month_start, snapshot
 from data_access.pipelines import current_problems, metric_problem
 from data_access.refresh import connect_hint
+from data_access.targets import target_for
 from data_access.runtime import get_runtime
-from data_access.trends import DEFAULT_PERIOD, PERIODS, change, trend
+from data_access.trends import DEFAULT_PERIOD, PERIODS, change, recorded, trend
 
 
 def failure_text(snap, tz: str) -> str | None:
@@ -40,11 +43,30 @@ def round_progress(rt) -> str | None:
     return f"{rnd.done} of {rnd.total} metrics done" if rnd is not None and rnd.running else None
 
 
-def _grid(page: str, period: str = DEFAULT_PERIOD) -> tuple[list, bool]:
+def _past_card(rt, metric, day, period: str):
+    """A card as the KPI history recorded it on ``day`` (no refresh state: the past does not change)."""
+    rec = recorded(rt.store, metric.id, day)
+    tr = trend(rt.store, metric.id, day, period)
+    if rec is None:
+        target, _ = target_for(metric, rt.targets().targets, day)
+        return kpi_card(metric, None, target, "nodata", f"No value recorded for {formatting.day_text(day)}")
+    moved = change(rec.value, tr.previous, metric.unit)
+    delta = formatting.delta_text(moved, metric.unit, PERIODS[period][0])
+    return kpi_card(metric, rec.value, rec.target if rec.target is not None else 0.0, rec.status,
+                    f"Recorded for {formatting.day_text(day)}", trend=[v for _, v in tr.points], delta=delta,
+                    delta_tone="flat" if delta is None or delta.startswith("No change")
+                    else formatting.delta_tone(moved, metric.direction))
+
+
+def _grid(page: str, period: str = DEFAULT_PERIOD, as_of: dt.date | None = None) -> tuple[list, bool]:
     """The cards of ``page`` and whether one of them waits for a running refresh round. Each card's
-    sparkline and delta (vs ``period``, one of ``trends.PERIODS``) come from the cached history."""
+    sparkline and delta (vs ``period``, one of ``trends.PERIODS``) come from the cached history;
+    with ``as_of`` (a past day) the cards are those the history recorded for that day."""
     rt = get_runtime()
     period = period if period in PERIODS else DEFAULT_PERIOD
+    if as_of is not None:
+        return [dbc.Col(_past_card(rt, m, as_of, period), xs=12, sm=6, lg=4, xxl=3)
+                for m in rt.catalog.metrics_on(page)], False
     loaded = rt.targets()
     problems = current_problems(rt.store)  # configured pipelines holding no deal, said on their cards
     progress = round_progress(rt)
@@ -77,9 +99,24 @@ def _grid(page: str, period: str = DEFAULT_PERIOD) -> tuple[list, bool]:
     return alerts + cols, waiting
 
 
-def kpi_grid(page: str, period: str = DEFAULT_PERIOD) -> list:
+def kpi_grid(page: str, period: str = DEFAULT_PERIOD, as_of: dt.date | None = None) -> list:
     """Cards of every metric shown on ``page``, from cached frames only."""
-    return _grid(page, period)[0]
+    return _grid(page, period, as_of)[0]
+
+
+def as_of_from_query(query: dict, today: dt.date) -> tuple[dt.date | None, str | None]:
+    """``?as_of=YYYY-MM-DD`` → (the past day, None); today or none → (None, None); a malformed or
+    future day → (None, a message for the page)."""
+    raw = str(query.get("as_of") or "")
+    if not raw:
+        return None, None
+    try:
+        day = dt.date.fromisoformat(raw)
+    except ValueError:
+        return None, f"“{raw[:20]}” is not a day (YYYY-MM-DD): showing today."
+    if day > today:
+        return None, f"{formatting.day_text(day)} has not happened yet: showing today."
+    return (None, None) if day == today else (day, None)
 
 
 def period_picker(page: str) -> dbc.Select:
@@ -127,9 +164,14 @@ def kpi_page(page: str, query: dict) -> html.Div:
     """A KPI page: title, card grid, the drill-down modal (opened when the URL names a metric)."""
     rt = get_runtime()
     meta = rt.catalog.pages[page]
-    cards, waiting = _grid(page)
+    as_of, problem = as_of_from_query(query, rt.today())
+    cards, waiting = _grid(page, as_of=as_of)
+    notices = [shell.as_of_banner(formatting.day_text(as_of), meta.path)] if as_of else []
+    if problem:
+        notices.append(dbc.Alert(problem, color="warning", className="py-2 mb-3"))
     return html.Div(
         [
+            *notices,
             html.Div(
                 [html.Div([html.H2(meta.title, className="page-title"),
                            html.Div([period_picker(page), shell.export_button(page)],
@@ -140,18 +182,25 @@ def kpi_page(page: str, query: dict) -> html.Div:
                 className="page-head",
             ),
             dbc.Row(cards, id=ids.kpi_grid(page), className="g-3"),
-            dcc.Interval(id=ids.grid_interval(page), interval=GRID_POLL_REFRESHING_MS if waiting else GRID_POLL_MS),
+            dcc.Interval(id=ids.grid_interval(page), interval=GRID_POLL_REFRESHING_MS if waiting else GRID_POLL_MS,
+                         disabled=as_of is not None),  # a past day does not change
+            dcc.Store(id=ids.page_as_of(page), data=as_of.isoformat() if as_of else None),
             auth.without_admin_actions(drilldown.modal(drilldown_from_query(query))),
         ]
     )
 
 
 @callback(Output(ids.kpi_grid(MATCH), "children"), Output(ids.grid_interval(MATCH), "interval"),
-          Input(ids.grid_interval(MATCH), "n_intervals"), Input(ids.delta_period(MATCH), "value"))
-def refresh_grid(_n, period):
+          Input(ids.grid_interval(MATCH), "n_intervals"), Input(ids.delta_period(MATCH), "value"),
+          State(ids.page_as_of(MATCH), "data"))
+def refresh_grid(_n, period, as_of):
     """Re-read a page's cards from the cache every minute (every 3 s while a refresh round fills
     empty cards), so a refresh shows without a reload; and when the compared period changes."""
     if ctx.triggered_id is None and (period or DEFAULT_PERIOD) == DEFAULT_PERIOD:
         raise PreventUpdate  # page load with the default period: the layout already drew these cards
-    cards, waiting = _grid(ctx.outputs_list[0]["id"]["page"], period or DEFAULT_PERIOD)
+    try:
+        day = dt.date.fromisoformat(as_of) if as_of else None
+    except (TypeError, ValueError):
+        day = None
+    cards, waiting = _grid(ctx.outputs_list[0]["id"]["page"], period or DEFAULT_PERIOD, day)
     return cards, GRID_POLL_REFRESHING_MS if waiting else GRID_POLL_MS

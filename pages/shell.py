@@ -36,3 +36,9 @@ clientside_callback(ClientsideFunction(namespace="pulse", function_name="applyTh
 # "Export page": the browser's print dialog (the print stylesheet lays out the cards; Save as PDF)
 clientside_callback(ClientsideFunction(namespace="pulse", function_name="printPage"),
                     Output(ids.PRINT_DONE, "data"), Input(ids.page_export(ALL), "n_clicks"), prevent_initial_call=True)
+
+# "As of": the picker follows the URL (on load too), and picking or clearing a day navigates to it
+clientside_callback(ClientsideFunction(namespace="pulse", function_name="asOfFromUrl"),
+                    Output(ids.AS_OF_PICKER, "date"), Input("_pages_location", "search"))
+clientside_callback(ClientsideFunction(namespace="pulse", function_name="goAsOf"),
+                    Output(ids.AS_OF_NAV, "data"), Input(ids.AS_OF_PICKER, "date"), prevent_initial_call=True)

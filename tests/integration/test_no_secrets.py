@@ -55,7 +55,8 @@ def test_sec001_no_secret_in_any_response(secret_runtime, pulse_app):
                            [{"id": grid, "property": "children"}, {"id": interval, "property": "interval"}],
                            [{"id": interval, "property": "n_intervals", "value": 1},
                             {"id": {"type": "delta-period", "page": "company_health"}, "property": "value",
-                             "value": "year"}])
+                             "value": "year"}],
+                           [{"id": {"type": "page-as-of", "page": "company_health"}, "property": "data", "value": None}])
     bodies["banner"] = _post(client, "cache-banner.children", {"id": "cache-banner", "property": "children"},
                              [{"id": "banner-interval", "property": "n_intervals", "value": 1}])
     bodies["status"] = _post(client, "status-body.children", {"id": "status-body", "property": "children"},

@@ -63,7 +63,7 @@ class Crawl:
             return [{"type": kind, "metric": m} for m in self.rt.catalog.metrics]
         if kind == "kpi-card":
             return [{"type": kind, "metric": m.id} for m in self.rt.catalog.metrics_on(sc["page_id"])]
-        if kind in ("kpi-grid", "grid-interval", "delta-period"):
+        if kind in ("kpi-grid", "grid-interval", "delta-period", "page-as-of"):
             return [{"type": kind, "page": sc["page_id"]}]
         if kind == "drilldown-table":
             return [{"type": kind, "view": sc["view"]}]

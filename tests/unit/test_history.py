@@ -266,3 +266,22 @@ def test_his013_metrics_api_view_gives_growth_with_gaps_and_sign_changes(tmp_pat
     assert row["qoq"] is None  # no row on Aug 21: no growth, not 0
     assert got[4][3] == 10.0  # Dec 21 vs Nov 21
     assert got[2][3] is None  # Nov 20 has no Oct 20 row
+
+
+def test_his014_a_page_as_of_a_past_day_shows_what_was_recorded(history_client):
+    from pages import _kpi
+
+    rt, _ = history_client
+    day = D(2026, 11, 19)
+    assert _kpi.as_of_from_query({"as_of": "2026-11-19"}, AS_OF) == (day, None)
+    assert _kpi.as_of_from_query({"as_of": "2026-11-21"}, AS_OF) == (None, None)  # today is today
+    assert "not a day" in _kpi.as_of_from_query({"as_of": "yesterday"}, AS_OF)[1]
+    assert "has not happened yet" in _kpi.as_of_from_query({"as_of": "2027-01-01"}, AS_OF)[1]
+    text = str(_kpi.kpi_grid("company_health", as_of=day))
+    # revenue YTD on Nov 19 is today's 5,300 less the 2,000 invoiced on Nov 21
+    assert "$3.30K" in text and "$5.30K" not in text and "Recorded for Nov 19, 2026" in text
+    assert "▲" not in text  # nothing recorded a month before Nov 19: no delta
+    page = str(_kpi.kpi_page("company_health", {"as_of": "2026-11-19"}))
+    assert "Showing Nov 19, 2026" in page and "Back to today" in page
+    empty = str(_kpi.kpi_grid("company_health", as_of=D(2026, 1, 5)))
+    assert "No value recorded for Jan 5, 2026" in empty

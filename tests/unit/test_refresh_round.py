@@ -104,6 +104,7 @@ def _poll_grid(client, page: str):
             "outputs": [{"id": grid, "property": "children"}, {"id": interval, "property": "interval"}],
             "inputs": [{"id": interval, "property": "n_intervals", "value": 1},
                        {"id": period, "property": "value", "value": "month"}],
+            "state": [{"id": ids.page_as_of(page), "property": "data", "value": None}],
             "changedPropIds": [json.dumps(interval, separators=(",", ":"), sort_keys=True) + ".n_intervals"]}
     r = client.post("/_dash-update-component", json=body)
     assert r.status_code == 200, r.get_data(as_text=True)
