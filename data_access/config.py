@@ -104,6 +104,16 @@ class Settings(BaseSettings):
     simplefin_access_url: SecretStr | None = None  # SimpleFIN Bridge Access URL (credentials inside)
     simplefin_account_ids: Annotated[list[str] | None, NoDecode] = None  # allow-list, comma-separated
     simplefin_timeout_s: float = 20.0
+    # Threshold alerts (data_access.alerts): Slack incoming webhook and/or email over SMTP
+    slack_webhook_url: SecretStr | None = None  # https://hooks.slack.com/services/… (a credential)
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False  # STARTTLS before signing in (port 587); implicit TLS: smtp_ssl
+    smtp_ssl: bool = False  # implicit TLS (port 465)
+    alert_email_from: str = "pulse@localhost"
+    alert_email_to: Annotated[list[str], NoDecode] = []  # comma-separated: who gets alerts and the digest
 
     @field_validator("hubspot_dataset", "quickbooks_dataset", "zendesk_dataset", "marketplace_dataset",
                      "finance_dataset", "metrics_dataset")
@@ -116,6 +126,16 @@ class Settings(BaseSettings):
     def _project_is_identifier(cls, v: str | None) -> str | None:
         if v is not None and not _PROJECT_RE.match(v):
             raise ValueError(f"BIGQUERY_PROJECT {v!r} is not a valid project id")
+        return v
+
+    @field_validator("alert_email_to", mode="before")
+    @classmethod
+    def _addresses(cls, v):
+        if isinstance(v, str):
+            v = [x.strip() for x in v.split(",") if x.strip()]
+        for a in v or []:
+            if not re.fullmatch(r"[^@\s,]+@[^@\s,]+", a):
+                raise ValueError(f"{a!r} is not an email address")
         return v
 
     @field_validator("simplefin_account_ids", mode="before")
@@ -210,6 +230,10 @@ class Settings(BaseSettings):
     def resolved_duckdb_path(self) -> Path:
         p = self.duckdb_path
         return p if p.is_absolute() else PROJECT_ROOT / p
+
+    def link_base(self) -> str:
+        """Where links in alerts and digests point: ``PULSE_PUBLIC_URL``, else this host and port."""
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     def resolved_metrics_duckdb_path(self) -> Path:
         """The embedded KPI history file: ``PULSE_METRICS_DUCKDB_PATH``, else ``<warehouse>.metrics.duckdb``

@@ -365,7 +365,7 @@ class SimpleFinClient:
         if status == 200:
             return response
         if status == 429:
-            retry_after = _parse_retry_after(response.headers.get("retry-after"))
+            retry_after = parse_retry_after(response.headers.get("retry-after"))
             if retry_after is not None and retry_after > self.backoff_max_s:
                 raise SimpleFinRateLimited(
                     f"SimpleFIN Bridge rate limit (429): asked to retry after {retry_after:g} s, "
@@ -578,7 +578,7 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def _parse_retry_after(value: str | None) -> float | None:
+def parse_retry_after(value: str | None) -> float | None:
     """``Retry-After`` as delay-seconds or an HTTP-date → seconds (≥ 0), else ``None``."""
     if value is None:
         return None
