@@ -3,8 +3,6 @@ Slack's contract: 200 ``ok``, 429 with Retry-After, 404 ``no_service``) and an S
 from __future__ import annotations
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.handlers import Message
 from werkzeug.wrappers import Response
 
 from data_access.config import Settings
@@ -52,32 +50,9 @@ def test_ntf003_slack_server_errors_retry_then_fail_and_long_waits_are_refused(h
     assert e.value.kind == "rate_limited" and len(httpserver.log) == 1
 
 
-class _Inbox(Message):
-    def __init__(self):
-        super().__init__()
-        self.messages = []
-
-    def handle_message(self, message):
-        self.messages.append(message)
-
-
-@pytest.fixture
-def smtp_server():
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    inbox = _Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield controller, inbox
-    controller.stop()
-
-
 def test_ntf004_email_reaches_a_real_smtp_server(smtp_server):
-    controller, inbox = smtp_server
-    settings = Settings(smtp_host="127.0.0.1", smtp_port=controller.port,
+    port, inbox = smtp_server
+    settings = Settings(smtp_host="127.0.0.1", smtp_port=port,
                         alert_email_to="ceo@example.com, coo@example.com", alert_email_from="pulse@example.com")
     send_mail(settings, "Win rate turned red", "Win rate 24.0% (target 30.0%)", "<p>Win rate <b>24.0%</b></p>")
     (msg,) = inbox.messages
