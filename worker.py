@@ -129,6 +129,11 @@ def add_jobs(scheduler: BaseScheduler, rt: Runtime) -> None:
                       coalesce=True, max_instances=1, replace_existing=True, executor="refresh")
     scheduler.add_job(guarded(fill_missing), IntervalTrigger(seconds=REFILL_S), args=[rt], id="refill",
                       coalesce=True, max_instances=1, replace_existing=True, executor="refresh")
+    from data_access.digest import DIGEST_CRON, send_digest
+
+    scheduler.add_job(guarded(send_digest), CronTrigger(timezone=tz, **DIGEST_CRON), args=[rt], id="digest",
+                      name="weekly digest", coalesce=True, max_instances=1, misfire_grace_time=3600,
+                      replace_existing=True)
 
 
 def _now():

@@ -74,3 +74,25 @@ def test_alr004_a_failed_send_is_recorded_not_raised(httpserver):
     assert not mail.ok and "127.0.0.1:9" in mail.error
     unconfigured = deliver(alert, Rule(1, "win_rate", "status_change", "slack"), Settings())
     assert not unconfigured.ok and "PULSE_SLACK_WEBHOOK_URL" in unconfigured.error
+
+
+def test_alr005_the_weekly_digest_mails_company_health_with_deltas(tmp_path, smtp_server):
+    import pandas as pd
+
+    from data_access.digest import build_digest, send_digest
+    from tests.conftest import known_runtime
+    from tests.unit.test_history import _row
+
+    port, inbox = smtp_server
+    rt = known_runtime(tmp_path, smtp_host="127.0.0.1", smtp_port=port, alert_email_to="ceo@example.com",
+                       public_url="https://pulse.example.com")
+    rt.history().write(pd.DataFrame([_row(DAY - dt.timedelta(days=7), value=0.5)]))  # win rate a week ago
+    assert all(r.ok for r in rt.refresh_everything())
+    subject, text, _ = build_digest(rt)
+    assert subject == "Pulse weekly: Company Health, Nov 21, 2026"
+    assert "Win Rate (90 days): 66.7% (on target; Target ≥ 30.0%) · ▲ 16.7 pts vs last week" in text
+    assert "Net Revenue Retention: 83.3% (off target; Target ≥ 110.0%)\n" in text  # no history: no change
+    assert "https://pulse.example.com/" in text
+    assert send_digest(rt) is True and send_digest(rt) is False  # once a week across workers
+    (msg,) = inbox.messages
+    assert msg["Subject"] == subject and msg["To"] == "ceo@example.com"

@@ -75,5 +75,7 @@ def test_ref003_embedded_scheduler_refreshes_at_start(tmp_path):
         assert rt.store.get("company_health/nrr").frame["value"].iloc[0] == 5000 / 6000
         cron = scheduler.get_job("refresh:nrr").trigger
         assert cron.jitter == 120 and str(cron.timezone) == "America/New_York"
+        digest = scheduler.get_job("digest").trigger  # the weekly digest: Mondays 08:00 company time
+        assert str(digest) == "cron[day_of_week='mon', hour='8', minute='0']" and str(digest.timezone) == "America/New_York"
     finally:
         scheduler.shutdown(wait=False)
