@@ -91,10 +91,18 @@ def fill_missing(rt: Runtime) -> list[str]:
 
 
 def serve_requests(rt: Runtime) -> int:
-    """Run every pending "refresh now" request (forced: no claim). Returns how many ran."""
+    """Run every pending "refresh now" request (forced: no claim) and every past-day drill-down
+    request (``refresh.compute_past``). Returns how many ran."""
+    from data_access.refresh import compute_past, parse_past_request
+
     done = 0
     for metric_id in rt.coordinator.pop_requests():
-        if metric_id in rt.catalog.metrics:
+        past = parse_past_request(metric_id)
+        if past is not None and past[0] in rt.catalog.metrics:
+            log.info("past day: %s as of %s", *past)
+            compute_past(rt, *past)
+            done += 1
+        elif metric_id in rt.catalog.metrics:
             log.info("refresh now: %s", metric_id)
             refresh_metric(rt, metric_id, force=True)
             done += 1

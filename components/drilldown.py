@@ -111,6 +111,17 @@ def breadcrumb(metric: Metric, crumbs: list[dict], current_label: str) -> list:
     return [html.Nav(items, className="small", **{"aria-label": "Drill path"})]
 
 
+def computing_body(day_text: str) -> html.Div:
+    """The body while the worker computes a view for a past day; its interval re-checks every 2 s
+    (for 2 minutes) and goes away with the body when the frames arrive."""
+    return html.Div([
+        dbc.Spinner(size="sm", color="primary", spinner_class_name="me-2"),
+        html.Span(f"Computing {day_text}… the worker is recomputing this view for that day; it appears here "
+                  "in a few seconds."),
+        dcc.Interval(id=ids.past_poll(day_text), interval=2000, max_intervals=60),
+    ], className="drilldown-computing text-muted py-4")
+
+
 def header(metric: Metric, value_text: str, status_label: str, status_color: str, as_of: str) -> list:
     """Modal title: metric title, value, status badge and as-of line."""
     return [

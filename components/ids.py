@@ -39,6 +39,7 @@ DRILLDOWN_SCOPE = "drilldown-scope"  # under the title: whether its value follow
 DRILLDOWN_TABS = "drilldown-tabs"
 DRILLDOWN_FILTERS = "drilldown-filters"
 DRILLDOWN_BODY = "drilldown-body"
+PAST_POLL = "drilldown-past-poll"  # while a past day's frames are computed: re-check every 2 s
 FILTER_REP = "filter-rep"
 FILTER_START = "filter-start"
 FILTER_END = "filter-end"
@@ -128,6 +129,11 @@ def kpi_card(metric_id: Any) -> dict:
 def kpi_tip(metric_id: Any) -> dict:
     """The tooltip target of a metric's card: the card and its info button."""
     return {"type": KPI_TIP, "metric": metric_id}
+
+
+def past_poll(day: Any) -> dict:
+    """The interval of a drill-down body waiting for a past day's frames (``day`` may be ``ALL``)."""
+    return {"type": PAST_POLL, "day": day}
 
 
 def page_as_of(page: Any) -> dict:

@@ -45,8 +45,8 @@ def as_of_picker() -> html.Div:
 
 def as_of_banner(day_text: str, today_path: str) -> dbc.Alert:
     """The banner of a page shown for a past day: ``Showing Oct 5, 2026 — back to today``."""
-    return dbc.Alert([html.Strong(f"Showing {day_text}"), " — cards as recorded that day; drill-downs show today's "
-                      "data. ", html.A("Back to today", href=today_path, className="alert-link")],
+    return dbc.Alert([html.Strong(f"Showing {day_text}"), " — cards as recorded that day; a drill-down is recomputed for it "
+                      "when you open one. ", html.A("Back to today", href=today_path, className="alert-link")],
                      color="info", className="py-2 mb-3 as-of-banner")
 
 

@@ -247,3 +247,42 @@ def refresh_metric(rt, metric_id: str, force: bool = False, claim_ttl_s: int | N
         if any(r.ok and r.query == metric.query for r in results):
             rt.record_history([metric_id])  # its KPI history (never fails the refresh)
         return results
+
+
+PAST_REQUEST = "past:"  # "past:<metric id>:<YYYY-MM-DD>" in the refresh-request queue
+
+
+def request_past(rt, metric_id: str, day: dt.date) -> bool:
+    """Ask the worker to compute ``metric_id``'s frames for a past ``day`` (through the coordinator's
+    request queue; at most once a minute per metric and day). Returns True when asked now."""
+    if not rt.coordinator.claim(f"{PAST_REQUEST}{metric_id}:{day.isoformat()}", ttl_s=60):
+        return False
+    rt.coordinator.request_refresh(f"{PAST_REQUEST}{metric_id}:{day.isoformat()}")
+    return True
+
+
+def parse_past_request(request: str) -> tuple[str, dt.date] | None:
+    """``(metric id, day)`` of a past-day request, ``None`` for anything else."""
+    if not request.startswith(PAST_REQUEST):
+        return None
+    try:
+        metric_id, day = request[len(PAST_REQUEST):].rsplit(":", 1)
+        return metric_id, dt.date.fromisoformat(day)
+    except ValueError:
+        return None
+
+
+def compute_past(rt, metric_id: str, day: dt.date) -> list[RefreshResult]:
+    """The worker's job for a past-day drill-down: every frame of ``metric_id`` computed for ``day``
+    (``@as_of_date`` = day, the targets in force then) into ``runtime.past_prefix(day)``. API sources
+    have no past: nothing is computed for them."""
+    from data_access.runtime import PrefixedStore, past_prefix
+
+    metric = rt.catalog.metrics[metric_id]
+    if metric.source != "warehouse" or day >= rt.today():
+        return []
+    with rt.coordinator.lock(f"{PAST_REQUEST}{metric_id}:{day.isoformat()}", timeout_s=300) as got:
+        if not got:
+            return []
+        return refresh_all(rt.warehouse(), PrefixedStore(rt.store, past_prefix(day)), rt.catalog, rt.settings,
+                           rt.targets().targets, as_of=day, queries=metric.frames())

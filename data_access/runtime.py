@@ -85,6 +85,10 @@ class Runtime:
                     self._warehouse = warehouse_from_settings(self.settings)
             return self._warehouse
 
+    def for_day(self, day: dt.date | None) -> "Runtime | DayRuntime":
+        """This runtime for a past ``day`` (``DayRuntime``), or itself for ``None`` / today."""
+        return self if day is None or day >= self.today() else DayRuntime(self, day)
+
     def history(self):
         """The KPI history store (``data_access.history``; BigQuery beside the warehouse, else DuckDB)."""
         from data_access.history import history_from_settings
@@ -174,6 +178,53 @@ class Runtime:
     def cache_available(self) -> bool:
         """False while the shared frame cache (Redis) is unreachable."""
         return getattr(self.store, "available", True)
+
+
+def past_prefix(day: dt.date) -> str:
+    """Frames recomputed for a past day live under ``asof/<YYYY-MM-DD>/<frame name>``."""
+    return f"asof/{day.isoformat()}/"
+
+
+class PrefixedStore:
+    """A frame store seen through a name prefix (the frames of one past day)."""
+
+    def __init__(self, inner: FrameStore, prefix: str):
+        self.inner, self.prefix = inner, prefix
+
+    def get(self, name):
+        return self.inner.get(self.prefix + name)
+
+    def get_meta(self, name):
+        return self.inner.get_meta(self.prefix + name)
+
+    def put(self, name, cached):
+        self.inner.put(self.prefix + name, cached)
+
+    def get_outcome(self, name):
+        return self.inner.get_outcome(self.prefix + name)
+
+    def put_outcome(self, name, outcome):
+        self.inner.put_outcome(self.prefix + name, outcome)
+
+    @property
+    def available(self) -> bool:
+        return getattr(self.inner, "available", True)
+
+
+class DayRuntime:
+    """A runtime that shows one past day (``?as_of=``): the same settings, catalog, targets and
+    coordinator, frames from ``past_prefix(day)`` and ``today()`` that day. Its frames are computed by
+    the worker on request (``refresh.request_past`` / ``compute_past``), never by a callback."""
+
+    def __init__(self, rt: Runtime, day: dt.date):
+        self._rt, self.day = rt, day
+        self.store = PrefixedStore(rt.store, past_prefix(day))
+
+    def __getattr__(self, name):
+        return getattr(self._rt, name)
+
+    def today(self) -> dt.date:
+        return self.day
 
 
 _current: Runtime | None = None

@@ -112,7 +112,7 @@ def view_version(rt, view: View) -> str | None:
     meta = rt.store.get_meta(view.query)
     if meta is None:
         return None
-    version = meta.refreshed_at.isoformat()
+    version = f"{meta.refreshed_at.isoformat()}|{meta.as_of.isoformat()}"  # a past day's frames: their own
     if view.add_monthly_target or view.rep_target or view.quota_coverage or view.chart.target:
         version += f"|targets:{rt.targets_revision()}"
     return version

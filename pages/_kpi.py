@@ -144,6 +144,11 @@ def drilldown_from_query(query: dict) -> dict | None:
         return None
     view = metric.view(str(query.get("view") or "")) or (metric.views[0] if metric.views else None)
     state = {"metric": metric.id, "view": view.id if view else None, "crumbs": [], "nonce": "url"}
+    try:
+        day = dt.date.fromisoformat(str(query.get("as_of") or ""))
+        state["as_of"] = day.isoformat() if day < get_runtime().today() else None
+    except ValueError:
+        state["as_of"] = None
     reps = []
     for r in _as_list(query.get("rep")):
         try:

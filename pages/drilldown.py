@@ -7,6 +7,7 @@ drill-down and browser Back closes it. Every callback reads cached frames only
 """
 from __future__ import annotations
 
+import datetime as dt
 import io
 import threading
 import uuid
@@ -20,7 +21,8 @@ from components import drilldown, figures, formatting, ids
 from components.kpi_card import STATUS_COLOR, STATUS_LABEL
 from data_access.export import export_frame, to_csv
 from data_access.metrics import UNASSIGNED_OWNER, display_frame, month_start, owner_options, snapshot
-from data_access.runtime import get_runtime
+from data_access.refresh import request_past
+from data_access.runtime import DayRuntime, get_runtime
 from data_access.targets import target_for
 from data_access.view_cache import filtered_view, view_version
 
@@ -41,8 +43,16 @@ RENDERED = LRUCache(maxsize=256)
 _RENDERED_LOCK = threading.Lock()
 
 
+def _state_day(state) -> dt.date | None:
+    """The past day a drill-down shows (``state["as_of"]``, from a page's ``?as_of=``), else None."""
+    try:
+        return dt.date.fromisoformat((state or {}).get("as_of") or "")
+    except (TypeError, ValueError):
+        return None
+
+
 def _metric_view(state, view_id=None):
-    rt = get_runtime()
+    rt = get_runtime().for_day(_state_day(state))
     metric = rt.catalog.metrics.get((state or {}).get("metric", ""))
     if metric is None:
         return rt, None, None
@@ -54,16 +64,18 @@ def _metric_view(state, view_id=None):
     Output(ids.DRILLDOWN_MODAL, "is_open"),
     Output(ids.DRILLDOWN_STATE, "data"),
     Input(ids.kpi_card(ALL), "n_clicks"),
+    State(ids.page_as_of(ALL), "data"),
     prevent_initial_call=True,
 )
-def open_drilldown(clicks):
-    """Open the modal for the clicked card on its first view, unfiltered."""
+def open_drilldown(clicks, page_days):
+    """Open the modal for the clicked card on its first view, unfiltered (for the page's past day, if any)."""
     if not ctx.triggered_id or not any(clicks or []) or not ctx.triggered[0].get("value"):
         return no_update, no_update
     metric = get_runtime().catalog.metrics[ctx.triggered_id["metric"]]
     first = metric.views[0].id if metric.views else None
+    as_of = next((d for d in page_days or [] if d), None)
     return True, {"metric": metric.id, "view": first, "rep": None, "segment": [], "start": None, "end": None,
-                  "crumbs": [], "nonce": uuid.uuid4().hex}
+                  "crumbs": [], "nonce": uuid.uuid4().hex, "as_of": as_of}
 
 
 @callback(
@@ -191,6 +203,9 @@ def render_view(view_id, reps, segments, start, end, theme, state):
         return no_update
     f = _filters(reps, segments, start, end)
     version = view_version(rt, view)
+    if version is None and isinstance(rt, DayRuntime) and view.query.split("/")[0] != "api":
+        request_past(rt, metric.id, rt.day)  # the worker computes that day's frames; we poll
+        return drilldown.computing_body(formatting.day_text(rt.day))
     dark = theme == "dark"
     key = (metric.id, view.id, tuple(sorted(f["rep"])), tuple(sorted(f["segment"])), start, end, dark, version)
     if version is not None:
@@ -208,6 +223,24 @@ def render_view(view_id, reps, segments, start, end, theme, state):
         with _RENDERED_LOCK:
             RENDERED[key] = body
     return body
+
+
+@callback(
+    Output(ids.DRILLDOWN_STATE, "data", allow_duplicate=True),
+    Input(ids.past_poll(ALL), "n_intervals"),
+    State(ids.DRILLDOWN_TABS, "active_tab"),
+    State(ids.DRILLDOWN_STATE, "data"),
+    prevent_initial_call=True,
+)
+def past_day_ready(ticks, view_id, state):
+    """While a past day's frames are being computed: once the view's frame is there, a new state
+    nonce redraws the modal (header, filters, body) from it."""
+    if not any(ticks or []):
+        return no_update
+    rt, metric, view = _metric_view(state, view_id)
+    if view is None or rt.store.get_meta(view.query) is None:
+        return no_update
+    return {**state, "nonce": uuid.uuid4().hex}
 
 
 @callback(

@@ -32,6 +32,6 @@ def test_bqh001_merge_is_idempotent_and_replaces_the_day(bq_emulator, bq_client)
     got = h.read(dt.date(2026, 1, 1), DAY).set_index("metric_date")
     assert len(got) == 2 and got.loc[DAY, "value"] == 0.55 and got.loc[OTHER, "value"] == 0.1
     assert h.dates(["win_rate"]) == {"win_rate": {DAY, OTHER}}
-    # no scratch table is left behind
-    tables = [t.table_id for t in bq_client.list_tables("pulse_metrics_test")]
-    assert tables == ["metric_daily"]
+    # no scratch table is left behind: the dataset holds the table and the metrics layer's view only
+    tables = sorted(t.table_id for t in bq_client.list_tables("pulse_metrics_test"))
+    assert tables == ["metric_daily", "metrics_api"]
