@@ -7,7 +7,7 @@ SCALE  ?= 1
 SEED   ?= 7
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: run test deps venv demo refresh load-seeds run-seeds test-unit test-browser clean
+.PHONY: run test deps venv demo db-upgrade refresh load-seeds run-seeds test-unit test-browser clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -22,8 +22,12 @@ venv: $(VENV)/.installed
 demo: venv
 	$(PY) -m data_access.demo --scale $(SCALE) --seed $(SEED) --history-months 18
 
+## Pulse's own database (PULSE_DATABASE_URL, default var/pulse.db): apply pending migrations
+db-upgrade: venv
+	$(PY) -m data_access.db upgrade
+
 ## Serve Pulse on the embedded demo at http://127.0.0.1:8050 (Ctrl-C stops it)
-run: demo
+run: demo db-upgrade
 	$(PY) app.py
 
 ## Load the Fivetran seed CSVs instead of the demo (see README), then `make run-seeds`

@@ -118,6 +118,20 @@ def heartbeat(rt: Runtime) -> None:
         clean_old_versions(rt.redis, rt.catalog.version)
 
 
+def send_alerts(rt: Runtime) -> int:
+    """Send the queued threshold alerts that are due (``alert_outbox.send_pending``); a database
+    error is logged, and the queue waits for the next poll."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from data_access.alert_outbox import send_pending
+
+    try:
+        return send_pending(rt)
+    except SQLAlchemyError as e:
+        log.warning("queued alerts not sent: %s", type(e).__name__)
+        return 0
+
+
 def add_jobs(scheduler: BaseScheduler, rt: Runtime) -> None:
     """One job per metric on its cadence, plus heartbeat and refresh-now polling."""
     tz = rt.settings.timezone
@@ -137,6 +151,10 @@ def add_jobs(scheduler: BaseScheduler, rt: Runtime) -> None:
                       coalesce=True, max_instances=1, replace_existing=True, executor="refresh")
     scheduler.add_job(guarded(fill_missing), IntervalTrigger(seconds=REFILL_S), args=[rt], id="refill",
                       coalesce=True, max_instances=1, replace_existing=True, executor="refresh")
+    from data_access.alert_outbox import SEND_POLL_S
+
+    scheduler.add_job(guarded(send_alerts), IntervalTrigger(seconds=SEND_POLL_S), args=[rt], id="alerts",
+                      name="send queued alerts", coalesce=True, max_instances=1, replace_existing=True)
     from data_access.digest import DIGEST_CRON, send_digest
 
     scheduler.add_job(guarded(send_digest), CronTrigger(timezone=tz, **DIGEST_CRON), args=[rt], id="digest",

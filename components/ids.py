@@ -94,6 +94,24 @@ SETTINGS_REP_TARGET = "settings-rep-target"
 SETTINGS_REP_TARGET_HINT = "settings-rep-target-hint"
 SETTINGS_REP_TARGETS_SAVE = "settings-rep-targets-save"
 SETTINGS_REP_TARGETS_MESSAGE = "settings-rep-targets-message"
+# Settings › Alert rules (pages/_alert_rules.py)
+ALERT_RULES = "alert-rules"  # the rules table and their recent changes
+ALERT_RULES_MESSAGE = "alert-rules-message"
+ALERT_RULE_ADD = "alert-rule-add"
+ALERT_RULE_EDIT = "alert-rule-edit"  # pattern: one Edit button per rule (alert_rule_edit)
+ALERT_RULE_MODAL = "alert-rule-modal"
+ALERT_RULE_TITLE = "alert-rule-title"
+ALERT_RULE_EDITING = "alert-rule-editing"  # store: {"id", "version"} of the rule in the form, or None (new)
+ALERT_RULE_FIELD = "alert-rule-field"  # pattern: the form's inputs (alert_rule_field)
+ALERT_RULE_FEEDBACK = "alert-rule-feedback"  # pattern: the message under each input
+ALERT_RULE_FORM_MESSAGE = "alert-rule-form-message"
+ALERT_RULE_SAVE = "alert-rule-save"
+ALERT_RULE_DELETE = "alert-rule-delete"
+ALERT_RULE_CANCEL = "alert-rule-cancel"
+# Alerts page (pages/alerts.py): what was sent and what failed
+ALERTS_HISTORY = "alerts-history"
+ALERTS_STATUS = "alerts-status"
+ALERTS_INTERVAL = "alerts-interval"
 
 
 def kpi_grid(page: Any) -> dict:
@@ -163,3 +181,18 @@ def plan_field(kind: str, month: Any) -> dict:
     """Pattern-matching id of a revenue plan month's input or hint (``kind``: ``SETTINGS_PLAN_MONTH`` |
     ``SETTINGS_PLAN_HINT``) for ``month`` (``YYYY-MM``; may be ``ALL``)."""
     return {"type": kind, "month": month}
+
+
+def alert_rule_edit(rule_id: Any) -> dict:
+    """The Edit button of an alert rule's row (``rule_id`` may be ``ALL``)."""
+    return {"type": ALERT_RULE_EDIT, "rule": rule_id}
+
+
+def alert_rule_field(field: Any) -> dict:
+    """An input of the alert rule form (``field``: a ``RuleInput`` field name; may be ``ALL``)."""
+    return {"type": ALERT_RULE_FIELD, "field": field}
+
+
+def alert_rule_feedback(field: Any) -> dict:
+    """The message under an input of the alert rule form."""
+    return {"type": ALERT_RULE_FEEDBACK, "field": field}

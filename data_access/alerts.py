@@ -6,8 +6,8 @@ Two kinds of rule (``Rule.kind``):
 - ``status_change``: the card's colour (green / yellow / red) changed and stayed changed for
   ``hysteresis`` refreshes in a row (a value flapping across a boundary sends nothing until it
   settles; the first value seen is the baseline, not an alert);
-- ``change_pct``: ``|change vs the previous period| > threshold_pct`` % (USD and counts relative;
-  ratios in percentage points, as the cards show them), again held for ``hysteresis`` refreshes; it
+- ``change_pct``: ``|change vs the previous period| > threshold_pct`` (``rule_change``: ratios in
+  percentage points, as the cards show them; every other unit relative, in %), again held for ``hysteresis`` refreshes; it
   alerts once when it goes over and re-arms when it is back under.
 
 ``evaluate`` is pure (rule, state, the card's snapshot → new state, maybe an ``Alert``); ``deliver``
@@ -114,7 +114,20 @@ def evaluate(rule: Rule, state: RuleState, metric: Metric, value: float | None, 
         return state, None  # back under the threshold: re-armed, nothing to say
     from data_access.trends import PERIODS
 
-    return state, make(None, formatting.delta_text(change, metric.unit, PERIODS[rule.period][0]))
+    return state, make(None, formatting.delta_text(change, _change_unit(metric.unit), PERIODS[rule.period][0]))
+
+
+def _change_unit(unit: str) -> str:
+    return "ratio" if unit == "ratio" else "usd"  # pts for ratios, relative % for everything else
+
+
+def rule_change(current: float | None, previous: float | None, unit: str) -> float | None:
+    """What a ``change_pct`` rule compares with its threshold: the change in percentage points for
+    ratios, the relative change in % for every other unit (USD, counts, days, multiples); ``None``
+    without a previous value or when it is 0."""
+    from data_access.trends import change
+
+    return change(current, previous, _change_unit(unit))
 
 
 def _page_path(metric: Metric) -> str:

@@ -104,6 +104,9 @@ class Settings(BaseSettings):
     simplefin_access_url: SecretStr | None = None  # SimpleFIN Bridge Access URL (credentials inside)
     simplefin_account_ids: Annotated[list[str] | None, NoDecode] = None  # allow-list, comma-separated
     simplefin_timeout_s: float = 20.0
+    # Pulse's own database (data_access.db: audit events, alert rules…); a SQLAlchemy URL that may
+    # carry a password, e.g. postgresql+psycopg://pulse:…@db:5432/pulse. Default: var/pulse.db (SQLite)
+    database_url: SecretStr | None = None
     # Threshold alerts (data_access.alerts): Slack incoming webhook and/or email over SMTP
     slack_webhook_url: SecretStr | None = None  # https://hooks.slack.com/services/… (a credential)
     smtp_host: str | None = None
@@ -243,6 +246,13 @@ class Settings(BaseSettings):
             return wh.with_name(f"{wh.stem}.metrics.duckdb")
         p = self.metrics_duckdb_path
         return p if p.is_absolute() else PROJECT_ROOT / p
+
+    def resolved_database_url(self) -> str:
+        """Pulse's database URL as a string (a secret: never log it): ``PULSE_DATABASE_URL``, else
+        SQLite at ``<project>/var/pulse.db``."""
+        if self.database_url is not None:
+            return self.database_url.get_secret_value()
+        return f"sqlite:///{PROJECT_ROOT / 'var' / 'pulse.db'}"
 
 
 @lru_cache(maxsize=1)

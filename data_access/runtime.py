@@ -20,6 +20,8 @@ from data_access.warehouse import Warehouse, warehouse_from_settings
 
 log = logging.getLogger(__name__)
 
+ALERTS_OUTCOME = "system/alerts"  # the outcome of the last alert-rule evaluation (frame store outcome key)
+
 
 class Runtime:
     """One process's Pulse: read-side (store, targets) and refresh-side (warehouse)."""
@@ -33,6 +35,7 @@ class Runtime:
         self.redis = redis_client
         self._warehouse: Warehouse | None = None
         self._history = None
+        self._db = None
         self._targets: LoadedTargets | None = None
         self._targets_mtime: float | None = None
         self._lock = threading.Lock()
@@ -98,15 +101,52 @@ class Runtime:
                 self._history = history_from_settings(self.settings)
             return self._history
 
+    def db(self):
+        """An engine on Pulse's own database (``data_access.db``; ``settings.resolved_database_url()``),
+        created on first use."""
+        from data_access.db import make_engine
+
+        with self._lock:
+            if self._db is None:
+                self._db = make_engine(self.settings.resolved_database_url())
+            return self._db
+
     def record_history(self, metric_ids) -> int:
         """Write the current values of ``metric_ids`` into the KPI history and refresh its cached copy
-        (``history.record``). A failure is logged and recorded as the outcome of ``HISTORY_FRAME``
-        (on /status); it never fails the refresh. Returns the rows written (0 on failure)."""
+        (``history.record``), then evaluate their alert rules (``alert_outbox.check_alerts``: queued,
+        sent by another job). A failure of either is logged and recorded as the outcome of
+        ``HISTORY_FRAME`` / ``ALERTS_OUTCOME`` (on /status); it never fails the refresh. Returns the
+        history rows written (0 on failure)."""
+        metric_ids = list(metric_ids)
+        try:
+            return self._record_history(metric_ids)
+        finally:
+            self.check_alerts(metric_ids)
+
+    def check_alerts(self, metric_ids) -> int:
+        """``alert_outbox.check_alerts`` that never raises: a database error is logged and recorded."""
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from data_access.alert_outbox import check_alerts
+
+        attempted = dt.datetime.now(dt.timezone.utc)
+        try:
+            n = check_alerts(self, metric_ids)
+        except SQLAlchemyError as e:
+            log.warning("alert rules not evaluated: %s", type(e).__name__)
+            self.store.put_outcome(ALERTS_OUTCOME, {"ok": False, "attempted_at": attempted.isoformat(),
+                                                    "error_class": type(e).__name__,
+                                                    "error": str(getattr(e, "orig", None) or type(e).__name__)[:300]})
+            return 0
+        self.store.put_outcome(ALERTS_OUTCOME, {"ok": True, "attempted_at": attempted.isoformat(), "queued": n})
+        return n
+
+    def _record_history(self, metric_ids: list[str]) -> int:
         from data_access.history import HISTORY_FRAME, HistoryError, record
 
         attempted = dt.datetime.now(dt.timezone.utc)
         try:
-            n = record(self.history(), self.catalog, list(metric_ids), self.store, self.targets().targets,
+            n = record(self.history(), self.catalog, metric_ids, self.store, self.targets().targets,
                        self.today(), self.settings.history_days_cached)
         except (HistoryError, OSError) as e:
             log.warning("KPI history not written: %s", e)

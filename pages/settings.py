@@ -1,4 +1,5 @@
-"""Settings (admins only): every metric's target and yellow band, grouped by page, and the change history.
+"""Settings (admins only): every metric's target and yellow band, grouped by page, the revenue plan,
+quotas, rep targets, alert rules (``pages/_alert_rules.py``) and the change history.
 
 Saving goes through ``data_access.target_store.save_edits`` (validated, locked, atomic,
 audited); every callback here checks the admin role on the server first, whatever the
@@ -24,6 +25,7 @@ from data_access.target_form import (check_rep_target, check_row, check_usd, sho
 from data_access.target_store import (EditError, TargetsBusy, default_targets, form_values, plan_metric, plan_months,
                                       read_audit, rep_target_metrics, save_edits, save_metric_rep_targets,
                                       save_plan_months, save_rep_quotas)
+from pages._alert_rules import rules_tab  # the Alert rules tab (its callbacks register on import)
 
 dash.register_page(__name__, path="/settings", name="Settings", title="Pulse · Settings", order=80,
                    required_role="admin")
@@ -376,6 +378,7 @@ def layout(**_query) -> html.Div:
                 html.Div(id=ids.SETTINGS_REP_TARGETS_MESSAGE, className="settings-message mt-2"),
             ]),
           ], className="mb-4 settings-card")),
+          dbc.Tab(label="Alert rules", tab_id="alerts", children=rules_tab(rt.catalog)),
           dbc.Tab(label="Change history", tab_id="history", children=dbc.Card(
               dbc.CardBody(html.Div(id=ids.SETTINGS_HISTORY)), className="mb-4 settings-card")),
         ], id=ids.SETTINGS_TABS, active_tab="targets", className="mb-3 settings-tabs",

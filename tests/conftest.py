@@ -18,6 +18,28 @@ SHARED = PROJECT_ROOT.parent / "shared"
 SEEDS = SHARED / "data" / "fivetran"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def pulse_database(tmp_path_factory):
+    """Pulse's own database for the whole run: a migrated SQLite file (``PULSE_DATABASE_URL``), so
+    refreshes evaluate alert rules against it and nothing touches ``var/pulse.db``. Tests that need an
+    empty one of their own use ``tests/db``'s fixtures (SQLite and PostgreSQL)."""
+    import os
+
+    from data_access.db import make_engine, upgrade
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('pulse_db') / 'pulse.db'}"
+    previous = os.environ.get("PULSE_DATABASE_URL")
+    os.environ["PULSE_DATABASE_URL"] = url
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    yield url
+    if previous is None:
+        os.environ.pop("PULSE_DATABASE_URL", None)
+    else:
+        os.environ["PULSE_DATABASE_URL"] = previous
+
+
 @pytest.fixture
 def seeds_dir() -> Path:
     """The Fivetran integration-test seeds beside the checkout (``../shared/data/fivetran``)."""
@@ -95,3 +117,34 @@ def overrides_dir(tmp_path, monkeypatch):
     config.get_settings.cache_clear()
     yield folder
     config.get_settings.cache_clear()
+
+
+class SmtpInbox:
+    """An aiosmtpd handler keeping every message it receives (``email.message.Message``)."""
+
+    def __init__(self):
+        from aiosmtpd.handlers import Message
+
+        class _Keep(Message):
+            def handle_message(inner, message):  # noqa: N805
+                self.messages.append(message)
+
+        self.messages: list = []
+        self.handler = _Keep()
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server (aiosmtpd) on a free port: ``(port, inbox)``; stopped after the test."""
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    inbox = SmtpInbox()
+    controller = Controller(inbox.handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield port, inbox
+    controller.stop()

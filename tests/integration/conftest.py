@@ -66,34 +66,3 @@ def redis_client(tmp_path_factory):
     server = RedisServer(tmp_path_factory.mktemp("redis")).start()
     yield server.client()
     server.stop()
-
-
-class SmtpInbox:
-    """An aiosmtpd handler keeping every message it receives (``email.message.Message``)."""
-
-    def __init__(self):
-        from aiosmtpd.handlers import Message
-
-        class _Keep(Message):
-            def handle_message(inner, message):  # noqa: N805
-                self.messages.append(message)
-
-        self.messages: list = []
-        self.handler = _Keep()
-
-
-@pytest.fixture
-def smtp_server():
-    """A real SMTP server (aiosmtpd) on a free port: ``(port, inbox)``; stopped after the test."""
-    import socket
-
-    from aiosmtpd.controller import Controller
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    inbox = SmtpInbox()
-    controller = Controller(inbox.handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield port, inbox
-    controller.stop()
