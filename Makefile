@@ -39,7 +39,7 @@ run-seeds: load-seeds
 	PULSE_DUCKDB_PATH=var/seeds.duckdb $(PY) app.py
 
 ## Refresh every metric once into the configured store
-refresh: venv
+refresh: venv db-upgrade
 	$(PY) worker.py --once
 
 ## System programs the tests need (chromium, chromedriver, redis-server): installs them with

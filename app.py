@@ -10,7 +10,16 @@ from components import account, shell
 
 
 def create_app(start_scheduler: bool = True) -> dash.Dash:
-    """The Dash app. With ``start_scheduler`` and no Redis, refreshes run in-process (embedded mode)."""
+    """The Dash app. With ``start_scheduler`` and no Redis, refreshes run in-process (embedded mode).
+
+    Raises:
+        data_access.db.NotMigrated: Pulse's database is not at the migrations' head (the message
+            gives the command that fixes it); nothing is served on it.
+    """
+    from data_access.db import check_migrated
+    from data_access.runtime import get_runtime
+
+    check_migrated(get_runtime().db())
     app = dash.Dash(
         __name__,
         use_pages=True,
@@ -25,7 +34,6 @@ def create_app(start_scheduler: bool = True) -> dash.Dash:
 
     app.server.register_blueprint(api)
     app.server.register_blueprint(health)
-    from data_access.runtime import get_runtime
     from data_access.view_cache import init_cache
 
     init_cache(app.server, get_runtime().settings)
@@ -60,6 +68,14 @@ _APP: dash.Dash | None = None
 if __name__ == "__main__":
     from data_access.config import get_settings
 
+    import sys
+
+    from data_access.db import NotMigrated
+
     settings = get_settings()
     auth.check_bind(settings)  # PULSE_AUTH_MODE=none serves loopback only
-    create_app().run(host=settings.host, port=settings.port, debug=False)
+    try:
+        dash_app = create_app()
+    except NotMigrated as e:
+        sys.exit(f"Pulse will not start: {e}")
+    dash_app.run(host=settings.host, port=settings.port, debug=False)

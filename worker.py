@@ -194,6 +194,13 @@ def main(argv: list[str] | None = None) -> int:
     # (misfires, errors) and let Pulse's own lines say what was refreshed
     logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
     rt = get_runtime()
+    from data_access.db import NotMigrated, check_migrated
+
+    try:
+        check_migrated(rt.db())  # alert rules and their queue live there
+    except NotMigrated as e:
+        print(f"the worker will not start: {e}", file=sys.stderr)
+        return 2
     if args.once:
         results = rt.refresh_everything()
         for r in results:

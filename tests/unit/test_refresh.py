@@ -58,6 +58,16 @@ def test_ref002_worker_once_refreshes_everything(tmp_path):
     assert f"{n}/{n} frames refreshed for 2026-11-21" in r.stdout
 
 
+def test_ref010_worker_and_app_refuse_an_unmigrated_database_with_the_fix(tmp_path):
+    env = {**os.environ, "PULSE_DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.db'}", "PYTHONPATH": str(PROJECT_ROOT),
+           "PULSE_PORT": "8799"}
+    for command in (["worker.py", "--once"], ["app.py"]):
+        r = subprocess.run([sys.executable, *command], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True,
+                           timeout=120)
+        assert r.returncode != 0 and "is not migrated" in r.stderr, (command, r.stderr[-500:])
+        assert "run: python -m data_access.db upgrade" in r.stderr
+
+
 def test_ref003_embedded_scheduler_refreshes_at_start(tmp_path):
     from tests.conftest import known_runtime
     from worker import start_embedded
