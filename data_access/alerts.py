@@ -7,8 +7,8 @@ Two kinds of rule (``Rule.kind``):
   ``hysteresis`` refreshes in a row (a value flapping across a boundary sends nothing until it
   settles; the first value seen is the baseline, not an alert);
 - ``change_pct``: ``|change vs the previous period| > threshold_pct`` (``rule_change``: ratios in
-  percentage points, as the cards show them; every other unit relative, in %), again held for ``hysteresis`` refreshes; it
-  alerts once when it goes over and re-arms when it is back under.
+  percentage points, as the cards show them; every other unit relative, in %), again held for
+  ``hysteresis`` refreshes; it alerts once when it goes over and re-arms when it is back under.
 
 ``evaluate`` is pure (rule, state, the card's snapshot → new state, maybe an ``Alert``); ``deliver``
 sends one alert on its channel and returns a ``Delivery`` (never raises: a failed send is recorded and

@@ -45,11 +45,6 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 UPGRADE_COMMAND = "python -m data_access.db upgrade"
 STALE_MESSAGE = "changed by someone else — reload"
 
-CONDITION_KINDS = ("status_change", "change_pct")
-CHANNELS = ("email", "slack")
-PERIODS = ("day", "week", "month", "quarter", "year")  # data_access.trends.PERIODS
-DELIVERY_STATUSES = ("pending", "sent", "failed")
-
 
 class StaleEdit(Exception):
     """An edit lost to a concurrent one: the row changed since it was loaded. Reload and edit again."""

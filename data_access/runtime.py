@@ -134,12 +134,20 @@ class Runtime:
             n = check_alerts(self, metric_ids)
         except SQLAlchemyError as e:
             log.warning("alert rules not evaluated: %s", type(e).__name__)
-            self.store.put_outcome(ALERTS_OUTCOME, {"ok": False, "attempted_at": attempted.isoformat(),
-                                                    "error_class": type(e).__name__,
-                                                    "error": str(getattr(e, "orig", None) or type(e).__name__)[:300]})
+            self._put_side_outcome(ALERTS_OUTCOME, attempted, error=e,
+                                   message=str(getattr(e, "orig", None) or type(e).__name__)[:300])
             return 0
-        self.store.put_outcome(ALERTS_OUTCOME, {"ok": True, "attempted_at": attempted.isoformat(), "queued": n})
+        self._put_side_outcome(ALERTS_OUTCOME, attempted, queued=n)
         return n
+
+    def _put_side_outcome(self, name: str, attempted: dt.datetime, error: Exception | None = None,
+                          message: str | None = None, **counts) -> None:
+        """Record how a step beside the refresh went (KPI history, alert rules) as outcome ``name``
+        (on /status): ``ok`` with ``counts``, or the error's class and ``message`` (default ``str(error)``)."""
+        outcome = {"ok": error is None, "attempted_at": attempted.isoformat(), **counts}
+        if error is not None:
+            outcome.update(error_class=type(error).__name__, error=str(error) if message is None else message)
+        self.store.put_outcome(name, outcome)
 
     def _record_history(self, metric_ids: list[str]) -> int:
         from data_access.history import HISTORY_FRAME, HistoryError, record
@@ -150,10 +158,9 @@ class Runtime:
                        self.today(), self.settings.history_days_cached)
         except (HistoryError, OSError) as e:
             log.warning("KPI history not written: %s", e)
-            self.store.put_outcome(HISTORY_FRAME, {"ok": False, "attempted_at": attempted.isoformat(),
-                                                   "error_class": type(e).__name__, "error": str(e)})
+            self._put_side_outcome(HISTORY_FRAME, attempted, error=e)
             return 0
-        self.store.put_outcome(HISTORY_FRAME, {"ok": True, "attempted_at": attempted.isoformat(), "rows": n})
+        self._put_side_outcome(HISTORY_FRAME, attempted, rows=n)
         return n
 
     def refresh(self, queries=None) -> list[RefreshResult]:
