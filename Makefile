@@ -7,7 +7,7 @@ SCALE  ?= 1
 SEED   ?= 7
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: run test deps venv demo db-upgrade refresh load-seeds run-seeds test-unit test-browser clean
+.PHONY: run test deps venv demo db-upgrade demo-renewals refresh load-seeds run-seeds test-unit test-browser clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -26,8 +26,12 @@ demo: venv
 db-upgrade: venv
 	$(PY) -m data_access.db upgrade
 
+## The demo's customers and renewals in Pulse's database (written once; people's edits are kept)
+demo-renewals: demo db-upgrade
+	$(PY) -m data_access.demo_renewals --seed $(SEED)
+
 ## Serve Pulse on the embedded demo at http://127.0.0.1:8050 (Ctrl-C stops it)
-run: demo db-upgrade
+run: demo-renewals
 	$(PY) app.py
 
 ## Load the Fivetran seed CSVs instead of the demo (see README), then `make run-seeds`

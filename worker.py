@@ -132,6 +132,19 @@ def send_alerts(rt: Runtime) -> int:
         return 0
 
 
+CUSTOMER_SYNC_CRON = {"hour": 2, "minute": 45}  # daily, company time zone
+
+
+def sync_customers(rt: Runtime) -> bool:
+    """Copy the warehouse's customers into Pulse's database (``customers.refresh_customers``), once
+    across workers (a claim). Returns True when this worker synced them."""
+    from data_access.customers import refresh_customers
+
+    if not rt.coordinator.claim("customers:sync", ttl_s=3600):
+        return False
+    return refresh_customers(rt) is not None
+
+
 def add_jobs(scheduler: BaseScheduler, rt: Runtime) -> None:
     """One job per metric on its cadence, plus heartbeat and refresh-now polling."""
     tz = rt.settings.timezone
@@ -160,6 +173,9 @@ def add_jobs(scheduler: BaseScheduler, rt: Runtime) -> None:
     scheduler.add_job(guarded(send_digest), CronTrigger(timezone=tz, **DIGEST_CRON), args=[rt], id="digest",
                       name="weekly digest", coalesce=True, max_instances=1, misfire_grace_time=3600,
                       replace_existing=True)
+    scheduler.add_job(guarded(sync_customers), CronTrigger(timezone=tz, **CUSTOMER_SYNC_CRON), args=[rt],
+                      id="customers", name="sync customers", coalesce=True, max_instances=1,
+                      misfire_grace_time=3600, replace_existing=True, executor="refresh")
 
 
 def _now():

@@ -202,7 +202,8 @@ def view_figure(chart: Chart, df: pd.DataFrame, title: str, reference: Reference
         for i, key in enumerate(order):
             part = grid[key]
             data.append({"type": "bar", "x": x, "y": _values(part), "name": str(key),
-                         "marker": {"color": PALETTE[i % len(PALETTE)]}, "customdata": _hover_values(part, chart.y),
+                         "marker": {"color": chart.series_colors.get(str(key), PALETTE[i % len(PALETTE)])},
+                         "customdata": _hover_values(part, chart.y),
                          "hovertemplate": f"%{{x}} · {key}: %{{customdata}}<extra></extra>"})
         layout["barmode"] = "stack"
         layout["yaxis"] = {"title": {"text": _axis_title(chart.y)}, **_tickformat(chart.y)}

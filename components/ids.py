@@ -108,6 +108,23 @@ ALERT_RULE_FORM_MESSAGE = "alert-rule-form-message"
 ALERT_RULE_SAVE = "alert-rule-save"
 ALERT_RULE_DELETE = "alert-rule-delete"
 ALERT_RULE_CANCEL = "alert-rule-cancel"
+# Renewals page (pages/renewals.py): the pipeline chart, the table and the renewal form
+RENEWALS_CHART = "renewals-chart"
+RENEWALS_TABLE = "renewals-table"  # the table and the recent changes
+RENEWALS_MESSAGE = "renewals-message"
+RENEWALS_STATUS_FILTER = "renewals-status-filter"
+RENEWALS_WINDOW = "renewals-window"  # which renewal dates the table shows
+RENEWALS_SEARCH = "renewals-search"
+RENEWAL_ADD = "renewal-add"
+RENEWAL_EDIT = "renewal-edit"  # pattern: one Edit button per renewal (renewal_edit)
+RENEWAL_MODAL = "renewal-modal"
+RENEWAL_TITLE = "renewal-title"
+RENEWAL_EDITING = "renewal-editing"  # store: {"id", "version"} of the renewal in the form, or None (new)
+RENEWAL_FIELD = "renewal-field"  # pattern: the form's inputs (renewal_field)
+RENEWAL_FEEDBACK = "renewal-feedback"  # pattern: the message under each input
+RENEWAL_FORM_MESSAGE = "renewal-form-message"
+RENEWAL_SAVE = "renewal-save"
+RENEWAL_CANCEL = "renewal-cancel"
 # Alerts page (pages/alerts.py): what was sent and what failed
 ALERTS_HISTORY = "alerts-history"
 ALERTS_STATUS = "alerts-status"
@@ -196,3 +213,18 @@ def alert_rule_field(field: Any) -> dict:
 def alert_rule_feedback(field: Any) -> dict:
     """The message under an input of the alert rule form."""
     return {"type": ALERT_RULE_FEEDBACK, "field": field}
+
+
+def renewal_edit(renewal_id: Any) -> dict:
+    """The Edit button of a renewal's row (``renewal_id`` may be ``ALL``)."""
+    return {"type": RENEWAL_EDIT, "renewal": renewal_id}
+
+
+def renewal_field(field: Any) -> dict:
+    """An input of the renewal form (``field``: a ``RenewalInput`` field name; may be ``ALL``)."""
+    return {"type": RENEWAL_FIELD, "field": field}
+
+
+def renewal_feedback(field: Any) -> dict:
+    """The message under an input of the renewal form."""
+    return {"type": RENEWAL_FEEDBACK, "field": field}

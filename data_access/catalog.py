@@ -9,10 +9,11 @@ from __future__ import annotations
 import hashlib
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator,
+                      model_validator)
 
 from data_access.warehouse import SQL_DIR, SqlFileError, expanded_sql, sql_files  # noqa: F401
 
@@ -63,7 +64,8 @@ class Chart(_Strict):
 
     ``target``: draw the metric's target in force as a reference line on the value axis and colour
     each bar (point) by its status against it (the metric's direction and yellow band).
-    ``status_colors``: a status colour per category of the category axis (``At risk: yellow``)."""
+    ``status_colors``: a status colour per category of the category axis (``At risk: yellow``).
+    ``series_colors``: a fixed colour per series of a stacked bar (``Renewed: "#16a34a"``)."""
 
     kind: Literal["bar", "hbar", "stacked_bar", "bar_line", "line", "funnel"]
     x: str
@@ -74,6 +76,7 @@ class Chart(_Strict):
     top: int | None = Field(default=None, gt=0)
     target: bool = False
     status_colors: dict[str, Literal["green", "yellow", "red"]] = {}
+    series_colors: dict[str, Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]] = {}
 
 
 class Ratio(_Strict):
@@ -125,7 +128,8 @@ class Metric(_Strict):
 
     ``source`` is ``warehouse`` (``query`` and view queries are SQL files) or the name of an
     external API integration (``simplefin``), whose refresh produces the frames named by
-    ``query`` and the views' ``query`` (``api/<source>/<frame>``).
+    ``query`` and the views' ``query`` (``api/<source>/<frame>``), or ``pulse_db``: computed from
+    Pulse's own database (``data_access.renewal_metrics``; frames ``pulse_db/<frame>``).
     """
 
     id: str
@@ -134,7 +138,7 @@ class Metric(_Strict):
     also_on: list[str] = []
     unit: Unit
     direction: Literal["higher", "lower"]
-    source: Literal["warehouse", "simplefin"] = "warehouse"
+    source: Literal["warehouse", "simplefin", "pulse_db"] = "warehouse"
     query: str
     target: float | None = None
     target_rule: Literal["revenue_plan_ytd"] | None = None
@@ -211,7 +215,7 @@ def _check_sql(catalog: Catalog) -> None:
             if page not in catalog.pages:
                 raise CatalogError(f"metrics.{mid}.page: unknown page {page!r}")
         if m.source != "warehouse":
-            prefix = f"api/{m.source}/"
+            prefix = "pulse_db/" if m.source == "pulse_db" else f"api/{m.source}/"
             bad = [q for q in m.frames() if not q.startswith(prefix)]
             if bad:
                 raise CatalogError(f"metrics.{mid}: frames of source {m.source} must be named {prefix}…, not {bad}")

@@ -29,8 +29,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlalchemy import (JSON, CheckConstraint, Date, DateTime, Engine, Float, ForeignKey, Index, Integer, MetaData,
-                        String, Text, create_engine, event, inspect)
+from sqlalchemy import (JSON, Boolean, CheckConstraint, Date, DateTime, Engine, Float, ForeignKey, Index, Integer,
+                        MetaData, Numeric, String, Text, create_engine, event, inspect)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, declared_attr, mapped_column, sessionmaker
@@ -90,13 +90,13 @@ def _sqlite_on_connect(dbapi_connection, _record) -> None:
 
 
 @lru_cache(maxsize=4)
-def _engine_for(url: str) -> Engine:
+def engine_for(url: str) -> Engine:
     return make_engine(url)
 
 
 def get_engine() -> Engine:
     """The process's engine on the configured database (created on first use, never at import)."""
-    return _engine_for(get_settings().resolved_database_url())
+    return engine_for(get_settings().resolved_database_url())
 
 
 @lru_cache(maxsize=8)
@@ -271,6 +271,63 @@ class AlertDelivery(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
     next_attempt_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[dt.datetime | None] = mapped_column()
+
+
+RENEWAL_STATUSES = ("open", "in_negotiation", "committed", "renewed", "churned")
+RISK_LEVELS = ("low", "medium", "high")
+USD = Numeric(14, 2)  # exact cents on every backend (Decimal in Python)
+
+
+class CustomerProfile(VersionedMixin, TimestampMixin, Base):
+    """A customer as Pulse knows it. ``customer_id`` is the QuickBooks customer id (the warehouse's
+    ``staging.customers``); ``name``, ``segment``, ``arr_usd`` and ``last_invoice_date`` are copied
+    from the warehouse by the worker's daily customer sync (``data_access.customers.sync_customers``);
+    ``tier``, ``owner``, the contract dates and ``notes`` are Pulse's own. A customer that leaves the
+    warehouse keeps its row (renewals point at it) with ``in_warehouse`` false."""
+
+    __tablename__ = "customer_profile"
+    __table_args__ = (CheckConstraint("arr_usd >= 0", name="arr_usd"),)
+
+    customer_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(300), index=True)
+    segment: Mapped[str] = mapped_column(String(100), default="Unclassified")
+    arr_usd: Mapped[decimal.Decimal] = mapped_column(USD, default=decimal.Decimal(0))
+    last_invoice_date: Mapped[dt.date | None] = mapped_column(Date)
+    tier: Mapped[str | None] = mapped_column(String(50))
+    owner: Mapped[str | None] = mapped_column(String(200))
+    contract_start: Mapped[dt.date | None] = mapped_column(Date)
+    contract_end: Mapped[dt.date | None] = mapped_column(Date)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    in_warehouse: Mapped[bool] = mapped_column(Boolean, default=True)
+    synced_at: Mapped[dt.datetime | None] = mapped_column()
+
+
+class Renewal(VersionedMixin, TimestampMixin, Base):
+    """One renewal of one customer's contract, tracked by people (managers and admins write it):
+    ``current_value_usd`` is the annual value up for renewal, ``proposed_value_usd`` what is offered
+    (USD, ≥ 0). ``hubspot_deal_id`` optionally links the HubSpot deal that carries it."""
+
+    __tablename__ = "renewal"
+    __table_args__ = (
+        CheckConstraint("status in ('open', 'in_negotiation', 'committed', 'renewed', 'churned')", name="status"),
+        CheckConstraint("risk_level in ('low', 'medium', 'high')", name="risk_level"),
+        CheckConstraint("current_value_usd >= 0", name="current_value_usd"),
+        CheckConstraint("proposed_value_usd is null or proposed_value_usd >= 0", name="proposed_value_usd"),
+        Index("ix_renewal_status_renewal_date", "status", "renewal_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customer_profile.customer_id", ondelete="RESTRICT"),
+                                             index=True)
+    hubspot_deal_id: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    renewal_date: Mapped[dt.date] = mapped_column(Date, index=True)
+    current_value_usd: Mapped[decimal.Decimal] = mapped_column(USD)
+    proposed_value_usd: Mapped[decimal.Decimal | None] = mapped_column(USD)
+    risk_level: Mapped[str] = mapped_column(String(10), default="low")
+    owner: Mapped[str] = mapped_column(String(200), default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[str] = mapped_column(String(320))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -136,6 +136,10 @@ def api_source(source: str):
         from integrations import simplefin_source
 
         return simplefin_source
+    if source == "pulse_db":
+        from data_access import renewal_metrics
+
+        return renewal_metrics
     raise ValueError(f"unknown API source {source!r}")
 
 

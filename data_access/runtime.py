@@ -134,13 +134,13 @@ class Runtime:
             n = check_alerts(self, metric_ids)
         except SQLAlchemyError as e:
             log.warning("alert rules not evaluated: %s", type(e).__name__)
-            self._put_side_outcome(ALERTS_OUTCOME, attempted, error=e,
+            self.put_side_outcome(ALERTS_OUTCOME, attempted, error=e,
                                    message=str(getattr(e, "orig", None) or type(e).__name__)[:300])
             return 0
-        self._put_side_outcome(ALERTS_OUTCOME, attempted, queued=n)
+        self.put_side_outcome(ALERTS_OUTCOME, attempted, queued=n)
         return n
 
-    def _put_side_outcome(self, name: str, attempted: dt.datetime, error: Exception | None = None,
+    def put_side_outcome(self, name: str, attempted: dt.datetime, error: Exception | None = None,
                           message: str | None = None, **counts) -> None:
         """Record how a step beside the refresh went (KPI history, alert rules) as outcome ``name``
         (on /status): ``ok`` with ``counts``, or the error's class and ``message`` (default ``str(error)``)."""
@@ -158,9 +158,9 @@ class Runtime:
                        self.today(), self.settings.history_days_cached)
         except (HistoryError, OSError) as e:
             log.warning("KPI history not written: %s", e)
-            self._put_side_outcome(HISTORY_FRAME, attempted, error=e)
+            self.put_side_outcome(HISTORY_FRAME, attempted, error=e)
             return 0
-        self._put_side_outcome(HISTORY_FRAME, attempted, rows=n)
+        self.put_side_outcome(HISTORY_FRAME, attempted, rows=n)
         return n
 
     def refresh(self, queries=None) -> list[RefreshResult]:
@@ -169,7 +169,8 @@ class Runtime:
                            self.targets().targets, queries=queries)
 
     def refresh_everything(self) -> list[RefreshResult]:
-        """Every metric, warehouse and API sources alike (``worker.py --once``, start-up), recorded
+        """Every metric, warehouse and API sources alike (``worker.py --once``, start-up), and the
+        customers copied into Pulse's database (``customers.refresh_customers``), recorded
         as a refresh round (``coordinator.refresh_round()``): one step per metric whose frames are
         all refreshed, so cards and the API can say how far it has got."""
         metrics = list(self.catalog.metrics.values())
@@ -186,6 +187,9 @@ class Runtime:
         try:
             results = refresh_all(self.warehouse(), self.store, self.catalog, self.settings,
                                   self.targets().targets, on_result=progress)
+            from data_access.customers import refresh_customers
+
+            refresh_customers(self)  # before the metrics of Pulse's database, which name customers
             for metric in metrics:
                 if metric.source != "warehouse":
                     results += refresh_api_metric(metric, self.store, self.settings, self.today())

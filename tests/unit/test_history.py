@@ -169,7 +169,8 @@ def test_his008_refresh_writes_history_and_cards_show_the_delta(tmp_path, swap_r
     rt.history().write(pd.DataFrame([_row(month_ago, value=0.5)]))  # win rate a month ago: 50 %
     assert all(r.ok for r in rt.refresh_everything())
     today = rt.history().read(AS_OF, AS_OF)
-    assert set(today["metric_id"]) == {m for m, x in rt.catalog.metrics.items() if x.source == "warehouse"}
+    # every metric with a value: the warehouse's and Pulse's database's (SimpleFIN is not connected here)
+    assert set(today["metric_id"]) == {m for m, x in rt.catalog.metrics.items() if x.source != "simplefin"}
     assert rt.store.get_outcome(HISTORY_FRAME)["ok"] is True
     swap_runtime(rt)
     cards = {c.children.id["metric"]: c.children for c in _kpi.kpi_grid("company_health") if hasattr(c, "children")

@@ -54,7 +54,8 @@ def test_ref002_worker_once_refreshes_everything(tmp_path):
     r = subprocess.run([sys.executable, "worker.py", "--once"], cwd=PROJECT_ROOT, env=env,
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
-    n = len(load_catalog().queries())
+    catalog = load_catalog()  # the warehouse's queries and the frames of Pulse's database (SimpleFIN is not set)
+    n = len(catalog.queries()) + len({f for m in catalog.metrics.values() if m.source == "pulse_db" for f in m.frames()})
     assert f"{n}/{n} frames refreshed for 2026-11-21" in r.stdout
 
 

@@ -1,0 +1,114 @@
+"""Customers in Pulse's database: the worker copies the warehouse's customers (``sql/customers/
+customer_directory.sql``: QuickBooks customers with their ARR) into ``customer_profile`` daily, so
+renewals can point at a customer that exists and pages page and search customers in the database,
+never in the warehouse.
+
+``sync_customers`` is one transaction: new customers are inserted, known ones get their name, segment,
+ARR and last invoice date refreshed (Pulse's own fields — tier, owner, contract dates, notes — are
+left alone), and customers gone from the warehouse are kept with ``in_warehouse`` false (renewals
+still point at them).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import logging
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import Engine, bindparam, func, insert, select, update
+
+from data_access.db import CustomerProfile, session_scope, utcnow
+
+log = logging.getLogger(__name__)
+
+DIRECTORY_QUERY = "customers/customer_directory"
+SYNC_OUTCOME = "system/customers"  # the last sync's outcome (frame store outcome key, on /status)
+CHUNK = 2_000
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    inserted: int
+    updated: int
+    retired: int  # known customers no longer in the warehouse
+
+
+def _usd(value) -> decimal.Decimal:
+    if value is None or pd.isna(value):
+        return decimal.Decimal("0.00")
+    return decimal.Decimal(str(value)).quantize(decimal.Decimal("0.01"))
+
+
+def _day(value) -> dt.date | None:
+    if value is None or pd.isna(value):
+        return None
+    return pd.Timestamp(value).date()
+
+
+def sync_customers(engine: Engine, directory: pd.DataFrame, now: dt.datetime | None = None) -> SyncResult:
+    """Copy ``directory`` (the frame of ``DIRECTORY_QUERY``: ``customer_id`` str, ``customer_name`` str,
+    ``segment`` str, ``arr_usd`` float/Decimal USD, ``last_invoice_date`` date or null, ``owner_name``
+    str or null) into ``customer_profile`` in one transaction. ``owner_name`` fills a profile's owner
+    only while it has none (an owner set in Pulse stays).
+
+    Raises:
+        ValueError: ``directory`` lacks one of those columns or repeats a customer id (nothing written).
+    """
+    needed = {"customer_id", "customer_name", "segment", "arr_usd", "last_invoice_date", "owner_name"}
+    if missing := needed - set(directory.columns):
+        raise ValueError(f"customer directory lacks columns {sorted(missing)}")
+    ids = directory["customer_id"].astype(str)
+    if ids.duplicated().any():
+        raise ValueError(f"customer directory repeats ids: {sorted(ids[ids.duplicated()].unique())[:5]}")
+    now = now or utcnow()
+    rows = [{"b_id": cid, "b_name": str(name)[:300] or f"Customer {cid}", "b_segment": str(seg or "Unclassified")[:100],
+             "b_arr": _usd(arr), "b_last": _day(last),
+             "b_owner": None if owner is None or pd.isna(owner) else str(owner)[:200]}
+            for cid, name, seg, arr, last, owner in zip(ids, directory["customer_name"], directory["segment"],
+                                                        directory["arr_usd"], directory["last_invoice_date"],
+                                                        directory["owner_name"])]
+    with session_scope(engine) as s:
+        known = set(s.scalars(select(CustomerProfile.customer_id)))
+        new = [r for r in rows if r["b_id"] not in known]
+        old = [r for r in rows if r["b_id"] in known]
+        gone = known - {r["b_id"] for r in rows}
+        for i in range(0, len(new), CHUNK):
+            s.execute(insert(CustomerProfile), [
+                {"customer_id": r["b_id"], "name": r["b_name"], "segment": r["b_segment"], "arr_usd": r["b_arr"],
+                 "last_invoice_date": r["b_last"], "owner": r["b_owner"], "notes": "", "in_warehouse": True, "synced_at": now,
+                 "version": 1, "created_at": now, "updated_at": now} for r in new[i:i + CHUNK]])
+        table = CustomerProfile.__table__
+        refresh = (update(table).where(table.c.customer_id == bindparam("b_id"))
+                   .values(name=bindparam("b_name"), segment=bindparam("b_segment"), arr_usd=bindparam("b_arr"),
+                           last_invoice_date=bindparam("b_last"),
+                           owner=func.coalesce(table.c.owner, bindparam("b_owner")), in_warehouse=True,
+                           synced_at=now))
+        for i in range(0, len(old), CHUNK):
+            s.connection().execute(refresh, old[i:i + CHUNK])
+        if gone:
+            s.execute(update(table).where(table.c.customer_id.in_(sorted(gone))).values(in_warehouse=False))
+    log.info("customers synced: %d new, %d refreshed, %d gone from the warehouse", len(new), len(old), len(gone))
+    return SyncResult(len(new), len(old), len(gone))
+
+
+def refresh_customers(rt) -> SyncResult | None:
+    """The worker's job: run ``DIRECTORY_QUERY`` for today and sync it (``sync_customers``), recording
+    the outcome ``SYNC_OUTCOME`` (on /status). A warehouse or database error is logged and recorded;
+    the last synced customers stay. Returns ``None`` on failure."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from data_access.refresh import query_params
+
+    attempted = utcnow()
+    try:
+        params = query_params(rt.settings, rt.targets().targets, rt.today())
+        result = sync_customers(rt.db(), rt.warehouse().run(DIRECTORY_QUERY, params), attempted)
+    except (SQLAlchemyError, ValueError, RuntimeError, OSError) as e:
+        log.warning("customer sync failed: %s", type(e).__name__)
+        rt.put_side_outcome(SYNC_OUTCOME, attempted, error=e,
+                             message=str(getattr(e, "orig", None) or e)[:300])
+        return None
+    rt.put_side_outcome(SYNC_OUTCOME, attempted, inserted=result.inserted, updated=result.updated,
+                         retired=result.retired)
+    return result

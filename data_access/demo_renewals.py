@@ -1,0 +1,94 @@
+"""The demo company's renewals, in Pulse's own database (``make run`` does this after ``make demo``):
+
+    python -m data_access.demo_renewals [--seed 7]
+
+Syncs the demo warehouse's customers into ``customer_profile`` (``customers.refresh_customers``), then,
+when the database holds no renewal yet, writes one renewal per customer invoiced in the last 365 days —
+dated between 10 months ago and 12 months ahead, valued at its ARR (rounded to USD 100), owned by its
+account owner. Past renewals are resolved (about 85 % renewed), those due soon are mostly in
+negotiation or committed, later ones open; about 1 in 8 is high risk. Each is audited as created by
+``demo@pulse.local``. A database with renewals is left alone (never overwrites people's work).
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import decimal
+import sys
+
+import numpy as np
+from sqlalchemy import Engine, func, select
+
+from data_access.db import CustomerProfile, Renewal, record_audit, row_snapshot, session_scope
+
+DEMO_ACTOR = "demo@pulse.local"
+
+
+def _status(rng: np.random.Generator, days: int, risk: str) -> str:
+    if days < 0:
+        churn = {"low": 0.05, "medium": 0.15, "high": 0.45}[risk]
+        return "churned" if rng.random() < churn else "renewed"
+    if days < 30:
+        return str(rng.choice(["in_negotiation", "committed", "open"], p=[0.45, 0.4, 0.15]))
+    if days < 90:
+        return str(rng.choice(["open", "in_negotiation", "committed"], p=[0.45, 0.35, 0.2]))
+    return str(rng.choice(["open", "in_negotiation"], p=[0.9, 0.1]))
+
+
+def seed_demo_renewals(engine: Engine, as_of: dt.date, seed: int = 7) -> int:
+    """Write the demo renewals (see the module docstring) unless the database has renewals already.
+    Returns how many were written (0 when left alone)."""
+    rng = np.random.default_rng([seed, 15])
+    with session_scope(engine) as s:
+        if s.scalar(select(func.count()).select_from(Renewal)):
+            return 0
+        customers = list(s.execute(select(CustomerProfile.customer_id, CustomerProfile.arr_usd, CustomerProfile.owner)
+                                   .where(CustomerProfile.arr_usd > 0, CustomerProfile.in_warehouse.is_(True))
+                                   .order_by(CustomerProfile.customer_id)))
+        written = 0
+        for customer_id, arr, owner in customers:
+            days = int(rng.integers(-300, 366))
+            risk = str(rng.choice(["low", "medium", "high"], p=[0.6, 0.27, 0.13]))
+            status = _status(rng, days, risk)
+            current = max(decimal.Decimal(100), (decimal.Decimal(arr) / 100).quantize(decimal.Decimal(1)) * 100)
+            proposed = None
+            if status in ("in_negotiation", "committed", "renewed"):
+                proposed = (current * decimal.Decimal(str(round(1 + rng.uniform(-0.05, 0.15), 3)))).quantize(
+                    decimal.Decimal("0.01"))
+            row = Renewal(customer_id=customer_id, status=status, renewal_date=as_of + dt.timedelta(days=days),
+                          current_value_usd=current, proposed_value_usd=proposed, risk_level=risk,
+                          owner=owner or "", notes="", created_by=DEMO_ACTOR)
+            s.add(row)
+            s.flush()
+            record_audit(s, DEMO_ACTOR, "create", "renewal", row.id, after=row_snapshot(row))
+            written += 1
+        return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    from data_access.config import get_settings
+    from data_access.customers import refresh_customers
+    from data_access.db import NotMigrated, check_migrated
+    from data_access.runtime import Runtime
+
+    parser = argparse.ArgumentParser(prog="python -m data_access.demo_renewals", description=__doc__.split("\n")[0])
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args(argv)
+    rt = Runtime.from_settings(get_settings())
+    try:
+        check_migrated(rt.db())
+    except NotMigrated as e:
+        print(e, file=sys.stderr)
+        return 2
+    synced = refresh_customers(rt)
+    if synced is None:
+        print("customer sync failed; see the log above", file=sys.stderr)
+        return 1
+    n = seed_demo_renewals(rt.db(), rt.today(), args.seed)
+    print(f"customers: {synced.inserted} new, {synced.updated} refreshed; demo renewals written: {n}"
+          + ("" if n else " (the database has renewals already)"))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

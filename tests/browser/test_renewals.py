@@ -1,0 +1,115 @@
+"""Renewals in headless Chromium: a manager signed in adds a renewal (a malformed amount is refused with a
+message and nothing is written), edits it, and the recent changes show both under their email; the
+renewal cards show Pulse's database values; a viewer reads the table without any way to edit."""
+from __future__ import annotations
+
+import json
+
+from selenium.webdriver.common.keys import Keys
+from sqlalchemy import select
+
+from data_access.customers import refresh_customers
+from data_access.db import AuditEvent, Renewal, make_engine, session_scope, upgrade
+from data_access.refresh import refresh_api_metric
+from tests.browser.test_settings import _click, _nav, _sign_in, _type
+from tests.fixtures.auth_files import auth_runtime
+
+
+def _field(name: str) -> str:
+    return "[id='" + json.dumps({"field": name, "type": "renewal-field"}, separators=(",", ":"), sort_keys=True) + "']"
+
+
+def _feedback(name: str) -> str:
+    return "[id='" + json.dumps({"field": name, "type": "renewal-feedback"}, separators=(",", ":"),
+                                sort_keys=True) + "']"
+
+
+def _card(metric: str) -> str:
+    return "[id='" + json.dumps({"metric": metric, "type": "kpi-card"}, separators=(",", ":"), sort_keys=True) + "']"
+
+
+def _runtime(tmp_path):
+    url = f"sqlite:///{tmp_path / 'pulse.db'}"
+    upgrade(make_engine(url))
+    rt = auth_runtime(tmp_path, "password", database_url=url)
+    assert refresh_customers(rt).inserted == 4
+    for metric in rt.catalog.metrics_on("renewals"):
+        refresh_api_metric(metric, rt.store, rt.settings, rt.today())
+    return rt
+
+
+def _select(dash_duo, name: str, value: str) -> None:
+    box = dash_duo.find_element(_field(name))
+    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", box)
+    box.find_element("css selector", f"option[value='{value}']").click()
+
+
+def test_rnw101_a_manager_adds_and_edits_a_renewal_and_the_changes_show_it(dash_duo, pulse_app, swap_runtime,
+                                                                            tmp_path):
+    rt = _runtime(tmp_path)
+    swap_runtime(rt)
+    _sign_in(dash_duo, pulse_app, "mgr@x.com")
+    _nav(dash_duo, "Renewals")
+    dash_duo.wait_for_contains_text("#renewals-table", "No renewals match these filters.", timeout=10)
+    assert "$0" in dash_duo.find_element(_card("renewals_due_90_days_usd")).text
+
+    _click(dash_duo, "#renewal-add")
+    dash_duo.wait_for_text_to_equal("#renewal-title", "New renewal", timeout=8)
+    dash_duo.select_dcc_dropdown(_field("customer_id"), value="Acme Drinks")
+    date = dash_duo.find_element(_field("renewal_date"))
+    date.send_keys("01152027")  # the native date input, month/day/year in en-US
+    _type(dash_duo, _field("current_value_usd"), "twelve thousand")
+    _select(dash_duo, "risk_level", "high")
+    _type(dash_duo, _field("owner"), "Dana AM")
+    _click(dash_duo, "#renewal-save")
+    dash_duo.wait_for_contains_text(_feedback("current_value_usd"), "Not an amount", timeout=8)
+    assert "Nothing saved" in dash_duo.find_element("#renewal-form-message").text
+    with session_scope(rt.db()) as s:
+        assert s.scalars(select(Renewal)).all() == []  # nothing written
+
+    _type(dash_duo, _field("current_value_usd"), "12,000")
+    _click(dash_duo, "#renewal-save")
+    dash_duo.wait_for_contains_text("#renewals-message", "Added the renewal of Acme Drinks (open, Jan 15, 2027).",
+                                    timeout=8)
+    dash_duo.wait_for_contains_text("#renewals-table", "Acme Drinks", timeout=8)
+    row = dash_duo.find_element(".renewals-table .renewal-row").text
+    assert "Jan 15, 2027" in row and "High" in row and "Dana AM" in row and "$12.0K" in row
+
+    _click(dash_duo, ".renewals-table .renewal-row button")
+    dash_duo.wait_for_text_to_equal("#renewal-title", "Edit the renewal of Acme Drinks", timeout=8)
+    assert dash_duo.find_element(_field("current_value_usd")).get_attribute("value") == "12000.00"
+    _select(dash_duo, "status", "committed")
+    _type(dash_duo, _field("proposed_value_usd"), "13,250.50")
+    _click(dash_duo, "#renewal-save")
+    dash_duo.wait_for_contains_text("#renewals-message", "Saved the renewal of Acme Drinks (committed", timeout=8)
+    dash_duo.wait_for_contains_text(".renewals-table .renewal-row", "Committed", timeout=8)
+    changes = dash_duo.find_element(".renewals-changes").text
+    assert "Edited status, proposed value → committed, 2027-01-15" in changes
+    assert "Added the renewal (open, 2027-01-15)" in changes and changes.count("mgr@x.com") == 2
+    with session_scope(rt.db()) as s:
+        (renewal,) = s.scalars(select(Renewal)).all()
+        assert (renewal.status, renewal.version, str(renewal.proposed_value_usd)) == ("committed", 2, "13250.50")
+        assert [e.actor for e in s.scalars(select(AuditEvent))] == ["mgr@x.com", "mgr@x.com"]
+    assert dash_duo.get_logs() == []
+
+
+def test_rnw102_a_viewer_reads_renewals_and_cannot_edit(dash_duo, pulse_app, swap_runtime, tmp_path):
+    rt = _runtime(tmp_path)
+    from data_access.renewals import check_renewal, create_renewal
+
+    create_renewal(rt.db(), check_renewal({"customer_id": "102", "renewal_date": "2026-12-01",
+                                           "current_value_usd": "1500", "risk_level": "high"}, rt.db()), "mgr@x.com")
+    for metric in rt.catalog.metrics_on("renewals"):
+        refresh_api_metric(metric, rt.store, rt.settings, rt.today())
+    swap_runtime(rt)
+    _sign_in(dash_duo, pulse_app, "viewer@x.com")
+    _nav(dash_duo, "Renewals")
+    dash_duo.wait_for_contains_text("#renewals-table", "Bloom Beauty", timeout=10)
+    assert "$1.50K" in dash_duo.find_element(_card("renewals_due_90_days_usd")).text
+    assert "$1.50K" in dash_duo.find_element(_card("at_risk_arr_usd")).text
+    assert not dash_duo.find_element("#renewal-add").is_displayed()
+    assert dash_duo.find_elements(".renewals-table .renewal-row button") == []
+    search = dash_duo.find_element("#renewals-search")
+    search.send_keys("acme", Keys.ENTER)
+    dash_duo.wait_for_contains_text("#renewals-table", "No renewals match these filters.", timeout=8)
+    assert dash_duo.get_logs() == []

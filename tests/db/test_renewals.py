@@ -1,0 +1,227 @@
+"""Customers and renewals in Pulse's database, on SQLite and PostgreSQL: the customer sync from the
+warehouse (values of the hand-built company), audited renewal writes and stale edits refused, malformed
+renewals rejected with a message per field (nothing written), the renewal KPIs on renewals whose answer
+is known, and the demo renewals written once."""
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from data_access import renewal_metrics as rm
+from data_access import renewals
+from data_access.customers import DIRECTORY_QUERY, sync_customers
+from data_access.db import AuditEvent, CustomerProfile, Renewal, StaleEdit, session_scope
+from data_access.demo_renewals import seed_demo_renewals
+from data_access.refresh import query_params
+from data_access.renewals import RenewalError, check_renewal
+from tests.conftest import known_runtime
+
+AS_OF = dt.date(2026, 11, 21)
+D = decimal.Decimal
+
+
+@pytest.fixture(scope="module")
+def directory(tmp_path_factory) -> pd.DataFrame:
+    """The hand-built company's customer directory (the SQL the worker runs), computed once."""
+    rt = known_runtime(tmp_path_factory.mktemp("customers"))
+    return rt.warehouse().run(DIRECTORY_QUERY, query_params(rt.settings, rt.targets().targets, rt.today()))
+
+
+@pytest.fixture
+def customers(migrated, directory):
+    sync_customers(migrated, directory)
+    return migrated
+
+
+def _count(engine, model) -> int:
+    with session_scope(engine) as s:
+        return s.scalar(select(func.count()).select_from(model))
+
+
+def _profiles(engine) -> dict[str, CustomerProfile]:
+    with session_scope(engine) as s:
+        return {p.customer_id: p for p in s.scalars(select(CustomerProfile))}
+
+
+def test_rnw001_the_sync_copies_the_warehouse_customers_and_keeps_pulse_fields(migrated, directory):
+    # ARR = invoiced revenue in the 365 days to 2026-11-21: Acme 1,500 + 2,000; Bloom EUR 1,000 × 1.1 + 400;
+    # Crest 700 + 300 (its discount line is not revenue); Dune only before the window
+    result = sync_customers(migrated, directory)
+    assert (result.inserted, result.updated, result.retired) == (4, 0, 0)
+    got = _profiles(migrated)
+    assert {k: (p.name, p.segment, p.arr_usd) for k, p in got.items()} == {
+        "101": ("Acme Drinks", "Beverage", D("3500.00")), "102": ("Bloom Beauty", "Beauty", D("1500.00")),
+        "103": ("Crest Foods", "Unclassified", D("1000.00")), "104": ("Dune Co", "Beverage", D("0.00"))}
+    assert got["101"].last_invoice_date == AS_OF and got["104"].last_invoice_date == dt.date(2025, 3, 1)
+    with session_scope(migrated) as s:  # Pulse's own fields, set by people
+        s.get(CustomerProfile, "101").tier, s.get(CustomerProfile, "101").owner = "Enterprise", "Dana AM"
+    later = directory[directory["customer_id"] != "104"].assign(owner_name=["Rep A", "Rep B", None])
+    later.loc[later["customer_id"] == "102", "customer_name"] = "Bloom Beauty Ltd"
+    result = sync_customers(migrated, later)
+    assert (result.inserted, result.updated, result.retired) == (0, 3, 1)
+    got = _profiles(migrated)
+    assert (got["101"].tier, got["101"].owner) == ("Enterprise", "Dana AM")  # an owner set in Pulse stays
+    assert (got["102"].name, got["102"].owner) == ("Bloom Beauty Ltd", "Rep B")  # a missing owner is filled
+    assert got["104"].in_warehouse is False and got["101"].in_warehouse is True
+
+
+def test_rnw002_a_bad_directory_writes_nothing(migrated, directory):
+    with pytest.raises(ValueError, match="repeats ids"):
+        sync_customers(migrated, pd.concat([directory, directory.head(1)]))
+    with pytest.raises(ValueError, match="lacks columns"):
+        sync_customers(migrated, directory.drop(columns=["arr_usd"]))
+    assert _count(migrated, CustomerProfile) == 0
+
+
+GOOD = {"customer_id": "101", "hubspot_deal_id": "", "status": "open", "renewal_date": "2027-01-15",
+        "current_value_usd": "$3,500", "proposed_value_usd": "", "risk_level": "medium", "owner": "Dana AM",
+        "notes": "Wants a 2-year term"}
+
+
+def test_rnw003_writes_are_audited_and_a_stale_edit_loses_nothing(customers):
+    created = renewals.create_renewal(customers, check_renewal(GOOD, customers), "mgr@x.com")
+    assert (created.customer_name, created.current_value_usd, created.proposed_value_usd, created.version) == \
+        ("Acme Drinks", D("3500.00"), None, 1)
+    edit = check_renewal({**GOOD, "status": "committed", "proposed_value_usd": "3,800.50"}, customers)
+    saved = renewals.update_renewal(customers, created.id, 1, edit, "admin@x.com")
+    assert (saved.status, saved.proposed_value_usd, saved.version) == ("committed", D("3800.50"), 2)
+    with pytest.raises(StaleEdit, match="changed by someone else — reload"):
+        renewals.update_renewal(customers, created.id, 1, check_renewal({**GOOD, "status": "churned"}, customers),
+                                "other@x.com")
+    assert renewals.get_renewal(customers, created.id).status == "committed"
+    unchanged = renewals.update_renewal(customers, created.id, 2, edit, "admin@x.com")
+    assert unchanged.version == 2  # nothing changed: no write, no audit event
+    changes = renewals.renewal_changes(customers)
+    assert [(c.action, c.actor) for c in changes] == [("update", "admin@x.com"), ("create", "mgr@x.com")]
+    assert changes[0].changed_fields() == ["status", "proposed_value_usd"]
+    assert changes[0].before["status"] == "open" and changes[0].after["proposed_value_usd"] == 3800.5
+    assert renewals.get_renewal(customers, created.id).form_values()["proposed_value_usd"] == "3800.50"
+
+
+@pytest.mark.parametrize("field,value,message", [
+    ("customer_id", "999", "Not a customer Pulse knows"),
+    ("customer_id", "", "Choose a customer"),
+    ("renewal_date", "", "Enter the renewal date"),
+    ("renewal_date", "2027-02-30", "YYYY-MM-DD"),
+    ("renewal_date", "1999-12-31", "between 2000 and 2100"),
+    ("renewal_date", "next week", "YYYY-MM-DD"),
+    ("current_value_usd", "-5", "0 or more"),
+    ("current_value_usd", "", "Enter an amount"),
+    ("current_value_usd", "12,34", "Not an amount"),
+    ("current_value_usd", "1e400", "Not an amount"),
+    ("current_value_usd", "2,000,000,000", "at most USD 1,000,000,000"),
+    ("current_value_usd", "10.005", "whole cents"),
+    ("proposed_value_usd", "NaN", "Not an amount"),
+    ("status", "won", "choose one of the options"),
+    ("risk_level", "critical", "choose one of the options"),
+    ("hubspot_deal_id", "12a", "digits only"),
+    ("owner", "x" * 201, "at most 200"),
+    ("notes", "bell\x07", "control characters"),
+])
+def test_rnw004_a_malformed_renewal_is_refused_with_a_message_and_nothing_written(customers, field, value, message):
+    with pytest.raises(RenewalError) as e:
+        check_renewal({**GOOD, field: value}, customers)
+    assert message.lower() in e.value.errors[field].lower(), e.value.errors
+    assert _count(customers, Renewal) == 0 and _count(customers, AuditEvent) == 0
+
+
+def test_rnw005_the_database_refuses_what_the_form_would(customers):
+    row = {"customer_id": "101", "status": "open", "renewal_date": AS_OF, "current_value_usd": D("-1"),
+           "risk_level": "low", "owner": "", "notes": "", "created_by": "x", "version": 1,
+           "created_at": dt.datetime.now(dt.timezone.utc), "updated_at": dt.datetime.now(dt.timezone.utc)}
+    for bad in ({"current_value_usd": D("-1")}, {"current_value_usd": D(1), "status": "won"},
+                {"current_value_usd": D(1), "customer_id": "999"}):
+        with pytest.raises(IntegrityError), session_scope(customers) as s:
+            s.execute(insert(Renewal), [{**row, **bad}])
+    assert _count(customers, Renewal) == 0
+
+
+VALUE = st.one_of(st.none(), st.text(max_size=30), st.integers(-5, 10**12), st.booleans(),
+                  st.floats(allow_nan=True, allow_infinity=True), st.dates().map(dt.date.isoformat),
+                  st.sampled_from(["101", "open", "churned", "high", "1,000", "$12.50", "1e400", "2027-01-01",
+                                   "<script>alert(1)</script>", "' OR 1=1 --", "0"]))
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.fixed_dictionaries({f: VALUE for f in GOOD}))
+def test_rnw006_any_form_is_a_valid_renewal_or_a_message_per_field(customers, values):
+    try:
+        renewal = check_renewal(values, customers)
+    except RenewalError as e:
+        assert e.errors and all(isinstance(m, str) and m for m in e.errors.values())
+        return
+    assert renewal.customer_id in {"101", "102", "103", "104"}
+    assert D(0) <= renewal.current_value_usd <= renewals.MAX_USD
+    assert renewals.EARLIEST <= renewal.renewal_date <= renewals.LATEST
+
+
+# status, days from as-of, risk, current value: the renewal KPIs' known answers
+BOOK = [
+    ("open", -10, "high", 1000),  # overdue: due and at risk
+    ("in_negotiation", 0, "low", 2000),  # due today
+    ("open", 89, "medium", 4000),  # last day of the 90-day window
+    ("open", 90, "high", 8000),  # outside the 90 days; at risk (within 365)
+    ("committed", 30, "high", 16000),  # committed: neither due nor at risk
+    ("open", 365, "high", 32000),  # one day past the at-risk window
+    ("renewed", -364, "low", 100),  # first day of the renewal-rate window
+    ("renewed", -5, "low", 200),
+    ("churned", -100, "high", 300),
+    ("churned", -365, "low", 400),  # one day before the window
+    ("renewed", 3, "low", 500),  # dated in the future: not in the trailing window
+]
+
+
+def _book(engine) -> None:
+    with session_scope(engine) as s:
+        for status, days, risk, value in BOOK:
+            s.add(Renewal(customer_id="102", status=status, renewal_date=AS_OF + dt.timedelta(days=days),
+                          current_value_usd=D(value), risk_level=risk, created_by="t"))
+
+
+def test_rnw007_the_renewal_kpis_on_a_known_book(customers):
+    empty = rm.frames(customers, AS_OF)
+    assert empty[rm.DUE_FRAME]["value"].iloc[0] == 0 and pd.isna(empty[rm.RATE_FRAME]["value"].iloc[0])
+    assert empty[rm.BY_MONTH].empty and list(empty[rm.BY_MONTH].columns) == \
+        ["month", "status", "status_order", "value_usd", "renewal_count"]
+    _book(customers)
+    f = rm.frames(customers, AS_OF)
+    due = f[rm.DUE_FRAME].iloc[0]
+    assert (due["value"], due["renewal_count"], due["overdue_count"], due["overdue_usd"]) == (7000, 3, 1, 1000)
+    assert f[rm.DUE_LIST]["current_value_usd"].sum() == due["value"]  # the list adds up to the card
+    assert f[rm.DUE_LIST]["days_to_renewal"].tolist() == [-10, 0, 89]
+    rate = f[rm.RATE_FRAME].iloc[0]
+    assert (rate["renewed_count"], rate["churned_count"]) == (2, 1) and rate["value"] == pytest.approx(2 / 3)
+    risk = f[rm.AT_RISK_FRAME].iloc[0]
+    assert (risk["value"], risk["renewal_count"]) == (9000, 2)
+    assert sorted(f[rm.AT_RISK_LIST]["current_value_usd"]) == [1000, 8000]
+    by_month = f[rm.BY_MONTH]  # Nov 2026 … Oct 2027: every status
+    nov = by_month[by_month["month"] == dt.date(2026, 11, 1)]
+    assert dict(zip(nov["status"], nov["value_usd"])) == {"Open": 1000, "In negotiation": 2000, "Renewed": 700}
+    assert by_month["value_usd"].sum() == 1000 + 2000 + 4000 + 8000 + 16000 + 200 + 500
+    assert f[rm.RESOLVED_LIST]["customer_name"].unique().tolist() == ["Bloom Beauty"]
+
+
+def test_rnw008_demo_renewals_are_written_once_and_never_over_peoples_work(customers):
+    n = seed_demo_renewals(customers, AS_OF, seed=7)
+    assert n == 3  # the customers invoiced in the last 365 days: Acme, Bloom, Crest
+    assert _count(customers, AuditEvent) == 3
+    with session_scope(customers) as s:
+        rows = s.scalars(select(Renewal)).all()
+        assert {r.customer_id for r in rows} == {"101", "102", "103"}
+        assert all(r.current_value_usd >= 100 and r.current_value_usd % 100 == 0 for r in rows)
+        assert all((r.status in ("renewed", "churned")) == (r.renewal_date < AS_OF) for r in rows)
+    assert seed_demo_renewals(customers, AS_OF, seed=7) == 0 and _count(customers, Renewal) == 3
+
+
+def test_rnw009_customer_search_binds_what_was_typed(customers):
+    assert [o["label"] for o in renewals.customer_options(customers, "bloom")] == ["Bloom Beauty"]
+    assert renewals.customer_options(customers, "%") == []  # a wildcard is a character, not a pattern
+    assert renewals.customer_options(customers, "' OR 1=1 --") == []
+    assert [o["value"] for o in renewals.customer_options(customers, "dune", include="101")] == ["101", "104"]

@@ -1,0 +1,141 @@
+"""Renewal writes through the real callback POST: viewers are refused on the server and nothing is
+written; a manager's save is audited under their email; whatever a manager's form sends is saved as a
+valid renewal or refused with a message, never half-written (hypothesis); a customer name with HTML is
+sent as text, never markup."""
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select
+
+from data_access.customers import DIRECTORY_QUERY, sync_customers
+from data_access.db import AuditEvent, Renewal, make_engine, session_scope, upgrade
+from data_access.refresh import query_params
+from data_access.renewals import check_renewal, create_renewal
+from tests.fixtures.auth_files import auth_runtime, post_callback
+from tests.integration.test_security_writes import _as
+
+FIELDS = ("customer_id", "renewal_date", "status", "risk_level", "current_value_usd", "proposed_value_usd", "owner",
+          "hubspot_deal_id", "notes")
+GOOD = {"customer_id": "101", "renewal_date": "2027-01-15", "status": "open", "risk_level": "high",
+        "current_value_usd": "3,500", "proposed_value_usd": "", "owner": "Dana AM", "hubspot_deal_id": "",
+        "notes": ""}
+REFUSED = "Only managers and admins can change renewals."
+
+
+@pytest.fixture
+def proxy(tmp_path, swap_runtime, pulse_app):
+    url = f"sqlite:///{tmp_path / 'pulse.db'}"
+    upgrade(make_engine(url))
+    rt = auth_runtime(tmp_path, "proxy", database_url=url)
+    directory = rt.warehouse().run(DIRECTORY_QUERY, query_params(rt.settings, rt.targets().targets, rt.today()))
+    directory.loc[directory["customer_id"] == "102", "customer_name"] = "<img src=x onerror=alert(1)>"
+    sync_customers(rt.db(), directory)
+    swap_runtime(rt)
+    return pulse_app.server.test_client(), rt
+
+
+def _pattern(kind: str, field: str) -> dict:
+    return {"type": kind, "field": field}
+
+
+def _save(client, values: dict, editing=None, email="mgr@x.com"):
+    outputs = [{"id": "renewal-modal", "property": "is_open"},
+               [{"id": _pattern("renewal-feedback", f), "property": "children"} for f in FIELDS],
+               {"id": "renewal-form-message", "property": "children"},
+               {"id": "renewals-table", "property": "children"},
+               {"id": "renewals-message", "property": "children"}]
+    state = [[{"id": _pattern("renewal-field", f), "property": "value", "value": values.get(f)} for f in FIELDS],
+             {"id": "renewal-editing", "property": "data", "value": editing},
+             {"id": "renewals-status-filter", "property": "value", "value": "all"},
+             {"id": "renewals-window", "property": "value", "value": "all"},
+             {"id": "renewals-search", "property": "value", "value": None}]
+    return post_callback(client, "renewal-save", "n_clicks", [{"id": "renewal-save", "property": "n_clicks",
+                                                                 "value": 1}], state, outputs=outputs, **_as(email))
+
+
+def _rows(rt) -> tuple[int, int]:
+    with session_scope(rt.db()) as s:
+        return (s.scalar(select(func.count()).select_from(Renewal)),
+                s.scalar(select(func.count()).select_from(AuditEvent)))
+
+
+def test_srn001_a_viewer_cannot_create_or_edit_a_renewal(proxy):
+    client, rt = proxy
+    renewal = create_renewal(rt.db(), check_renewal(GOOD, rt.db()), "mgr@x.com")
+    before = _rows(rt)
+    for editing in (None, {"id": renewal.id, "version": renewal.version}):
+        r = _save(client, {**GOOD, "status": "churned"}, editing, "viewer@x.com")
+        assert r.status_code == 200 and REFUSED in r.get_data(as_text=True)
+    outputs = [{"id": "renewal-modal", "property": "is_open"}, {"id": "renewal-title", "property": "children"},
+               {"id": "renewal-editing", "property": "data"},
+               [{"id": _pattern("renewal-field", f), "property": "value"} for f in FIELDS],
+               [{"id": _pattern("renewal-feedback", f), "property": "children"} for f in FIELDS],
+               {"id": "renewal-form-message", "property": "children"},
+               {"id": _pattern("renewal-field", "customer_id"), "property": "options"}]
+    opened = post_callback(client, "renewal-add", "n_clicks",
+                           [{"id": "renewal-add", "property": "n_clicks", "value": 1},
+                            [{"id": {"type": "renewal-edit", "renewal": renewal.id}, "property": "n_clicks",
+                              "value": None}]], outputs=outputs, output="renewal-modal.is_open", **_as("viewer@x.com"))
+    response = opened.get_json()["response"]
+    assert response["renewal-modal"]["is_open"] is False and "Acme" not in opened.get_data(as_text=True)
+    assert _rows(rt) == before
+    with session_scope(rt.db()) as s:
+        assert s.get(Renewal, renewal.id).status == "open"
+
+
+def test_srn002_a_manager_saves_and_the_audit_names_them(proxy):
+    client, rt = proxy
+    r = _save(client, GOOD)
+    assert "Added the renewal of Acme Drinks (open, Jan 15, 2027)." in r.get_data(as_text=True)
+    with session_scope(rt.db()) as s:
+        (row,) = s.scalars(select(Renewal)).all()
+        (event,) = s.scalars(select(AuditEvent)).all()
+        assert (row.created_by, event.actor, event.action, row.current_value_usd) == \
+            ("mgr@x.com", "mgr@x.com", "create", 3500)
+    assert "renewals_due_90_days_usd" in rt.coordinator.pop_requests()  # the cards are recomputed
+    r = _save(client, {**GOOD, "status": "committed"}, {"id": row.id, "version": 1})
+    assert "Saved the renewal of Acme Drinks (committed" in r.get_data(as_text=True)
+    r = _save(client, {**GOOD, "status": "churned"}, {"id": row.id, "version": 1})  # loaded before the last save
+    assert "changed by someone else — reload" in str(r.get_json()["response"]["renewal-form-message"])
+    assert _rows(rt) == (1, 2)
+
+
+def test_srn003_html_in_a_customer_name_is_sent_as_text(proxy):
+    client, rt = proxy
+    r = _save(client, {**GOOD, "customer_id": "102"})
+    body = r.get_json()["response"]
+    assert "<img src=x onerror=alert(1)>" in str(body["renewals-message"])  # a string child: React renders it inert
+    table = r.get_data(as_text=True)
+    assert '"dangerously_allow_html"' not in table and "html.Iframe" not in table
+
+
+VALUE = st.one_of(st.none(), st.text(max_size=30), st.integers(-5, 10**10), st.booleans(),
+                  st.floats(allow_nan=True, allow_infinity=True), st.lists(st.integers(), max_size=2),
+                  st.sampled_from(["101", "999", "open", "renewed", "high", "2027-03-01", "2027-02-30", "1,000.50",
+                                   "$12", "1e400", "<script>alert(1)</script>", "' OR 1=1 --"]))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                  HealthCheck.too_slow])
+@given(st.fixed_dictionaries({f: VALUE for f in FIELDS}))
+def test_srn004_any_form_a_manager_posts_is_saved_valid_or_refused_with_a_message(proxy, values):
+    client, rt = proxy
+    before = _rows(rt)
+    r = _save(client, values)
+    assert r.status_code == 200, r.get_data(as_text=True)[:500]
+    response = r.get_json()["response"]
+    after = _rows(rt)
+    if "Added the renewal" in str(response.get("renewals-message")):
+        assert after == (before[0] + 1, before[1] + 1)
+        with session_scope(rt.db()) as s:
+            row = s.scalars(select(Renewal).order_by(Renewal.id.desc())).first()
+            assert row.customer_id in {"101", "102", "103", "104"} and row.current_value_usd >= 0
+    else:
+        assert after == before
+        message = str(response.get("renewal-form-message"))
+        assert "Nothing saved" in message or "does not match a renewal" in message
+        if "fix the fields" in message:
+            feedback = [v["children"] for k, v in response.items() if "renewal-feedback" in k]
+            assert any(isinstance(m, str) and m for m in feedback), response
