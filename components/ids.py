@@ -125,6 +125,15 @@ RENEWAL_FEEDBACK = "renewal-feedback"  # pattern: the message under each input
 RENEWAL_FORM_MESSAGE = "renewal-form-message"
 RENEWAL_SAVE = "renewal-save"
 RENEWAL_CANCEL = "renewal-cancel"
+# Customers page (pages/customers.py): the at-risk panel and the customer table (paged in the database)
+CUSTOMERS_INIT = "customers-init"  # store whose initial call fills the filters and the at-risk panel
+CUSTOMERS_AT_RISK = "customers-at-risk"
+CUSTOMERS_SEARCH = "customers-search"
+CUSTOMERS_SEGMENT = "customers-segment"
+CUSTOMERS_OWNER = "customers-owner"
+CUSTOMERS_RENEWS = "customers-renews"
+CUSTOMERS_COUNT = "customers-count"
+CUSTOMERS_TABLE = "customers-table"
 # Alerts page (pages/alerts.py): what was sent and what failed
 ALERTS_HISTORY = "alerts-history"
 ALERTS_STATUS = "alerts-status"

@@ -8,7 +8,7 @@ from components import ids
 
 
 def navbar(links: list[tuple[str, str]], corner) -> dbc.Navbar:
-    """The top bar: brand, page links (``(name, path)``) and the account ``corner``. Below the ``lg``
+    """The top bar: brand, page links (``(name, path)``) and the account ``corner``. Below the ``xxl`` (1400 px)
     breakpoint (phones, narrow windows) the links and corner fold behind a toggler button."""
     return dbc.Navbar(
         dbc.Container(
@@ -27,7 +27,7 @@ def navbar(links: list[tuple[str, str]], corner) -> dbc.Navbar:
             ],
             fluid=True,
         ),
-        expand="lg",
+        expand="xxl",
         className="pulse-navbar border-bottom",
         id=ids.NAVBAR,
     )
@@ -40,7 +40,7 @@ def as_of_picker() -> html.Div:
         dcc.DatePickerSingle(id=ids.AS_OF_PICKER, placeholder="As of today", clearable=True,
                              display_format="MMM D, YYYY", first_day_of_week=1, className="pulse-as-of"),
         dcc.Store(id=ids.AS_OF_NAV),
-    ], className="d-flex align-items-center ms-lg-3 my-2 my-lg-0", title="Show the cards as they were on a past day")
+    ], className="d-flex align-items-center ms-xxl-3 my-2 my-xxl-0", title="Show the cards as they were on a past day")
 
 
 def as_of_banner(day_text: str, today_path: str) -> dbc.Alert:
@@ -56,7 +56,7 @@ def theme_toggle() -> html.Div:
     drill-down charts follow it."""
     return html.Div([
         dbc.Button("☾ Dark", id=ids.THEME_TOGGLE, size="sm", color="secondary", outline=True, n_clicks=0,
-                   className="ms-lg-3 my-2 my-lg-0 pulse-theme-toggle", title="Switch between light and dark"),
+                   className="ms-xxl-3 my-2 my-xxl-0 pulse-theme-toggle", title="Switch between light and dark"),
         dcc.Store(id=ids.THEME_STORE, storage_type="local"),
         dcc.Store(id=ids.PRINT_DONE),
     ], className="d-flex align-items-center")

@@ -16,7 +16,7 @@ import logging
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import Engine, bindparam, func, insert, select, update
+from sqlalchemy import Engine, bindparam, exists, func, insert, select, update
 
 from data_access.db import CustomerProfile, session_scope, utcnow
 
@@ -112,3 +112,83 @@ def refresh_customers(rt) -> SyncResult | None:
     rt.put_side_outcome(SYNC_OUTCOME, attempted, inserted=result.inserted, updated=result.updated,
                          retired=result.retired)
     return result
+
+
+# ---------------------------------------------------------------------------------------------
+# The Customers page: one page of customers, filtered, sorted and paged in the database
+
+SORTABLE = ("name", "segment", "owner", "arr_usd", "last_invoice_date", "tier")
+RENEWS_WITHIN = (30, 60, 90)
+
+
+@dataclass(frozen=True)
+class CustomerPage:
+    """One page of the customer table: ``rows`` (dicts: ``customer_id`` str, ``name`` str, ``segment`` str,
+    ``tier`` / ``owner`` str or None, ``arr_usd`` float USD, ``last_invoice_date`` date or None,
+    ``next_renewal_date`` date or None, ``next_renewal_status`` str or None — the customer's earliest
+    renewal not yet renewed or churned), and ``total``: how many customers match the filters."""
+
+    rows: list[dict]
+    total: int
+
+
+def customer_page(engine: Engine, today: dt.date, search: str | None = None, segment: str | None = None,
+                  owner: str | None = None, renews_within_days: int | None = None, sort: str = "arr_usd",
+                  descending: bool = True, page: int = 0, page_size: int = 25) -> CustomerPage:
+    """Customers of ``customer_profile`` (still in the warehouse) whose name contains ``search``
+    (case-insensitive, bound), of ``segment`` and ``owner``, and — with ``renews_within_days`` — with an
+    unresolved renewal dated on or before today + that many days (overdue included); sorted by ``sort``
+    (one of ``SORTABLE``; ties by name) and paged (``page`` 0-based).
+
+    Raises:
+        ValueError: ``sort`` is not sortable, or ``page`` / ``page_size`` is out of range.
+    """
+    from data_access.db import Renewal
+    from data_access.renewals import UNRESOLVED
+
+    if sort not in SORTABLE:
+        raise ValueError(f"cannot sort customers by {sort!r}")
+    if page < 0 or not 1 <= page_size <= 500:
+        raise ValueError("page must be ≥ 0 and page_size 1–500")
+    cp = CustomerProfile
+    where = [cp.in_warehouse.is_(True)]
+    if search and search.strip():
+        escaped = search.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        where.append(cp.name.ilike(f"%{escaped}%", escape="\\"))
+    if segment:
+        where.append(cp.segment == segment)
+    if owner:
+        where.append(cp.owner == owner)
+    if renews_within_days is not None:
+        where.append(exists().where(Renewal.customer_id == cp.customer_id, Renewal.status.in_(UNRESOLVED),
+                                    Renewal.renewal_date <= today + dt.timedelta(days=int(renews_within_days))))
+    column = getattr(cp, sort)
+    order = [column.desc().nulls_last() if descending else column.asc().nulls_last(), cp.name, cp.customer_id]
+    with session_scope(engine) as s:
+        total = s.scalar(select(func.count()).select_from(cp).where(*where))
+        found = list(s.execute(select(cp.customer_id, cp.name, cp.segment, cp.tier, cp.owner, cp.arr_usd,
+                                      cp.last_invoice_date).where(*where).order_by(*order)
+                               .offset(page * page_size).limit(page_size)))
+        next_renewal: dict[str, tuple[dt.date, str]] = {}
+        if found:
+            for cid, day, status in s.execute(
+                    select(Renewal.customer_id, Renewal.renewal_date, Renewal.status)
+                    .where(Renewal.customer_id.in_([r[0] for r in found]), Renewal.status.in_(UNRESOLVED))
+                    .order_by(Renewal.renewal_date.desc())):
+                next_renewal[cid] = (day, status)  # the earliest wins (read last)
+    rows = [{"customer_id": cid, "name": name, "segment": seg, "tier": tier, "owner": own, "arr_usd": float(arr),
+             "last_invoice_date": last, "next_renewal_date": next_renewal.get(cid, (None, None))[0],
+             "next_renewal_status": next_renewal.get(cid, (None, None))[1]}
+            for cid, name, seg, tier, own, arr, last in found]
+    return CustomerPage(rows, int(total or 0))
+
+
+def filter_options(engine: Engine) -> dict[str, list[str]]:
+    """The segments and owners the page's quick filters offer (distinct, sorted)."""
+    cp = CustomerProfile
+    with session_scope(engine) as s:
+        segments = [v for (v,) in s.execute(select(cp.segment).where(cp.in_warehouse.is_(True)).distinct()
+                                            .order_by(cp.segment))]
+        owners = [v for (v,) in s.execute(select(cp.owner).where(cp.in_warehouse.is_(True), cp.owner.is_not(None))
+                                          .distinct().order_by(cp.owner))]
+    return {"segment": segments, "owner": owners}

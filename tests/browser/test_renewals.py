@@ -1,6 +1,7 @@
 """Renewals in headless Chromium: a manager signed in adds a renewal (a malformed amount is refused with a
 message and nothing is written), edits it, and the recent changes show both under their email; the
-renewal cards show Pulse's database values; a viewer reads the table without any way to edit."""
+renewal cards show Pulse's database values; a viewer reads the table without any way to edit, and the
+Customers page with its at-risk panel."""
 from __future__ import annotations
 
 import json
@@ -112,4 +113,13 @@ def test_rnw102_a_viewer_reads_renewals_and_cannot_edit(dash_duo, pulse_app, swa
     search = dash_duo.find_element("#renewals-search")
     search.send_keys("acme", Keys.ENTER)
     dash_duo.wait_for_contains_text("#renewals-table", "No renewals match these filters.", timeout=8)
+
+    _nav(dash_duo, "Customers")  # the at-risk panel and the customer table, paged in the database
+    dash_duo.wait_for_contains_text("#customers-at-risk", "Bloom Beauty", timeout=10)
+    assert "Renews in 10 days, not committed, high risk" in dash_duo.find_element("#customers-at-risk").text
+    dash_duo.wait_for_text_to_equal("#customers-count", "1–4 of 4 customers", timeout=8)
+    cells = [c.text for c in dash_duo.find_elements("#customers-table td[data-dash-column='name']")]
+    assert cells == ["Acme Drinks", "Bloom Beauty", "Crest Foods", "Dune Co"]  # ARR, largest first
+    dash_duo.find_element("#customers-search").send_keys("crest", Keys.ENTER)
+    dash_duo.wait_for_text_to_equal("#customers-count", "1–1 of 1 customer", timeout=8)
     assert dash_duo.get_logs() == []

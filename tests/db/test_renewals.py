@@ -225,3 +225,32 @@ def test_rnw009_customer_search_binds_what_was_typed(customers):
     assert renewals.customer_options(customers, "%") == []  # a wildcard is a character, not a pattern
     assert renewals.customer_options(customers, "' OR 1=1 --") == []
     assert [o["value"] for o in renewals.customer_options(customers, "dune", include="101")] == ["101", "104"]
+
+
+def test_rnw010_the_customer_table_is_searched_filtered_sorted_and_paged_in_the_database(customers):
+    from data_access.customers import customer_page, filter_options
+
+    _book(customers)  # Bloom Beauty: unresolved renewals from 10 days overdue on
+    renewals.create_renewal(customers, check_renewal({**GOOD, "renewal_date": "2027-06-01"}, customers), "m")
+    with session_scope(customers) as s:
+        s.get(CustomerProfile, "103").owner = "Rep C"
+    first = customer_page(customers, AS_OF)  # default: ARR, largest first
+    assert [r["name"] for r in first.rows] == ["Acme Drinks", "Bloom Beauty", "Crest Foods", "Dune Co"]
+    assert first.total == 4 and first.rows[0]["arr_usd"] == 3500.0
+    bloom = first.rows[1]  # its earliest unresolved renewal (the overdue one)
+    assert (bloom["next_renewal_date"], bloom["next_renewal_status"]) == (AS_OF - dt.timedelta(days=10), "open")
+    assert first.rows[2]["next_renewal_date"] is None
+    assert [r["name"] for r in customer_page(customers, AS_OF, sort="name", descending=False).rows] == \
+        ["Acme Drinks", "Bloom Beauty", "Crest Foods", "Dune Co"]
+    paged = customer_page(customers, AS_OF, sort="name", descending=True, page=1, page_size=3)
+    assert [r["name"] for r in paged.rows] == ["Acme Drinks"] and paged.total == 4
+    assert [r["name"] for r in customer_page(customers, AS_OF, search="BLOOM").rows] == ["Bloom Beauty"]
+    assert customer_page(customers, AS_OF, search="%").total == 0  # a wildcard is a character
+    assert [r["name"] for r in customer_page(customers, AS_OF, segment="Beverage").rows] == ["Acme Drinks", "Dune Co"]
+    assert [r["name"] for r in customer_page(customers, AS_OF, owner="Rep C").rows] == ["Crest Foods"]
+    # renews within 30 days: Bloom (overdue and today); Acme renews on 2027-06-01, 192 days out
+    assert [r["name"] for r in customer_page(customers, AS_OF, renews_within_days=30).rows] == ["Bloom Beauty"]
+    assert customer_page(customers, AS_OF, renews_within_days=365).total == 2
+    assert filter_options(customers) == {"segment": ["Beauty", "Beverage", "Unclassified"], "owner": ["Rep C"]}
+    with pytest.raises(ValueError, match="cannot sort"):
+        customer_page(customers, AS_OF, sort="notes; drop table renewal")

@@ -44,7 +44,8 @@ def upgrade() -> None:
         sa.CheckConstraint("arr_usd >= 0", name=op.f("ck_customer_profile_arr_usd")),
         sa.PrimaryKeyConstraint("customer_id", name=op.f("pk_customer_profile")),
     )
-    op.create_index(op.f("ix_customer_profile_name"), "customer_profile", ["name"])
+    for column in ("name", "segment", "owner", "arr_usd"):  # what the Customers page filters and sorts on
+        op.create_index(op.f(f"ix_customer_profile_{column}"), "customer_profile", [column])
     op.create_table(
         "renewal",
         sa.Column("id", sa.Integer(), nullable=False),

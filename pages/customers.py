@@ -1,0 +1,160 @@
+"""Customers (issue 15): every customer Pulse knows (``customer_profile``, synced from the warehouse
+daily) in a table searched, filtered, sorted and paged in the database — only one page reaches the
+browser, however many customers there are — and an At risk panel of the renewals that need attention.
+Everyone signed in reads it; renewals are edited on /renewals.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import Input, Output, callback, ctx, dash_table, dcc, html
+
+from components import formatting, ids
+from data_access import customers, renewals
+from data_access.renewals import STATUS_LABEL, UNCOMMITTED
+from data_access.runtime import get_runtime
+
+dash.register_page(__name__, path="/customers", name="Customers", title="Pulse · Customers", order=7)
+
+PAGE_SIZE = 25
+ANY = "any"  # a quick filter's "every …" choice
+AT_RISK_DAYS = 60
+AT_RISK_SHOWN = 8
+COLUMNS = [("name", "Customer", "text"), ("segment", "Segment", "text"), ("owner", "Owner", "text"), ("arr_usd", "ARR", "numeric"), ("last_invoice_date", "Last invoice", "text"),
+           ("next_renewal", "Next renewal", "text"), ("renewal_status", "Renewal status", "text")]
+ARR_HELP = ("ARR: revenue invoiced to the customer in the 365 days to today (Σ invoice lines × exchange rate, "
+            "QuickBooks), refreshed daily.")
+
+
+# ---------------------------------------------------------------- builders (pure)
+
+def table_rows(page: customers.CustomerPage) -> list[dict]:
+    """The DataTable records of one page (dates as text, money as compact USD)."""
+    return [{"customer_id": r["customer_id"], "name": r["name"], "segment": r["segment"],
+             "owner": r["owner"] or "—", "arr_usd": formatting.usd(r["arr_usd"]),
+             "last_invoice_date": formatting.day_text(r["last_invoice_date"]) if r["last_invoice_date"] else "—",
+             "next_renewal": formatting.day_text(r["next_renewal_date"]) if r["next_renewal_date"] else "—",
+             "renewal_status": STATUS_LABEL.get(r["next_renewal_status"], "—")} for r in page.rows]
+
+
+def at_risk(rows: list[renewals.RenewalRow], today: dt.date) -> list[renewals.RenewalRow]:
+    """Renewals that need attention, largest first: not yet committed and due within 60 days (overdue
+    included), or high risk. (Health scores join this list when they are computed.)"""
+    due = today + dt.timedelta(days=AT_RISK_DAYS - 1)
+    picked = [r for r in rows if r.status in UNCOMMITTED and (r.renewal_date <= due or r.risk_level == "high")]
+    return sorted(picked, key=lambda r: (-r.current_value_usd, r.renewal_date, r.id))
+
+
+def at_risk_panel(rows: list[renewals.RenewalRow], today: dt.date) -> html.Div:
+    if not rows:
+        return html.P("No renewal needs attention: none is due within 60 days without a commitment, and none is "
+                      "high risk.", className="text-muted small mb-0")
+    items = []
+    for r in rows[:AT_RISK_SHOWN]:
+        reasons = []
+        if r.renewal_date < today:
+            reasons.append(f"overdue by {formatting.plural((today - r.renewal_date).days, 'day')}")
+        elif r.renewal_date <= today + dt.timedelta(days=AT_RISK_DAYS - 1):
+            reasons.append(f"renews in {formatting.plural((r.renewal_date - today).days, 'day')}, not committed")
+        if r.risk_level == "high":
+            reasons.append("high risk")
+        items.append(dbc.ListGroupItem(html.Div([
+            html.Div([html.Div(r.customer_name, className="fw-semibold"),
+                      html.Div(f"{', '.join(reasons).capitalize()} · {r.owner or 'no owner'}",
+                               className="small text-muted")]),
+            html.Div(formatting.usd(float(r.current_value_usd)), className="fw-semibold text-nowrap"),
+        ], className="d-flex justify-content-between align-items-center gap-3"), className="at-risk-item"))
+    more = len(rows) - AT_RISK_SHOWN
+    return html.Div([
+        html.P(f"{formatting.plural(len(rows), 'renewal')} · {formatting.usd(sum(float(r.current_value_usd) for r in rows))}"
+               " up for renewal", className="small text-muted mb-2"),
+        dbc.ListGroup(items, flush=True),
+        html.A(f"and {more} more on Renewals", href="/renewals", className="small") if more > 0 else None,
+    ])
+
+
+# ---------------------------------------------------------------- layout
+
+def _select(ident: str, placeholder: str, options=()):
+    return dbc.Select(id=ident, options=[{"label": placeholder, "value": ANY}, *options], value=ANY)
+
+
+def layout(**_query) -> html.Div:
+    """Skeleton only; callbacks read the database."""
+    return html.Div([
+        html.Div([html.H2("Customers", className="page-title"),
+                  html.P(["Every customer, its ARR, owner and next renewal. ", ARR_HELP], className="text-muted")],
+                 className="page-head"),
+        dbc.Card([dbc.CardHeader(html.H5("At risk", className="mb-0")),
+                  dbc.CardBody(html.Div(id=ids.CUSTOMERS_AT_RISK))], className="mb-4 settings-card at-risk-card"),
+        dbc.Card(dbc.CardBody([
+            dbc.Row([
+                dbc.Col(dbc.Input(id=ids.CUSTOMERS_SEARCH, type="search", placeholder="Search by name", debounce=True),
+                        md=4),
+                dbc.Col(_select(ids.CUSTOMERS_SEGMENT, "Every segment"), md=3),
+                dbc.Col(_select(ids.CUSTOMERS_OWNER, "Every owner"), md=2),
+                dbc.Col(_select(ids.CUSTOMERS_RENEWS, "Any renewal date",
+                                [{"label": f"Renews within {d} days", "value": str(d)}
+                                 for d in customers.RENEWS_WITHIN]), md=3),
+            ], className="g-2 mb-2"),
+            html.Div(id=ids.CUSTOMERS_COUNT, className="small text-muted mb-2"),
+            dash_table.DataTable(
+                id=ids.CUSTOMERS_TABLE, columns=[{"id": c, "name": n, "type": t} for c, n, t in COLUMNS], data=[],
+                page_action="custom", page_current=0, page_size=PAGE_SIZE, page_count=1,
+                sort_action="custom", sort_by=[{"column_id": "arr_usd", "direction": "desc"}],
+                style_as_list_view=True, style_table={"overflowX": "auto"},
+                style_header={"fontWeight": "600"},
+                style_cell={"fontFamily": "var(--bs-body-font-family)", "fontVariantNumeric": "tabular-nums",
+                            "fontSize": 13, "padding": "6px 10px", "textAlign": "left", "maxWidth": 280,
+                            "whiteSpace": "normal", "height": "auto"},
+                style_cell_conditional=[{"if": {"column_id": "arr_usd"}, "textAlign": "right"}],
+            ),
+        ]), className="pulse-surface customers-card"),
+        dcc.Store(id=ids.CUSTOMERS_INIT, data=0),
+    ])
+
+
+# ---------------------------------------------------------------- callbacks
+
+@callback(Output(ids.CUSTOMERS_SEGMENT, "options"), Output(ids.CUSTOMERS_OWNER, "options"),
+          Output(ids.CUSTOMERS_AT_RISK, "children"), Input(ids.CUSTOMERS_INIT, "data"))
+def fill_filters(_):
+    """The quick filters' options and the At risk panel (on page load)."""
+    rt = get_runtime()
+    options = customers.filter_options(rt.db())
+    today = rt.today()
+    unresolved = renewals.list_renewals(rt.db(), end=today + dt.timedelta(days=364), statuses=UNCOMMITTED)
+    return ([{"label": "Every segment", "value": ANY}, *({"label": v, "value": v} for v in options["segment"])],
+            [{"label": "Every owner", "value": ANY}, *({"label": v, "value": v} for v in options["owner"])],
+            at_risk_panel(at_risk(unresolved, today), today))
+
+
+SORT_KEY = {"name": "name", "segment": "segment", "owner": "owner", "arr_usd": "arr_usd",
+            "last_invoice_date": "last_invoice_date"}
+
+
+@callback(Output(ids.CUSTOMERS_TABLE, "data"), Output(ids.CUSTOMERS_TABLE, "page_count"),
+          Output(ids.CUSTOMERS_TABLE, "page_current"), Output(ids.CUSTOMERS_COUNT, "children"),
+          Input(ids.CUSTOMERS_SEARCH, "value"), Input(ids.CUSTOMERS_SEGMENT, "value"),
+          Input(ids.CUSTOMERS_OWNER, "value"), Input(ids.CUSTOMERS_RENEWS, "value"),
+          Input(ids.CUSTOMERS_TABLE, "page_current"), Input(ids.CUSTOMERS_TABLE, "sort_by"))
+def show_page(search, segment, owner, renews, page, sort_by):
+    """One page of customers from the database (a filter change goes back to the first page)."""
+    rt = get_runtime()
+    if ctx.triggered_id not in (None, ids.CUSTOMERS_TABLE):
+        page = 0
+    sort = (sort_by or [{}])[0]
+    key = SORT_KEY.get(sort.get("column_id"), "arr_usd")
+    within = int(renews) if renews in {str(d) for d in customers.RENEWS_WITHIN} else None
+    result = customers.customer_page(rt.db(), rt.today(), search=search,
+                                     segment=None if segment in (None, ANY) else segment,
+                                     owner=None if owner in (None, ANY) else owner, renews_within_days=within, sort=key,
+                                     descending=sort.get("direction", "desc") == "desc" if sort else True,
+                                     page=max(int(page or 0), 0), page_size=PAGE_SIZE)
+    pages = max(1, -(-result.total // PAGE_SIZE))
+    first = (page or 0) * PAGE_SIZE
+    count = (f"{first + 1:,}–{first + len(result.rows):,} of {formatting.plural(result.total, 'customer')}"
+             if result.total else "No customer matches these filters.")
+    return table_rows(result), pages, page or 0, count
