@@ -16,7 +16,8 @@ from sqlalchemy import Engine, select
 
 from data_access import alerts
 from data_access.catalog import Catalog
-from data_access.db import AlertRule, expect_version, record_audit, row_snapshot, session_scope
+from data_access.db import (AlertRule, AuditChange, audit_changes, expect_version, record_audit, row_snapshot,
+                            session_scope)
 
 MAX_RECIPIENTS = 20
 MAX_THRESHOLD = 1000.0
@@ -209,23 +210,6 @@ def delete_rule(engine: Engine, rule_id: int, version: int, actor: str) -> None:
         record_audit(s, actor, "delete", "alert_rule", rule_id, before=before)
 
 
-@dataclass(frozen=True)
-class RuleChange:
-    """One audited write of a rule (``audit_event``): ``before`` / ``after`` are its column values."""
-
-    at: Any
-    actor: str
-    action: str
-    rule_id: str
-    before: dict | None
-    after: dict | None
-
-
-def rule_changes(engine: Engine, limit: int = 20) -> list[RuleChange]:
+def rule_changes(engine: Engine, limit: int = 20) -> list[AuditChange]:
     """The newest ``limit`` audited writes of alert rules, newest first."""
-    from data_access.db import AuditEvent
-
-    query = (select(AuditEvent).where(AuditEvent.entity_type == "alert_rule")
-             .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit))
-    with session_scope(engine) as s:
-        return [RuleChange(e.at, e.actor, e.action, e.entity_id, e.before, e.after) for e in s.scalars(query)]
+    return audit_changes(engine, "alert_rule", limit)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import pandas as pd
 from sqlalchemy import Engine, bindparam, exists, func, insert, select, update
 
-from data_access.db import CustomerProfile, session_scope, utcnow
+from data_access.db import CustomerProfile, contains, session_scope, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -153,8 +153,7 @@ def customer_page(engine: Engine, today: dt.date, search: str | None = None, seg
     cp = CustomerProfile
     where = [cp.in_warehouse.is_(True)]
     if search and search.strip():
-        escaped = search.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        where.append(cp.name.ilike(f"%{escaped}%", escape="\\"))
+        where.append(contains(cp.name, search))
     if segment:
         where.append(cp.segment == segment)
     if owner:

@@ -23,14 +23,15 @@ import decimal
 import json
 import logging
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
 from sqlalchemy import (JSON, Boolean, CheckConstraint, Date, DateTime, Engine, Float, ForeignKey, Index, Integer,
-                        MetaData, Numeric, String, Text, create_engine, event, inspect)
+                        MetaData, Numeric, String, Text, create_engine, event, inspect, select)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, declared_attr, mapped_column, sessionmaker
@@ -351,6 +352,40 @@ def _jsonable(value: Any) -> Any:
 def row_snapshot(row: Base) -> dict[str, Any]:
     """``row``'s column values as JSON-ready data (timestamps as ISO strings), for ``record_audit``."""
     return _jsonable({attr.key: getattr(row, attr.key) for attr in inspect(row).mapper.column_attrs})
+
+
+def contains(column, text: str):
+    """``column`` contains ``text``, case-insensitive, as a bound parameter: ``%``, ``_`` and ``\\``
+    in ``text`` are characters, never LIKE wildcards (a search box's words)."""
+    escaped = text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return column.ilike(f"%{escaped}%", escape="\\")
+
+
+@dataclass(frozen=True)
+class AuditChange:
+    """One audited write of an entity (``audit_event``): ``before`` / ``after`` are its column values
+    (``before`` is ``None`` for a creation, ``after`` for a deletion)."""
+
+    at: dt.datetime
+    actor: str
+    action: str
+    entity_id: str
+    before: dict | None
+    after: dict | None
+
+    def changed(self, fields: Iterable[str]) -> list[str]:
+        """Those of ``fields`` this write changed, in their order (those set by a creation)."""
+        if self.before is None:
+            return [k for k in fields if (self.after or {}).get(k) not in (None, "")]
+        return [k for k in fields if self.before.get(k) != (self.after or {}).get(k)]
+
+
+def audit_changes(engine: Engine, entity_type: str, limit: int = 20) -> list[AuditChange]:
+    """The newest ``limit`` audited writes of ``entity_type`` (a table, e.g. ``renewal``), newest first."""
+    query = (select(AuditEvent).where(AuditEvent.entity_type == entity_type)
+             .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit))
+    with session_scope(engine) as s:
+        return [AuditChange(e.at, e.actor, e.action, e.entity_id, e.before, e.after) for e in s.scalars(query)]
 
 
 def record_audit(session: Session, actor: str, action: str, entity_type: str, entity_id: str | int,

@@ -130,8 +130,17 @@ def refresh_query(warehouse: Warehouse, store: FrameStore, query: str, params: d
                        getattr(warehouse, "last_bytes_processed", None))
 
 
+@dataclass(frozen=True)
+class Fetched:
+    """What a non-warehouse source's ``fetch_frames`` returns: frames by name plus partial-data
+    messages for admins (sanitized)."""
+
+    frames: dict[str, pd.DataFrame]
+    messages: list[str]
+
+
 def api_source(source: str):
-    """The integration module of an API source (``fetch_frames``, ``is_connected``, ``NotConnected``)."""
+    """The integration module of an API source (``fetch_frames`` → ``Fetched``, ``is_connected``, ``CONNECT_HINT``)."""
     if source == "simplefin":
         from integrations import simplefin_source
 

@@ -25,12 +25,12 @@ Frames (amounts USD float, dates ``datetime.date``):
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 import pandas as pd
 from sqlalchemy import Engine
 
 from data_access.config import Settings
+from data_access.refresh import Fetched
 from data_access.renewals import STATUS_LABEL, UNCOMMITTED, RenewalRow, list_renewals
 
 PREFIX = "pulse_db/"
@@ -43,16 +43,6 @@ DUE_DAYS, RATE_DAYS, AT_RISK_DAYS = 90, 365, 365
 CONNECT_HINT = "Renewals live in Pulse's own database; managers add them on the Renewals page."
 LIST_COLUMNS = ["renewal_id", "customer_id", "customer_name", "segment", "renewal_date", "status", "risk_level",
                 "owner", "current_value_usd", "proposed_value_usd", "days_to_renewal"]
-
-
-class NotConnected(RuntimeError):
-    """Never raised: Pulse's database is always there (the interface of an API source)."""
-
-
-@dataclass(frozen=True)
-class Fetched:
-    frames: dict[str, pd.DataFrame]
-    messages: list[str]
 
 
 def is_connected(_settings: Settings) -> bool:

@@ -16,8 +16,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy import Engine, select
 
-from data_access.db import (CustomerProfile, Renewal, StaleEdit, expect_version, record_audit, row_snapshot,
-                            session_scope)
+from data_access.db import (AuditChange, CustomerProfile, Renewal, StaleEdit, audit_changes, contains, expect_version,
+                            record_audit, row_snapshot, session_scope)
 
 MAX_USD = decimal.Decimal("1000000000")  # USD 1bn: larger is a typo
 EARLIEST = dt.date(2000, 1, 1)
@@ -252,35 +252,10 @@ def update_renewal(engine: Engine, renewal_id: int, version: int, renewal: Renew
         return _row(row, customer.name, customer.segment)
 
 
-@dataclass(frozen=True)
-class Change:
-    """One audited write of a renewal (``audit_event``): ``before`` / ``after`` are its column values."""
-
-    at: dt.datetime
-    actor: str
-    action: str
-    renewal_id: str
-    before: dict | None
-    after: dict | None
-
-    def changed_fields(self) -> list[str]:
-        """The form fields this write changed (every field of a creation)."""
-        keys = [k for k in FIELD_LABEL]
-        if self.before is None:
-            return [k for k in keys if (self.after or {}).get(k) not in (None, "")]
-        return [k for k in keys if (self.before or {}).get(k) != (self.after or {}).get(k)]
-
-
-def renewal_changes(engine: Engine, limit: int = 20, renewal_id: int | None = None) -> list[Change]:
-    """The newest ``limit`` audited writes of renewals (of one renewal when ``renewal_id``), newest first."""
-    from data_access.db import AuditEvent
-
-    query = select(AuditEvent).where(AuditEvent.entity_type == "renewal")
-    if renewal_id is not None:
-        query = query.where(AuditEvent.entity_id == str(renewal_id))
-    query = query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)
-    with session_scope(engine) as s:
-        return [Change(e.at, e.actor, e.action, e.entity_id, e.before, e.after) for e in s.scalars(query)]
+def renewal_changes(engine: Engine, limit: int = 20) -> list[AuditChange]:
+    """The newest ``limit`` audited writes of renewals, newest first (``AuditChange.changed(FIELD_LABEL)``:
+    the form fields a write changed)."""
+    return audit_changes(engine, "renewal", limit)
 
 
 def customer_options(engine: Engine, search: str | None = None, limit: int = 50,
@@ -291,8 +266,7 @@ def customer_options(engine: Engine, search: str | None = None, limit: int = 50,
     query = select(CustomerProfile.customer_id, CustomerProfile.name).order_by(CustomerProfile.name,
                                                                                CustomerProfile.customer_id)
     if search:
-        escaped = search.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        query = query.where(CustomerProfile.name.ilike(f"%{escaped}%", escape="\\"))
+        query = query.where(contains(CustomerProfile.name, search))
     with session_scope(engine) as s:
         rows = list(s.execute(query.limit(limit)))
         if include and include not in {r[0] for r in rows}:

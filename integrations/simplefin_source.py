@@ -10,11 +10,10 @@ Frames (see the catalog's ``cash_position``):
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pandas as pd
 
 from data_access.config import Settings
+from data_access.refresh import Fetched
 from integrations.simplefin import SimpleFinClient, cash_position
 
 VALUE_FRAME = "api/simplefin/cash_position"
@@ -25,14 +24,6 @@ CONNECT_HINT = ("Set PULSE_SIMPLEFIN_ACCESS_URL to a SimpleFIN Bridge Access URL
 
 class NotConnected(RuntimeError):
     """SimpleFIN is not configured: nothing to refresh (not a failure)."""
-
-
-@dataclass(frozen=True)
-class Fetched:
-    """Frames by name plus partial-data messages for admins (sanitized)."""
-
-    frames: dict[str, pd.DataFrame]
-    messages: list[str]
 
 
 def is_connected(settings: Settings) -> bool:

@@ -11,10 +11,10 @@ from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 import auth
-from components import formatting, ids
+from components import forms, formatting, ids
 from data_access import alert_rules
 from data_access.alert_rules import FIELD_LABEL, RuleError, RuleRow, check_rule
-from data_access.db import StaleEdit
+from data_access.db import AuditChange, StaleEdit
 from data_access.runtime import get_runtime
 from data_access.trends import PERIODS
 
@@ -81,14 +81,14 @@ def _rule_summary(values: dict | None, catalog) -> str:
     return f"{metric.title if metric else row.metric_id}: {condition_text(row, catalog).lower()}, {row.channel}"
 
 
-def changes_table(changes: list[alert_rules.RuleChange], catalog, tz: str) -> html.Div:
+def changes_table(changes: list[AuditChange], catalog, tz: str) -> html.Div:
     """The rules' recent changes: when, who, what (created / edited fields / deleted)."""
     if not changes:
         return html.P("No changes yet.", className="text-muted small mb-0")
     rows = []
     for c in changes:
         if c.action == "update" and c.before and c.after:
-            fields = [FIELD_LABEL.get(k, k) for k in FIELDS if c.before.get(k) != c.after.get(k)]
+            fields = [FIELD_LABEL.get(k, k) for k in c.changed(FIELDS)]
             what = f"Edited {_rule_summary(c.after, catalog)} ({', '.join(fields).lower() or 'no field'})"
         elif c.action == "create":
             what = f"Added {_rule_summary(c.after, catalog)}"
@@ -101,9 +101,7 @@ def changes_table(changes: list[alert_rules.RuleChange], catalog, tz: str) -> ht
 
 
 def _field(label: str, name: str, control, help_text: str | None = None):
-    return html.Div([dbc.Label(label, className="small mb-1") if label else None, control,
-                     html.Div(help_text, className="form-text") if help_text else None,
-                     html.Div(id=ids.alert_rule_feedback(name), className="small text-danger")], className="mb-3")
+    return forms.field(label, control, ids.alert_rule_feedback(name), help_text)
 
 
 def rule_form(catalog) -> list:
@@ -175,11 +173,12 @@ def _rules_view(rt) -> html.Div:
     ])
 
 
-def _message(text, color="danger"):
-    return dbc.Alert(text, color=color, className="mb-0", dismissable=color == "success")
-
-
 # ---------------------------------------------------------------- callbacks
+
+def _values(values: dict) -> list:
+    """``values`` in the order of the open callback's field outputs."""
+    return forms.values_for(ctx.outputs_list[3], values)
+
 
 @callback(Output(ids.ALERT_RULES, "children"), Input(ids.SETTINGS_TABS, "active_tab"))
 def show_rules(active_tab):
@@ -187,12 +186,8 @@ def show_rules(active_tab):
     if active_tab != "alerts":
         return no_update
     if not auth.has_role("admin"):
-        return _message(REFUSED)
+        return forms.message(REFUSED)
     return _rules_view(get_runtime())
-
-
-def _field_values(values: dict) -> list:
-    return [values.get(out["id"]["field"]) for out in ctx.outputs_list[3]]
 
 
 @callback(
@@ -216,14 +211,14 @@ def open_form(_add, _edits):
         return (False, no_update, None, [no_update] * len(ctx.outputs_list[3]), [None] * n_feedback, None,
                 {"display": "none"})
     if ctx.triggered_id == ids.ALERT_RULE_ADD:
-        return True, "New alert rule", None, _field_values(NEW_RULE), [None] * n_feedback, None, {"display": "none"}
+        return True, "New alert rule", None, _values(NEW_RULE), [None] * n_feedback, None, {"display": "none"}
     rule = alert_rules.get_rule(get_runtime().db(), int(ctx.triggered_id["rule"]))
     if rule is None:
-        return (True, "Alert rule", None, _field_values(NEW_RULE), [None] * n_feedback,
-                _message("This rule was deleted by someone else; close and reload."), {"display": "none"})
+        return (True, "Alert rule", None, _values(NEW_RULE), [None] * n_feedback,
+                forms.message("This rule was deleted by someone else; close and reload."), {"display": "none"})
     values = {k: getattr(rule, k) for k in FIELDS}
     values["threshold"] = None if rule.threshold is None else f"{rule.threshold:g}"
-    return (True, "Edit alert rule", {"id": rule.id, "version": rule.version}, _field_values(values),
+    return (True, "Edit alert rule", {"id": rule.id, "version": rule.version}, _values(values),
             [None] * n_feedback, None, {})
 
 
@@ -258,7 +253,7 @@ def save_rule(n_clicks, _values, editing):
         raise PreventUpdate
     user = auth.current_user()
     if user is None or not user.can("admin"):
-        return no_update, blank, _message(REFUSED), no_update, no_update
+        return no_update, blank, forms.message(REFUSED), no_update, no_update
     rt = get_runtime()
     raw = {item["id"]["field"]: item.get("value") for item in ctx.states_list[0]}
     if raw.get("condition_kind") != "change_pct":
@@ -272,18 +267,16 @@ def save_rule(n_clicks, _values, editing):
         else:
             saved = alert_rules.create_rule(rt.db(), rule, user.email)
     except RuleError as e:
-        shown = [e.errors.get(f) for f in feedback_ids]
-        other = [m for f, m in e.errors.items() if f not in feedback_ids]
-        return no_update, shown, _message(["Nothing saved. ", *other] if other else "Nothing saved: fix the fields "
-                                          "marked in red."), no_update, no_update
+        shown, alert = forms.refused(e.errors, feedback_ids)
+        return no_update, shown, alert, no_update, no_update
     except StaleEdit as e:
-        return no_update, blank, _message(f"Nothing saved: this rule was {e} (close the form and edit it again)."), \
+        return no_update, blank, forms.message(f"Nothing saved: this rule was {e} (close the form and edit it again)."), \
             _rules_view(rt), no_update
     except (KeyError, TypeError, ValueError):
-        return no_update, blank, _message("The form does not match a rule; reload the page."), no_update, no_update
+        return no_update, blank, forms.message("The form does not match a rule; reload the page."), no_update, no_update
     metric = rt.catalog.metrics[saved.metric_id]
     verb = "Saved" if editing else "Added"
-    return False, blank, None, _rules_view(rt), _message(f"{verb} the rule on {metric.title}.", "success")
+    return False, blank, None, _rules_view(rt), forms.message(f"{verb} the rule on {metric.title}.", "success")
 
 
 @callback(
@@ -301,17 +294,17 @@ def delete_rule(n_clicks, editing):
         raise PreventUpdate
     user = auth.current_user()
     if user is None or not user.can("admin"):
-        return no_update, _message(REFUSED), no_update, no_update
+        return no_update, forms.message(REFUSED), no_update, no_update
     rt = get_runtime()
     try:
         alert_rules.delete_rule(rt.db(), int(editing["id"]), int(editing["version"]), user.email)
     except StaleEdit as e:
-        return no_update, _message(f"Not deleted: this rule was {e}."), _rules_view(rt), no_update
+        return no_update, forms.message(f"Not deleted: this rule was {e}."), _rules_view(rt), no_update
     except RuleError as e:
-        return no_update, _message(str(e.errors.get("form", e))), _rules_view(rt), no_update
+        return no_update, forms.message(str(e.errors.get("form", e))), _rules_view(rt), no_update
     except (KeyError, TypeError, ValueError):
-        return no_update, _message("The form does not match a rule; reload the page."), no_update, no_update
-    return False, None, _rules_view(rt), _message("Deleted the rule.", "success")
+        return no_update, forms.message("The form does not match a rule; reload the page."), no_update, no_update
+    return False, None, _rules_view(rt), forms.message("Deleted the rule.", "success")
 
 
 @callback(Output(ids.ALERT_RULE_MODAL, "is_open", allow_duplicate=True), Input(ids.ALERT_RULE_CANCEL, "n_clicks"),

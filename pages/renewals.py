@@ -13,9 +13,9 @@ from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 import auth
-from components import figures, formatting, ids
+from components import forms, figures, formatting, ids
 from data_access import renewal_metrics, renewals
-from data_access.db import StaleEdit
+from data_access.db import AuditChange, StaleEdit
 from data_access.renewals import FIELD_LABEL, RISK_LABEL, STATUS_LABEL, RenewalError, RenewalRow, check_renewal
 from data_access.runtime import get_runtime
 from pages._kpi import kpi_page
@@ -97,7 +97,7 @@ def _summary(values: dict | None) -> str:
     return f"{status.lower()}, {values.get('renewal_date', '')}"
 
 
-def changes_table(changes: list[renewals.Change], names: dict[str, str], tz: str) -> html.Div:
+def changes_table(changes: list[AuditChange], names: dict[str, str], tz: str) -> html.Div:
     """Renewals' recent changes: when, who, which customer, what changed."""
     if not changes:
         return html.P("No changes yet.", className="text-muted small mb-0")
@@ -108,8 +108,9 @@ def changes_table(changes: list[renewals.Change], names: dict[str, str], tz: str
         if c.action == "create":
             what = f"Added the renewal ({_summary(c.after)})"
         else:
-            fields = ", ".join(FIELD_LABEL[k].lower() for k in c.changed_fields())
-            what = f"Edited {fields or 'nothing'}" + (f" → {_summary(c.after)}" if "status" in c.changed_fields() else "")
+            changed = c.changed(FIELD_LABEL)
+            fields = ", ".join(FIELD_LABEL[k].lower() for k in changed)
+            what = f"Edited {fields or 'nothing'}" + (f" → {_summary(c.after)}" if "status" in changed else "")
         rows.append(html.Tr([html.Td(formatting.local_time(c.at, tz), className="text-nowrap"), html.Td(c.actor),
                              html.Td(customer), html.Td(what)]))
     return dbc.Table([html.Thead(html.Tr([html.Th(h) for h in ("When", "Who", "Customer", "Change")])),
@@ -117,9 +118,7 @@ def changes_table(changes: list[renewals.Change], names: dict[str, str], tz: str
 
 
 def _field(label: str, name: str, control, help_text: str | None = None):
-    return html.Div([dbc.Label(label, className="small mb-1"), control,
-                     html.Div(help_text, className="form-text") if help_text else None,
-                     html.Div(id=ids.renewal_feedback(name), className="small text-danger")], className="mb-3")
+    return forms.field(label, control, ids.renewal_feedback(name), help_text)
 
 
 def _select(name: str, options: dict[str, str]):
@@ -213,6 +212,11 @@ def layout(**query):
 
 # ---------------------------------------------------------------- callbacks
 
+def _values(values: dict) -> list:
+    """``values`` in the order of the open callback's field outputs."""
+    return forms.values_for(ctx.outputs_list[3], values)
+
+
 def _table_view(rt, status: str | None, window: str | None, search: str | None) -> html.Div:
     today = rt.today()
     _, lo, hi = WINDOWS.get(window or "", WINDOWS["next_365"])
@@ -234,10 +238,6 @@ def _table_view(rt, status: str | None, window: str | None, search: str | None) 
     ])
 
 
-def _message(text, color="danger"):
-    return dbc.Alert(text, color=color, className="mb-0", dismissable=color == "success")
-
-
 @callback(Output(ids.RENEWALS_TABLE, "children"), Input(ids.RENEWALS_STATUS_FILTER, "value"),
           Input(ids.RENEWALS_WINDOW, "value"), Input(ids.RENEWALS_SEARCH, "value"))
 def show_renewals(status, window, search):
@@ -252,10 +252,6 @@ def search_customers(search, value):
     if not search and not value:
         raise PreventUpdate
     return renewals.customer_options(get_runtime().db(), search or None, include=value)
-
-
-def _field_values(values: dict) -> list:
-    return [values.get(out["id"]["field"]) for out in ctx.outputs_list[3]]
 
 
 @callback(
@@ -279,14 +275,14 @@ def open_form(_add, _edits):
         return False, no_update, None, [no_update] * n_fields, [None] * n_feedback, None, no_update
     rt = get_runtime()
     if ctx.triggered_id == ids.RENEWAL_ADD:
-        return (True, "New renewal", None, _field_values(NEW_RENEWAL), [None] * n_feedback, None,
+        return (True, "New renewal", None, _values(NEW_RENEWAL), [None] * n_feedback, None,
                 renewals.customer_options(rt.db()))
     row = renewals.get_renewal(rt.db(), int(ctx.triggered_id["renewal"]))
     if row is None:
-        return (True, "Renewal", None, _field_values(NEW_RENEWAL), [None] * n_feedback,
-                _message("This renewal no longer exists; close and reload."), no_update)
+        return (True, "Renewal", None, _values(NEW_RENEWAL), [None] * n_feedback,
+                forms.message("This renewal no longer exists; close and reload."), no_update)
     return (True, f"Edit the renewal of {row.customer_name}", {"id": row.id, "version": row.version},
-            _field_values(row.form_values()), [None] * n_feedback, None,
+            _values(row.form_values()), [None] * n_feedback, None,
             renewals.customer_options(rt.db(), include=row.customer_id))
 
 
@@ -313,7 +309,7 @@ def save_renewal(n_clicks, _values, editing, status, window, search):
         raise PreventUpdate
     user = auth.current_user()
     if user is None or not user.can("manager"):
-        return no_update, blank, _message(REFUSED), no_update, no_update
+        return no_update, blank, forms.message(REFUSED), no_update, no_update
     rt = get_runtime()
     raw = {item["id"]["field"]: item.get("value") for item in ctx.states_list[0]}
     try:
@@ -323,19 +319,17 @@ def save_renewal(n_clicks, _values, editing, status, window, search):
         else:
             saved = renewals.create_renewal(rt.db(), renewal, user.email)
     except RenewalError as e:
-        shown = [e.errors.get(f) for f in feedback_ids]
-        other = [m for f, m in e.errors.items() if f not in feedback_ids]
-        return no_update, shown, _message(["Nothing saved. ", *other] if other else "Nothing saved: fix the fields "
-                                          "marked in red."), no_update, no_update
+        shown, alert = forms.refused(e.errors, feedback_ids)
+        return no_update, shown, alert, no_update, no_update
     except StaleEdit as e:
-        return (no_update, blank, _message(f"Nothing saved: this renewal was {e} (close the form and edit it again)."),
+        return (no_update, blank, forms.message(f"Nothing saved: this renewal was {e} (close the form and edit it again)."),
                 _table_view(rt, status, window, search), no_update)
     except (KeyError, TypeError, ValueError):
-        return no_update, blank, _message("The form does not match a renewal; reload the page."), no_update, no_update
+        return no_update, blank, forms.message("The form does not match a renewal; reload the page."), no_update, no_update
     renewal_metrics.request_refresh(rt)
     verb = "Saved" if editing else "Added"
     return (False, blank, None, _table_view(rt, status, window, search),
-            _message(f"{verb} the renewal of {saved.customer_name} ({STATUS_LABEL[saved.status].lower()}, "
+            forms.message(f"{verb} the renewal of {saved.customer_name} ({STATUS_LABEL[saved.status].lower()}, "
                      f"{formatting.day_text(saved.renewal_date)}). The cards update within a minute.", "success"))
 
 

@@ -18,6 +18,17 @@ SHARED = PROJECT_ROOT.parent / "shared"
 SEEDS = SHARED / "data" / "fivetran"
 
 
+def migrated_sqlite(folder: Path) -> str:
+    """The URL of a Pulse database at the migrations' head: SQLite ``folder/pulse.db``."""
+    from data_access.db import make_engine, upgrade
+
+    url = f"sqlite:///{folder / 'pulse.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    return url
+
+
 @pytest.fixture(scope="session", autouse=True)
 def pulse_database(tmp_path_factory):
     """Pulse's own database for the whole run: a migrated SQLite file (``PULSE_DATABASE_URL``), so
@@ -25,14 +36,9 @@ def pulse_database(tmp_path_factory):
     empty one of their own use ``tests/db``'s fixtures (SQLite and PostgreSQL)."""
     import os
 
-    from data_access.db import make_engine, upgrade
-
-    url = f"sqlite:///{tmp_path_factory.mktemp('pulse_db') / 'pulse.db'}"
+    url = migrated_sqlite(tmp_path_factory.mktemp("pulse_db"))
     previous = os.environ.get("PULSE_DATABASE_URL")
     os.environ["PULSE_DATABASE_URL"] = url
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
     yield url
     if previous is None:
         os.environ.pop("PULSE_DATABASE_URL", None)

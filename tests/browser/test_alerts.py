@@ -9,9 +9,9 @@ import json
 from sqlalchemy import select
 
 from data_access import alert_outbox
-from data_access.db import AlertRule, AuditEvent, make_engine, session_scope, upgrade
+from data_access.db import AlertRule, AuditEvent, session_scope
 from tests.browser.test_settings import _click, _nav, _tab, _type
-from tests.conftest import known_runtime
+from tests.conftest import known_runtime, migrated_sqlite
 from tests.db.test_alert_rules import _set_win_rate_target
 from tests.fixtures.auth_files import refresh_page
 
@@ -32,8 +32,7 @@ def _radio(dash_duo, name: str, label: str) -> None:
 
 
 def _runtime(tmp_path, **extra):
-    url = f"sqlite:///{tmp_path / 'pulse.db'}"
-    upgrade(make_engine(url))
+    url = migrated_sqlite(tmp_path)
     rt = known_runtime(tmp_path, database_url=url, **extra)
     refresh_page(rt)
     return rt

@@ -10,9 +10,10 @@ from selenium.webdriver.common.keys import Keys
 from sqlalchemy import select
 
 from data_access.customers import refresh_customers
-from data_access.db import AuditEvent, Renewal, make_engine, session_scope, upgrade
+from data_access.db import AuditEvent, Renewal, session_scope
 from data_access.refresh import refresh_api_metric
-from tests.browser.test_settings import _click, _nav, _sign_in, _type
+from tests.browser.test_settings import _click, _nav, _pid, _sign_in, _type
+from tests.conftest import migrated_sqlite
 from tests.fixtures.auth_files import auth_runtime
 
 
@@ -25,13 +26,8 @@ def _feedback(name: str) -> str:
                                 sort_keys=True) + "']"
 
 
-def _card(metric: str) -> str:
-    return "[id='" + json.dumps({"metric": metric, "type": "kpi-card"}, separators=(",", ":"), sort_keys=True) + "']"
-
-
 def _runtime(tmp_path):
-    url = f"sqlite:///{tmp_path / 'pulse.db'}"
-    upgrade(make_engine(url))
+    url = migrated_sqlite(tmp_path)
     rt = auth_runtime(tmp_path, "password", database_url=url)
     assert refresh_customers(rt).inserted == 4
     for metric in rt.catalog.metrics_on("renewals"):
@@ -52,7 +48,7 @@ def test_rnw101_a_manager_adds_and_edits_a_renewal_and_the_changes_show_it(dash_
     _sign_in(dash_duo, pulse_app, "mgr@x.com")
     _nav(dash_duo, "Renewals")
     dash_duo.wait_for_contains_text("#renewals-table", "No renewals match these filters.", timeout=10)
-    assert "$0" in dash_duo.find_element(_card("renewals_due_90_days_usd")).text
+    assert "$0" in dash_duo.find_element(_pid("kpi-card", "renewals_due_90_days_usd")).text
 
     _click(dash_duo, "#renewal-add")
     dash_duo.wait_for_text_to_equal("#renewal-title", "New renewal", timeout=8)
@@ -106,8 +102,8 @@ def test_rnw102_a_viewer_reads_renewals_and_cannot_edit(dash_duo, pulse_app, swa
     _sign_in(dash_duo, pulse_app, "viewer@x.com")
     _nav(dash_duo, "Renewals")
     dash_duo.wait_for_contains_text("#renewals-table", "Bloom Beauty", timeout=10)
-    assert "$1.50K" in dash_duo.find_element(_card("renewals_due_90_days_usd")).text
-    assert "$1.50K" in dash_duo.find_element(_card("at_risk_arr_usd")).text
+    assert "$1.50K" in dash_duo.find_element(_pid("kpi-card", "renewals_due_90_days_usd")).text
+    assert "$1.50K" in dash_duo.find_element(_pid("kpi-card", "at_risk_arr_usd")).text
     assert not dash_duo.find_element("#renewal-add").is_displayed()
     assert dash_duo.find_elements(".renewals-table .renewal-row button") == []
     search = dash_duo.find_element("#renewals-search")

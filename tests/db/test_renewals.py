@@ -100,7 +100,7 @@ def test_rnw003_writes_are_audited_and_a_stale_edit_loses_nothing(customers):
     assert unchanged.version == 2  # nothing changed: no write, no audit event
     changes = renewals.renewal_changes(customers)
     assert [(c.action, c.actor) for c in changes] == [("update", "admin@x.com"), ("create", "mgr@x.com")]
-    assert changes[0].changed_fields() == ["status", "proposed_value_usd"]
+    assert changes[0].changed(renewals.FIELD_LABEL) == ["status", "proposed_value_usd"]
     assert changes[0].before["status"] == "open" and changes[0].after["proposed_value_usd"] == 3800.5
     assert renewals.get_renewal(customers, created.id).form_values()["proposed_value_usd"] == "3800.50"
 

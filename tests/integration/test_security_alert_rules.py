@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 
 from data_access.alert_rules import check_rule, create_rule
 from data_access.catalog import load_catalog
-from data_access.db import AlertRule, AuditEvent, make_engine, session_scope, upgrade
+from data_access.db import AlertRule, AuditEvent, session_scope
+from tests.conftest import migrated_sqlite
 from tests.fixtures.auth_files import auth_runtime, post_callback
 from tests.integration.test_security_writes import _as
 
@@ -23,8 +24,7 @@ REFUSED = "Only admins can change alert rules."
 
 @pytest.fixture
 def proxy(tmp_path, swap_runtime, pulse_app):
-    url = f"sqlite:///{tmp_path / 'pulse.db'}"
-    upgrade(make_engine(url))
+    url = migrated_sqlite(tmp_path)
     rt = auth_runtime(tmp_path, "proxy", database_url=url)
     swap_runtime(rt)
     return pulse_app.server.test_client(), rt

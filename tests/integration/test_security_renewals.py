@@ -10,9 +10,10 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from data_access.customers import DIRECTORY_QUERY, sync_customers
-from data_access.db import AuditEvent, Renewal, make_engine, session_scope, upgrade
+from data_access.db import AuditEvent, Renewal, session_scope
 from data_access.refresh import query_params
 from data_access.renewals import check_renewal, create_renewal
+from tests.conftest import migrated_sqlite
 from tests.fixtures.auth_files import auth_runtime, post_callback
 from tests.integration.test_security_writes import _as
 
@@ -26,8 +27,7 @@ REFUSED = "Only managers and admins can change renewals."
 
 @pytest.fixture
 def proxy(tmp_path, swap_runtime, pulse_app):
-    url = f"sqlite:///{tmp_path / 'pulse.db'}"
-    upgrade(make_engine(url))
+    url = migrated_sqlite(tmp_path)
     rt = auth_runtime(tmp_path, "proxy", database_url=url)
     directory = rt.warehouse().run(DIRECTORY_QUERY, query_params(rt.settings, rt.targets().targets, rt.today()))
     directory.loc[directory["customer_id"] == "102", "customer_name"] = "<img src=x onerror=alert(1)>"
