@@ -16,8 +16,8 @@ from sqlalchemy import Engine, select
 
 from data_access import alerts
 from data_access.catalog import Catalog
-from data_access.db import (AlertRule, AuditChange, audit_changes, expect_version, record_audit, row_snapshot,
-                            session_scope)
+from data_access.db import (AlertRule, AuditChange, audit_changes, expect_version, insert_audited, record_audit,
+                            row_snapshot, session_scope, update_audited)
 
 MAX_RECIPIENTS = 20
 MAX_THRESHOLD = 1000.0
@@ -160,11 +160,7 @@ def get_rule(engine: Engine, rule_id: int) -> RuleRow | None:
 def create_rule(engine: Engine, rule: RuleInput, actor: str) -> RuleRow:
     """Insert ``rule`` and its audit event (one transaction)."""
     with session_scope(engine) as s:
-        row = AlertRule(**rule.model_dump(), created_by=actor)
-        s.add(row)
-        s.flush()
-        record_audit(s, actor, "create", "alert_rule", row.id, after=row_snapshot(row))
-        return _row(row)
+        return _row(insert_audited(s, AlertRule(**rule.model_dump(), created_by=actor), actor))
 
 
 def _load(s, rule_id: int, version: int) -> AlertRule:
@@ -184,14 +180,7 @@ def update_rule(engine: Engine, rule_id: int, version: int, rule: RuleInput, act
     """
     with session_scope(engine) as s:
         row = _load(s, rule_id, version)
-        before = row_snapshot(row)
-        changed = {k: v for k, v in rule.model_dump().items() if getattr(row, k) != v}
-        if not changed:
-            return _row(row)
-        for key, value in changed.items():
-            setattr(row, key, value)
-        s.flush()
-        record_audit(s, actor, "update", "alert_rule", row.id, before=before, after=row_snapshot(row))
+        update_audited(s, row, rule.model_dump(), actor)
         return _row(row)
 
 

@@ -354,6 +354,34 @@ def row_snapshot(row: Base) -> dict[str, Any]:
     return _jsonable({attr.key: getattr(row, attr.key) for attr in inspect(row).mapper.column_attrs})
 
 
+def _entity_id(row: Base) -> str:
+    return ":".join(str(v) for v in inspect(row).identity)
+
+
+def insert_audited(session: Session, row: Base, actor: str) -> Base:
+    """Add ``row`` and its ``create`` audit event (entity: its table and primary key) to ``session``'s
+    transaction; returns ``row`` with its key."""
+    session.add(row)
+    session.flush()
+    record_audit(session, actor, "create", row.__tablename__, _entity_id(row), after=row_snapshot(row))
+    return row
+
+
+def update_audited(session: Session, row: Base, values: dict[str, Any], actor: str) -> bool:
+    """Set ``values`` on ``row`` and add the ``update`` audit event (before → after) to ``session``'s
+    transaction. Nothing is written when no value differs; returns whether something changed."""
+    changed = {k: v for k, v in values.items() if getattr(row, k) != v}
+    if not changed:
+        return False
+    before = row_snapshot(row)
+    for key, value in changed.items():
+        setattr(row, key, value)
+    session.flush()
+    record_audit(session, actor, "update", row.__tablename__, _entity_id(row), before=before,
+                 after=row_snapshot(row))
+    return True
+
+
 def contains(column, text: str):
     """``column`` contains ``text``, case-insensitive, as a bound parameter: ``%``, ``_`` and ``\\``
     in ``text`` are characters, never LIKE wildcards (a search box's words)."""

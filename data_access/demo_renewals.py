@@ -19,7 +19,7 @@ import sys
 import numpy as np
 from sqlalchemy import Engine, func, select
 
-from data_access.db import CustomerProfile, Renewal, record_audit, row_snapshot, session_scope
+from data_access.db import CustomerProfile, Renewal, insert_audited, session_scope
 
 DEMO_ACTOR = "demo@pulse.local"
 
@@ -55,12 +55,10 @@ def seed_demo_renewals(engine: Engine, as_of: dt.date, seed: int = 7) -> int:
             if status in ("in_negotiation", "committed", "renewed"):
                 proposed = (current * decimal.Decimal(str(round(1 + rng.uniform(-0.05, 0.15), 3)))).quantize(
                     decimal.Decimal("0.01"))
-            row = Renewal(customer_id=customer_id, status=status, renewal_date=as_of + dt.timedelta(days=days),
-                          current_value_usd=current, proposed_value_usd=proposed, risk_level=risk,
-                          owner=owner or "", notes="", created_by=DEMO_ACTOR)
-            s.add(row)
-            s.flush()
-            record_audit(s, DEMO_ACTOR, "create", "renewal", row.id, after=row_snapshot(row))
+            insert_audited(s, Renewal(customer_id=customer_id, status=status,
+                                      renewal_date=as_of + dt.timedelta(days=days), current_value_usd=current,
+                                      proposed_value_usd=proposed, risk_level=risk, owner=owner or "", notes="",
+                                      created_by=DEMO_ACTOR), DEMO_ACTOR)
             written += 1
         return written
 

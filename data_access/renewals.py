@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sqlalchemy import Engine, select
 
 from data_access.db import (AuditChange, CustomerProfile, Renewal, StaleEdit, audit_changes, contains, expect_version,
-                            record_audit, row_snapshot, session_scope)
+                            insert_audited, session_scope, update_audited)
 
 MAX_USD = decimal.Decimal("1000000000")  # USD 1bn: larger is a typo
 EARLIEST = dt.date(2000, 1, 1)
@@ -221,10 +221,7 @@ def get_renewal(engine: Engine, renewal_id: int) -> RenewalRow | None:
 def create_renewal(engine: Engine, renewal: RenewalInput, actor: str) -> RenewalRow:
     """Insert ``renewal`` and its audit event (one transaction)."""
     with session_scope(engine) as s:
-        row = Renewal(**renewal.model_dump(), created_by=actor)
-        s.add(row)
-        s.flush()
-        record_audit(s, actor, "create", "renewal", row.id, after=row_snapshot(row))
+        row = insert_audited(s, Renewal(**renewal.model_dump(), created_by=actor), actor)
         customer = s.get(CustomerProfile, row.customer_id)
         return _row(row, customer.name, customer.segment)
 
@@ -241,13 +238,7 @@ def update_renewal(engine: Engine, renewal_id: int, version: int, renewal: Renew
         if row is None:
             raise RenewalError({"form": "This renewal no longer exists; reload"})
         expect_version(row, version)
-        before = row_snapshot(row)
-        changed = {k: v for k, v in renewal.model_dump().items() if getattr(row, k) != v}
-        if changed:
-            for key, value in changed.items():
-                setattr(row, key, value)
-            s.flush()
-            record_audit(s, actor, "update", "renewal", row.id, before=before, after=row_snapshot(row))
+        update_audited(s, row, renewal.model_dump(), actor)
         customer = s.get(CustomerProfile, row.customer_id)
         return _row(row, customer.name, customer.segment)
 
