@@ -7,6 +7,7 @@
 3. load_test.py          50 users against gunicorn (2 workers) + Redis + worker.py, 60 s
 4. settings_load.py      opening Settings: its layout and initial callbacks, server time (30 loads)
 5. history.py            KPI history: a year's backfill, card grid with sparklines, history API
+6. customers_page.py     the Customers page's queries on 35k customers, SQLite and PostgreSQL
 
 Each script runs in its own process (so a crash in one does not hide the others' figures).
 Nothing fails on a threshold; the exit status is non-zero only if a script crashed.
@@ -30,6 +31,7 @@ SCRIPTS = [
     ("load_test.py", [], ["--duration-s", "10"]),
     ("settings_load.py", [], ["--runs", "3", "--history", "10"]),
     ("history.py", ["--runs", "30"], ["--runs", "3", "--days", "10"]),
+    ("customers_page.py", [], ["--runs", "3", "--customers", "2000"]),
 ]
 
 
