@@ -40,7 +40,8 @@ def create_app(start_scheduler: bool = True) -> dash.Dash:
     auth.init_app(app.server)  # sign-in, roles, same-origin writes (PULSE_AUTH_MODE)
     app.layout = lambda: html.Div(  # built per request: links, account corner and admin actions follow the user
         [
-            shell.navbar([(p["name"], p["relative_path"]) for p in auth.visible_pages(dash.page_registry.values())],
+            shell.navbar([(p["name"], p["relative_path"]) for p in auth.visible_pages(dash.page_registry.values())
+                         if not p.get("path_template")],
                          account.corner()),
             shell.cache_banner(),
             dbc.Container(dash.page_container, fluid=True, className="pulse-main"),

@@ -191,3 +191,62 @@ def filter_options(engine: Engine) -> dict[str, list[str]]:
         owners = [v for (v,) in s.execute(select(cp.owner).where(cp.in_warehouse.is_(True), cp.owner.is_not(None))
                                           .distinct().order_by(cp.owner))]
     return {"segment": segments, "owner": owners}
+
+
+# ---------------------------------------------------------------------------------------------
+# One customer's page (/customers/<id>): the profile and renewals from Pulse's database, revenue
+# and contracts from the worker's cached frames (filtered in memory, never a warehouse query)
+
+REVENUE_FRAME = "company_health/revenue_by_customer"  # year-to-date revenue per customer and month
+CONTRACTS_FRAME = "demand_am/contract_spend_by_customer"  # active upfront contracts per customer
+
+
+@dataclass(frozen=True)
+class CustomerDetail:
+    """What /customers/<id> shows of one customer.
+
+    ``profile``: the ``customer_profile`` row as a dict (``customer_id``, ``name``, ``segment``, ``tier``,
+    ``owner``, ``arr_usd`` float USD, ``last_invoice_date``, ``contract_start``, ``contract_end``,
+    ``notes``, ``in_warehouse``, ``synced_at``). ``renewals``: its renewals by date
+    (``renewals.RenewalRow``). ``revenue_by_month``: this year's revenue, one row per month
+    (``month`` datetime64, ``revenue_usd`` float USD), from the cached ``REVENUE_FRAME``; ``None``
+    before its first refresh. ``contracts``: its active upfront contracts summed
+    (``contract_count`` int, ``contract_usd`` / ``spend_usd`` / ``unspent_usd`` float USD), from the
+    cached ``CONTRACTS_FRAME``; ``None`` when it has none or before the first refresh. ``as_of``: when
+    the revenue frame was refreshed (UTC) or ``None``."""
+
+    profile: dict
+    renewals: list
+    revenue_by_month: pd.DataFrame | None
+    contracts: dict | None
+    as_of: dt.datetime | None
+
+
+def customer_detail(rt, customer_id: str) -> CustomerDetail | None:
+    """One customer's page data (``CustomerDetail``), or ``None`` when ``customer_profile`` has no
+    such customer. Reads Pulse's database and the frame store only."""
+    from data_access.renewals import list_renewals
+
+    with session_scope(rt.db()) as s:
+        row = s.get(CustomerProfile, str(customer_id))
+        if row is None:
+            return None
+        profile = {c: getattr(row, c) for c in ("customer_id", "name", "segment", "tier", "owner",
+                                                 "last_invoice_date", "contract_start", "contract_end", "notes",
+                                                 "in_warehouse", "synced_at")}
+        profile["arr_usd"] = float(row.arr_usd)
+    revenue = rt.store.get(REVENUE_FRAME)
+    by_month = None
+    if revenue is not None:
+        mine = revenue.frame[revenue.frame["customer_id"].astype(str) == profile["customer_id"]]
+        by_month = (mine.assign(month=pd.to_datetime(mine["month"]), revenue_usd=mine["revenue_usd"].astype(float))
+                    .groupby("month", as_index=False)["revenue_usd"].sum().sort_values("month", ignore_index=True))
+    contracts = None
+    cached = rt.store.get(CONTRACTS_FRAME)
+    if cached is not None:
+        mine = cached.frame[cached.frame["customer_id"].astype(str) == profile["customer_id"]]
+        if not mine.empty:
+            contracts = {"contract_count": int(mine["contract_count"].sum()),
+                         **{c: float(mine[c].astype(float).sum()) for c in ("contract_usd", "spend_usd", "unspent_usd")}}
+    return CustomerDetail(profile, list_renewals(rt.db(), customer_id=profile["customer_id"]), by_month, contracts,
+                          revenue.meta.refreshed_at if revenue is not None else None)

@@ -408,10 +408,14 @@ class AuditChange:
         return [k for k in fields if self.before.get(k) != (self.after or {}).get(k)]
 
 
-def audit_changes(engine: Engine, entity_type: str, limit: int = 20) -> list[AuditChange]:
-    """The newest ``limit`` audited writes of ``entity_type`` (a table, e.g. ``renewal``), newest first."""
-    query = (select(AuditEvent).where(AuditEvent.entity_type == entity_type)
-             .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit))
+def audit_changes(engine: Engine, entity_type: str, limit: int = 20,
+                  entity_ids: Iterable[str | int] | None = None) -> list[AuditChange]:
+    """The newest ``limit`` audited writes of ``entity_type`` (a table, e.g. ``renewal``), newest first;
+    with ``entity_ids``, only the writes of those rows."""
+    query = select(AuditEvent).where(AuditEvent.entity_type == entity_type)
+    if entity_ids is not None:
+        query = query.where(AuditEvent.entity_id.in_([str(i) for i in entity_ids]))
+    query = query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)
     with session_scope(engine) as s:
         return [AuditChange(e.at, e.actor, e.action, e.entity_id, e.before, e.after) for e in s.scalars(query)]
 

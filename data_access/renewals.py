@@ -196,10 +196,12 @@ def _row(r: Renewal, name: str, segment: str) -> RenewalRow:
 
 
 def list_renewals(engine: Engine, start: dt.date | None = None, end: dt.date | None = None,
-                  statuses: tuple[str, ...] | None = None) -> list[RenewalRow]:
-    """Renewals dated in ``[start, end]`` (either open-ended) with one of ``statuses``, by renewal date
-    then id. Source: ``renewal`` joined to ``customer_profile``."""
+                  statuses: tuple[str, ...] | None = None, customer_id: str | None = None) -> list[RenewalRow]:
+    """Renewals dated in ``[start, end]`` (either open-ended) with one of ``statuses`` (of one customer
+    with ``customer_id``), by renewal date then id. Source: ``renewal`` joined to ``customer_profile``."""
     query = select(*_COLUMNS).join(CustomerProfile, CustomerProfile.customer_id == Renewal.customer_id)
+    if customer_id is not None:
+        query = query.where(Renewal.customer_id == customer_id)
     if start is not None:
         query = query.where(Renewal.renewal_date >= start)
     if end is not None:
@@ -243,10 +245,10 @@ def update_renewal(engine: Engine, renewal_id: int, version: int, renewal: Renew
         return _row(row, customer.name, customer.segment)
 
 
-def renewal_changes(engine: Engine, limit: int = 20) -> list[AuditChange]:
-    """The newest ``limit`` audited writes of renewals, newest first (``AuditChange.changed(FIELD_LABEL)``:
-    the form fields a write changed)."""
-    return audit_changes(engine, "renewal", limit)
+def renewal_changes(engine: Engine, limit: int = 20, renewal_ids: list[int] | None = None) -> list[AuditChange]:
+    """The newest ``limit`` audited writes of renewals (of ``renewal_ids`` only, when given), newest
+    first (``AuditChange.changed(FIELD_LABEL)``: the form fields a write changed)."""
+    return audit_changes(engine, "renewal", limit, renewal_ids)
 
 
 def customer_options(engine: Engine, search: str | None = None, limit: int = 50,

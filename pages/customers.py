@@ -6,6 +6,7 @@ Everyone signed in reads it; renewals are edited on /renewals.
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import quote
 
 import dash
 import dash_bootstrap_components as dbc
@@ -30,9 +31,20 @@ ARR_HELP = ("ARR: revenue invoiced to the customer in the 365 days to today (Σ 
 
 # ---------------------------------------------------------------- builders (pure)
 
+MARKDOWN_SPECIAL = set("\\`*_{}[]<>()#+-.!|~")
+
+
+def name_link(name: str, customer_id: str) -> str:
+    """A Markdown link from the customer's name to its page; the name's Markdown characters are
+    escaped, so a name renders as the text it is (HTML in it stays inert)."""
+    text = "".join("\\" + ch if ch in MARKDOWN_SPECIAL else ch for ch in name)
+    return f"[{text}](/customers/{quote(customer_id, safe='')})"
+
+
 def table_rows(page: customers.CustomerPage) -> list[dict]:
-    """The DataTable records of one page (dates as text, money as compact USD)."""
-    return [{"customer_id": r["customer_id"], "name": r["name"], "segment": r["segment"],
+    """The DataTable records of one page (names link to the customer's page; dates as text, money as
+    compact USD)."""
+    return [{"customer_id": r["customer_id"], "name": name_link(r["name"], r["customer_id"]), "segment": r["segment"],
              "owner": r["owner"] or "—", "arr_usd": formatting.usd(r["arr_usd"]),
              "last_invoice_date": formatting.day_text(r["last_invoice_date"]) if r["last_invoice_date"] else "—",
              "next_renewal": formatting.day_text(r["next_renewal_date"]) if r["next_renewal_date"] else "—",
@@ -101,7 +113,11 @@ def layout(**_query) -> html.Div:
             ], className="g-2 mb-2"),
             html.Div(id=ids.CUSTOMERS_COUNT, className="small text-muted mb-2"),
             dash_table.DataTable(
-                id=ids.CUSTOMERS_TABLE, columns=[{"id": c, "name": n, "type": t} for c, n, t in COLUMNS], data=[],
+                id=ids.CUSTOMERS_TABLE, columns=[{"id": c, "name": n, "type": t, **({"presentation": "markdown"} if c == "name" else {})}
+                                              for c, n, t in COLUMNS], data=[],
+                markdown_options={"link_target": "_self", "html": False},
+                css=[{"selector": ".dash-cell-value p", "rule": "margin: 0"},
+                     {"selector": ".dash-cell-value a", "rule": "text-decoration: none; font-weight: 600"}],
                 page_action="custom", page_current=0, page_size=PAGE_SIZE, page_count=1,
                 sort_action="custom", sort_by=[{"column_id": "arr_usd", "direction": "desc"}],
                 style_as_list_view=True, style_table={"overflowX": "auto"},

@@ -125,3 +125,57 @@ def test_rnw102_a_viewer_reads_renewals_and_cannot_edit(dash_duo, pulse_app, swa
     dash_duo.find_element("#customers-search").send_keys("crest", Keys.ENTER)
     dash_duo.wait_for_text_to_equal("#customers-count", "1–1 of 1 customer", timeout=8)
     assert dash_duo.get_logs() == []
+
+
+def test_rnw103_a_customer_opens_from_the_table_with_its_revenue_renewals_and_activity(dash_duo, pulse_app,
+                                                                                        swap_runtime, tmp_path):
+    from data_access.customers import REVENUE_FRAME
+    from data_access.refresh import query_params, refresh_query
+    from data_access.renewals import check_renewal, create_renewal
+
+    rt = _runtime(tmp_path)
+    params = query_params(rt.settings, rt.targets().targets, rt.today())
+    assert refresh_query(rt.warehouse(), rt.store, REVENUE_FRAME, params).ok
+    create_renewal(rt.db(), check_renewal({"customer_id": "102", "renewal_date": "2026-12-01",
+                                           "current_value_usd": "1500", "risk_level": "high"}, rt.db()), "mgr@x.com")
+    swap_runtime(rt)
+    _sign_in(dash_duo, pulse_app, "viewer@x.com")
+    _nav(dash_duo, "Customers")
+    dash_duo.wait_for_text_to_equal("#customers-count", "1–4 of 4 customers", timeout=10)
+    link = dash_duo.find_element("#customers-table td[data-dash-column='name'] a[href='/customers/102']")
+    assert link.text == "Bloom Beauty"
+    link.click()
+    dash_duo.wait_for_text_to_equal(".customer-name", "Bloom Beauty", timeout=10)
+    assert "/customers/102" in dash_duo.driver.current_url
+    assert dash_duo.find_element(".customer-facts").text == "Beauty · No owner"
+    assert "$1.50K" in dash_duo.find_element(".customer-stat-arr").text
+    assert "$1.50K" in dash_duo.find_element(".customer-stat-ytd").text  # 1,100 in March + 400 in October
+    assert "Dec 1, 2026" in dash_duo.find_element(".customer-stat-renewal").text
+    assert "High" in dash_duo.find_element(".renewals-table .renewal-row").text
+    assert "Added the renewal (open, 2026-12-01)" in dash_duo.find_element(".renewals-changes").text
+    dash_duo.driver.get(dash_duo.server.url + "/customers/999")
+    dash_duo.wait_for_contains_text(".customer-missing", "No customer with this id.", timeout=10)
+    assert dash_duo.get_logs() == []
+
+
+def test_rnw104_hostile_customer_names_render_as_text_in_the_table_and_on_their_page(dash_duo, pulse_app,
+                                                                                    swap_runtime, tmp_path):
+    from data_access.db import CustomerProfile
+    from tests.fixtures import evil_company as evil
+
+    rt = _runtime(tmp_path)
+    names = {"101": evil.IMG, "102": evil.LINK, "103": "[x](javascript:window.__xss=5) *bold* \\_", "104": evil.SCRIPT}
+    with session_scope(rt.db()) as s:
+        for cid, name in names.items():
+            s.get(CustomerProfile, cid).name = name
+    swap_runtime(rt)
+    _sign_in(dash_duo, pulse_app, "viewer@x.com")
+    _nav(dash_duo, "Customers")
+    dash_duo.wait_for_text_to_equal("#customers-count", "1–4 of 4 customers", timeout=10)
+    links = dash_duo.find_elements("#customers-table td[data-dash-column='name'] a")
+    assert {a.get_attribute("href").rsplit("/", 1)[1]: a.text for a in links} == names  # the text, as it is
+    assert dash_duo.find_elements("#customers-table td img, #customers-table td script, #customers-table td em") == []
+    links[0].click()
+    dash_duo.wait_for_text_to_equal(".customer-name", evil.IMG, timeout=10)
+    assert dash_duo.driver.execute_script("return window.__xss === undefined")
+    assert dash_duo.get_logs() == []

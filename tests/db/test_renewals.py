@@ -254,3 +254,37 @@ def test_rnw010_the_customer_table_is_searched_filtered_sorted_and_paged_in_the_
     assert filter_options(customers) == {"segment": ["Beauty", "Beverage", "Unclassified"], "owner": ["Rep C"]}
     with pytest.raises(ValueError, match="cannot sort"):
         customer_page(customers, AS_OF, sort="notes; drop table renewal")
+
+
+def test_rnw011_a_customer_page_reads_its_profile_renewals_and_cached_revenue(customers, tmp_path):
+    """/customers/<id>'s data: the profile and renewals from Pulse's database, this year's revenue by
+    month from the cached frame (the hand-built company: Bloom Beauty invoiced 1,100 in March and 400
+    in October), and only this customer's renewal changes."""
+    from types import SimpleNamespace
+
+    from data_access.customers import CONTRACTS_FRAME, REVENUE_FRAME, customer_detail
+    from data_access.refresh import refresh_query
+
+    known = known_runtime(tmp_path)
+    store = known.store
+    before = SimpleNamespace(db=lambda: customers, store=store)
+    assert customer_detail(before, "102").revenue_by_month is None  # before the first refresh
+    params = query_params(known.settings, known.targets().targets, known.today())
+    for query in (REVENUE_FRAME, CONTRACTS_FRAME):
+        assert refresh_query(known.warehouse(), store, query, params).ok
+    _book(customers)
+    other = renewals.create_renewal(customers, check_renewal(GOOD, customers), "mgr@x.com")  # Acme's
+    rt = SimpleNamespace(db=lambda: customers, store=store)
+
+    bloom = customer_detail(rt, "102")
+    assert (bloom.profile["name"], bloom.profile["segment"], bloom.profile["arr_usd"]) == ("Bloom Beauty", "Beauty", 1500.0)
+    assert bloom.revenue_by_month["revenue_usd"].tolist() == [1100.0, 400.0]
+    assert [m.month for m in bloom.revenue_by_month["month"]] == [3, 10]
+    assert len(bloom.renewals) == len(BOOK) and {r.customer_id for r in bloom.renewals} == {"102"}
+    assert [r.renewal_date for r in bloom.renewals] == sorted(r.renewal_date for r in bloom.renewals)
+    assert bloom.contracts is None  # the hand-built contracts are not linked to a QuickBooks customer
+    acme = customer_detail(rt, "101")
+    assert acme.revenue_by_month["revenue_usd"].sum() == 3500.0 and [r.id for r in acme.renewals] == [other.id]
+    assert [c.entity_id for c in renewals.renewal_changes(customers, 20, [r.id for r in acme.renewals])] == \
+        [str(other.id)]
+    assert customer_detail(rt, "999") is None and customer_detail(rt, "1' or '1'='1") is None

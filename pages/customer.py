@@ -1,0 +1,128 @@
+"""One customer (issue 15): ``/customers/<id>``, opened from the Customers table. Its profile, ARR
+and next renewal from Pulse's database; this year's revenue by month and its active upfront
+contracts from the worker's cached frames (``customers.customer_detail``: filtered in memory, never a
+warehouse query); its renewals and their audited changes. Everyone signed in reads it; renewals are
+edited on /renewals.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import dash
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import Input, Output, callback, dcc, html
+
+from components import figures, formatting, ids
+from data_access import customers, renewals
+from data_access.renewals import STATUS_LABEL, UNRESOLVED
+from data_access.runtime import get_runtime
+from pages.customers import ARR_HELP
+from pages.renewals import changes_table, renewals_table
+
+dash.register_page(__name__, path_template="/customers/<customer_id>", name="Customer",
+                   title="Pulse · Customer", order=8)
+
+CHANGES_SHOWN = 20
+
+
+# ---------------------------------------------------------------- builders (pure)
+
+def _stat(label: str, value: str, note: str | None = None, help_text: str | None = None, key: str = "") -> dbc.Col:
+    return dbc.Col(html.Div([
+        html.Div(label, className="small text-muted", title=help_text),
+        html.Div(value, className="fs-4 fw-semibold customer-stat-value"),
+        html.Div(note, className="small text-muted") if note else None,
+    ], className=f"pulse-surface customer-stat customer-stat-{key} p-3 h-100"), md=3, sm=6)
+
+
+def stats(detail: customers.CustomerDetail, today: dt.date) -> dbc.Row:
+    """ARR, this year's revenue, the next renewal and the active contracts, in four tiles."""
+    p = detail.profile
+    ytd = None if detail.revenue_by_month is None else float(detail.revenue_by_month["revenue_usd"].sum())
+    upcoming = [r for r in detail.renewals if r.status in UNRESOLVED]
+    nxt = upcoming[0] if upcoming else None
+    last = (f"Last invoice {formatting.day_text(p['last_invoice_date'])}" if p["last_invoice_date"]
+            else "No invoice yet")
+    c = detail.contracts
+    return dbc.Row([
+        _stat("ARR", formatting.usd(p["arr_usd"]), last, ARR_HELP, "arr"),
+        _stat(f"Revenue {today.year} to date", "—" if ytd is None else formatting.usd(ytd),
+              "Waiting for the first refresh" if ytd is None else "Σ invoice lines this year, QuickBooks",
+              key="ytd"),
+        _stat("Next renewal", formatting.day_text(nxt.renewal_date) if nxt else "None open",
+              f"{STATUS_LABEL[nxt.status]} · {formatting.usd(float(nxt.current_value_usd))}" if nxt else
+              "No renewal open or committed", key="renewal"),
+        _stat("Unspent upfront contracts", formatting.usd(c["unspent_usd"]) if c else "None active",
+              (f"{formatting.plural(c['contract_count'], 'contract')} · {formatting.usd(c['contract_usd'])} signed, "
+               f"{formatting.usd(c['spend_usd'])} spent") if c else None,
+              "Active upfront contracts: contract value − invoices since the first contract, HubSpot + QuickBooks",
+              key="contracts"),
+    ], className="g-3 mb-4")
+
+
+def revenue_figure(by_month: pd.DataFrame, today: dt.date) -> dict:
+    """This year's revenue by month, January to this month (months without invoices at 0)."""
+    months = pd.date_range(dt.date(today.year, 1, 1), dt.date(today.year, today.month, 1), freq="MS")
+    values = by_month.set_index("month")["revenue_usd"].reindex(months, fill_value=0.0)
+    return {"data": [{"type": "bar", "x": [m.strftime("%Y-%m-%d") for m in months], "y": values.round(2).tolist(),
+                      "marker": {"color": figures.PALETTE[0]}, "name": "Revenue",
+                      "hovertemplate": "%{x|%b %Y}: $%{y:,.0f}<extra></extra>"}],
+            "layout": {"template": figures.TEMPLATE, "title": {"text": f"Revenue by month, {today.year}"},
+                       "height": 300, "margin": {"t": 60}, "xaxis": {"tickformat": "%b", "dtick": "M1"},
+                       "yaxis": {"tickprefix": "$", "tickformat": "~s", "rangemode": "tozero"}}}
+
+
+def detail_view(detail: customers.CustomerDetail, today: dt.date, tz: str, changes) -> list:
+    """The page's content below the back link."""
+    p = detail.profile
+    facts = [p["segment"], f"Tier {p['tier']}" if p["tier"] else None, f"Owner {p['owner']}" if p["owner"] else "No owner",
+             f"Contract {formatting.day_text(p['contract_start'])} – {formatting.day_text(p['contract_end'])}"
+             if p["contract_start"] and p["contract_end"] else None]
+    head = html.Div([
+        html.H2([p["name"], dbc.Badge("Not in the warehouse any more", color="secondary", className="ms-2 align-middle")
+                 if not p["in_warehouse"] else None], className="page-title customer-name"),
+        html.P(" · ".join(f for f in facts if f), className="text-muted mb-0 customer-facts"),
+    ], className="page-head mb-3")
+    revenue = (dcc.Graph(figure=revenue_figure(detail.revenue_by_month, today), config=figures.GRAPH_CONFIG,
+                         className="customer-revenue")
+               if detail.revenue_by_month is not None else
+               html.P("Waiting for the first refresh of revenue.", className="text-muted small mb-0"))
+    as_of = formatting.age_text(detail.as_of) if detail.as_of else None
+    return [
+        head,
+        stats(detail, today),
+        dbc.Card(dbc.CardBody([revenue, html.Div(f"Revenue refreshed {as_of}" if as_of else None,
+                                                 className="small text-muted")]), className="pulse-surface mb-4"),
+        html.H5("Renewals", className="mb-2"),
+        renewals_table(detail.renewals, today, can_edit=False),
+        html.P(html.A("Edit renewals on Renewals", href="/renewals"), className="small mt-2") if detail.renewals else
+        html.P(["No renewal yet. ", html.A("Add one on Renewals", href="/renewals"), "."], className="small text-muted"),
+        html.H5("Activity", className="mt-4 mb-2"),
+        changes_table(changes, {p["customer_id"]: p["name"]}, tz),
+        html.P(p["notes"], className="mt-3 small customer-notes") if p["notes"] else None,
+    ]
+
+
+# ---------------------------------------------------------------- layout and callback
+
+def layout(customer_id: str | None = None, **_query) -> html.Div:
+    """Skeleton only; the callback reads the database and the cache."""
+    return html.Div([
+        html.A("← Customers", href="/customers", className="small d-inline-block mb-2"),
+        dcc.Loading(html.Div(id=ids.CUSTOMER_DETAIL), type="default", delay_show=300),
+        dcc.Store(id=ids.CUSTOMER_ID, data=str(customer_id or "")),
+    ], className="customer-page")
+
+
+@callback(Output(ids.CUSTOMER_DETAIL, "children"), Input(ids.CUSTOMER_ID, "data"))
+def show_customer(customer_id):
+    """The customer's profile, stats, revenue chart, renewals and activity (a customer Pulse does not
+    know gets a message and a way back)."""
+    rt = get_runtime()
+    detail = customers.customer_detail(rt, customer_id) if customer_id else None
+    if detail is None:
+        return dbc.Alert(["No customer with this id. ", html.A("Back to Customers", href="/customers"), "."],
+                         color="warning", className="customer-missing")
+    changes = renewals.renewal_changes(rt.db(), CHANGES_SHOWN, [r.id for r in detail.renewals])
+    return detail_view(detail, rt.today(), rt.settings.timezone, changes)
