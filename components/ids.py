@@ -134,6 +134,8 @@ CUSTOMERS_OWNER = "customers-owner"
 CUSTOMERS_RENEWS = "customers-renews"
 CUSTOMERS_COUNT = "customers-count"
 CUSTOMERS_TABLE = "customers-table"
+CUSTOMERS_EXPORT = "customers-export"
+CUSTOMERS_DOWNLOAD = "customers-download"
 CUSTOMER_ID = "customer-id"  # store: the id in /customers/<id>
 CUSTOMER_DETAIL = "customer-detail"
 # Alerts page (pages/alerts.py): what was sent and what failed

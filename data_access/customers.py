@@ -143,13 +143,47 @@ def customer_page(engine: Engine, today: dt.date, search: str | None = None, seg
     Raises:
         ValueError: ``sort`` is not sortable, or ``page`` / ``page_size`` is out of range.
     """
+    if page < 0 or not 1 <= page_size <= 500:
+        raise ValueError("page must be ≥ 0 and page_size 1–500")
+    return _customers(engine, today, search, segment, owner, renews_within_days, sort, descending,
+                      page * page_size, page_size)
+
+
+EXPORT_MAX = 100_000  # rows in one CSV download
+
+
+def customer_export(engine: Engine, today: dt.date, search: str | None = None, segment: str | None = None,
+                    owner: str | None = None, renews_within_days: int | None = None, sort: str = "arr_usd",
+                    descending: bool = True) -> pd.DataFrame:
+    """Every customer ``customer_page`` would page through with these filters (at most ``EXPORT_MAX``),
+    in its order, as a frame for the CSV download: ``customer_id``, ``customer``, ``segment``,
+    ``tier``, ``owner`` (str or empty), ``arr_usd`` float USD, ``last_invoice_date``,
+    ``next_renewal_date`` (ISO date str or empty), ``next_renewal_status`` (label or empty).
+
+    Raises:
+        ValueError: ``sort`` is not sortable.
+    """
+    rows = _customers(engine, today, search, segment, owner, renews_within_days, sort, descending, 0, EXPORT_MAX).rows
+    from data_access.renewals import STATUS_LABEL
+
+    def day(v):
+        return v.isoformat() if v else ""
+    return pd.DataFrame({
+        "customer_id": [r["customer_id"] for r in rows], "customer": [r["name"] for r in rows],
+        "segment": [r["segment"] for r in rows], "tier": [r["tier"] or "" for r in rows],
+        "owner": [r["owner"] or "" for r in rows], "arr_usd": pd.Series([r["arr_usd"] for r in rows], dtype="float64"),
+        "last_invoice_date": [day(r["last_invoice_date"]) for r in rows],
+        "next_renewal_date": [day(r["next_renewal_date"]) for r in rows],
+        "next_renewal_status": [STATUS_LABEL.get(r["next_renewal_status"], "") for r in rows]})
+
+
+def _customers(engine: Engine, today: dt.date, search, segment, owner, renews_within_days, sort: str,
+               descending: bool, offset: int, limit: int) -> CustomerPage:
     from data_access.db import Renewal
     from data_access.renewals import UNRESOLVED
 
     if sort not in SORTABLE:
         raise ValueError(f"cannot sort customers by {sort!r}")
-    if page < 0 or not 1 <= page_size <= 500:
-        raise ValueError("page must be ≥ 0 and page_size 1–500")
     cp = CustomerProfile
     where = [cp.in_warehouse.is_(True)]
     if search and search.strip():
@@ -167,12 +201,12 @@ def customer_page(engine: Engine, today: dt.date, search: str | None = None, seg
         total = s.scalar(select(func.count()).select_from(cp).where(*where))
         found = list(s.execute(select(cp.customer_id, cp.name, cp.segment, cp.tier, cp.owner, cp.arr_usd,
                                       cp.last_invoice_date).where(*where).order_by(*order)
-                               .offset(page * page_size).limit(page_size)))
+                               .offset(offset).limit(limit)))
         next_renewal: dict[str, tuple[dt.date, str]] = {}
-        if found:
+        for i in range(0, len(found), CHUNK):  # an export reads many pages' worth: bound the IN list
             for cid, day, status in s.execute(
                     select(Renewal.customer_id, Renewal.renewal_date, Renewal.status)
-                    .where(Renewal.customer_id.in_([r[0] for r in found]), Renewal.status.in_(UNRESOLVED))
+                    .where(Renewal.customer_id.in_([r[0] for r in found[i:i + CHUNK]]), Renewal.status.in_(UNRESOLVED))
                     .order_by(Renewal.renewal_date.desc())):
                 next_renewal[cid] = (day, status)  # the earliest wins (read last)
     rows = [{"customer_id": cid, "name": name, "segment": seg, "tier": tier, "owner": own, "arr_usd": float(arr),

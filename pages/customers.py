@@ -10,10 +10,12 @@ from urllib.parse import quote
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, callback, ctx, dash_table, dcc, html
+from dash import Input, Output, State, callback, ctx, dash_table, dcc, html
+from dash.exceptions import PreventUpdate
 
 from components import formatting, ids
 from data_access import customers, renewals
+from data_access.export import to_csv
 from data_access.renewals import STATUS_LABEL, UNCOMMITTED
 from data_access.runtime import get_runtime
 
@@ -111,7 +113,11 @@ def layout(**_query) -> html.Div:
                                 [{"label": f"Renews within {d} days", "value": str(d)}
                                  for d in customers.RENEWS_WITHIN]), md=3),
             ], className="g-2 mb-2"),
-            html.Div(id=ids.CUSTOMERS_COUNT, className="small text-muted mb-2"),
+            html.Div([html.Div(id=ids.CUSTOMERS_COUNT, className="small text-muted"),
+                      dbc.Button("Download CSV", id=ids.CUSTOMERS_EXPORT, size="sm", color="secondary", outline=True,
+                                 title="Every customer matching these filters, in this order")],
+                     className="d-flex justify-content-between align-items-center mb-2"),
+            dcc.Download(id=ids.CUSTOMERS_DOWNLOAD),
             dash_table.DataTable(
                 id=ids.CUSTOMERS_TABLE, columns=[{"id": c, "name": n, "type": t, **({"presentation": "markdown"} if c == "name" else {})}
                                               for c, n, t in COLUMNS], data=[],
@@ -151,26 +157,44 @@ SORT_KEY = {"name": "name", "segment": "segment", "owner": "owner", "arr_usd": "
             "last_invoice_date": "last_invoice_date"}
 
 
+def _filters(search, segment, owner, renews, sort_by) -> dict:
+    """The table's search, quick filters and sort as ``customers.customer_page`` arguments."""
+    sort = (sort_by or [{}])[0]
+    within = int(renews) if renews in {str(d) for d in customers.RENEWS_WITHIN} else None
+    return {"search": search, "segment": None if segment in (None, ANY) else segment,
+            "owner": None if owner in (None, ANY) else owner, "renews_within_days": within,
+            "sort": SORT_KEY.get(sort.get("column_id"), "arr_usd"),
+            "descending": sort.get("direction", "desc") == "desc" if sort else True}
+
+
+FILTER_INPUTS = (ids.CUSTOMERS_SEARCH, ids.CUSTOMERS_SEGMENT, ids.CUSTOMERS_OWNER, ids.CUSTOMERS_RENEWS)
+
+
 @callback(Output(ids.CUSTOMERS_TABLE, "data"), Output(ids.CUSTOMERS_TABLE, "page_count"),
           Output(ids.CUSTOMERS_TABLE, "page_current"), Output(ids.CUSTOMERS_COUNT, "children"),
-          Input(ids.CUSTOMERS_SEARCH, "value"), Input(ids.CUSTOMERS_SEGMENT, "value"),
-          Input(ids.CUSTOMERS_OWNER, "value"), Input(ids.CUSTOMERS_RENEWS, "value"),
+          *(Input(i, "value") for i in FILTER_INPUTS),
           Input(ids.CUSTOMERS_TABLE, "page_current"), Input(ids.CUSTOMERS_TABLE, "sort_by"))
 def show_page(search, segment, owner, renews, page, sort_by):
     """One page of customers from the database (a filter change goes back to the first page)."""
     rt = get_runtime()
     if ctx.triggered_id not in (None, ids.CUSTOMERS_TABLE):
         page = 0
-    sort = (sort_by or [{}])[0]
-    key = SORT_KEY.get(sort.get("column_id"), "arr_usd")
-    within = int(renews) if renews in {str(d) for d in customers.RENEWS_WITHIN} else None
-    result = customers.customer_page(rt.db(), rt.today(), search=search,
-                                     segment=None if segment in (None, ANY) else segment,
-                                     owner=None if owner in (None, ANY) else owner, renews_within_days=within, sort=key,
-                                     descending=sort.get("direction", "desc") == "desc" if sort else True,
+    result = customers.customer_page(rt.db(), rt.today(), **_filters(search, segment, owner, renews, sort_by),
                                      page=max(int(page or 0), 0), page_size=PAGE_SIZE)
     pages = max(1, -(-result.total // PAGE_SIZE))
     first = (page or 0) * PAGE_SIZE
     count = (f"{first + 1:,}–{first + len(result.rows):,} of {formatting.plural(result.total, 'customer')}"
              if result.total else "No customer matches these filters.")
     return table_rows(result), pages, page or 0, count
+
+
+@callback(Output(ids.CUSTOMERS_DOWNLOAD, "data"), Input(ids.CUSTOMERS_EXPORT, "n_clicks"),
+          *(State(i, "value") for i in FILTER_INPUTS), State(ids.CUSTOMERS_TABLE, "sort_by"),
+          prevent_initial_call=True)
+def export_customers(n_clicks, search, segment, owner, renews, sort_by):
+    """Every customer matching the filters, in the table's order, as CSV (text cells formula-safe)."""
+    if not n_clicks:
+        raise PreventUpdate
+    rt = get_runtime()
+    frame = customers.customer_export(rt.db(), rt.today(), **_filters(search, segment, owner, renews, sort_by))
+    return dcc.send_string(to_csv(frame), f"pulse-customers-{rt.today().isoformat()}.csv")

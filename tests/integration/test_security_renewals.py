@@ -139,3 +139,37 @@ def test_srn004_any_form_a_manager_posts_is_saved_valid_or_refused_with_a_messag
         if "fix the fields" in message:
             feedback = [v["children"] for k, v in response.items() if "renewal-feedback" in k]
             assert any(isinstance(m, str) and m for m in feedback), response
+
+
+def test_rnw205_the_customer_csv_is_every_filtered_customer_and_formula_safe(proxy):
+    """Download CSV through the real POST: every customer matching the filters (not one page), in the
+    table's order, with formula-looking names neutralised and ARR as a number."""
+    import csv
+    import io
+    import json
+
+    from data_access.db import CustomerProfile
+
+    client, rt = proxy
+    with session_scope(rt.db()) as s:
+        s.get(CustomerProfile, "103").name = '=HYPERLINK("http://evil.example","x")'
+    state = [{"id": i, "property": "value", "value": v}
+             for i, v in (("customers-search", None), ("customers-segment", "any"), ("customers-owner", "any"),
+                          ("customers-renews", "any"))]
+    state.append({"id": "customers-table", "property": "sort_by", "value": [{"column_id": "arr_usd",
+                                                                              "direction": "desc"}]})
+    r = post_callback(client, "customers-export", "n_clicks", [{"id": "customers-export", "property": "n_clicks",
+                                                                "value": 1}], state, **_as("viewer@x.com"))
+    assert r.status_code == 200
+    sent = json.loads(r.get_data(as_text=True))["response"]["customers-download"]["data"]
+    assert sent["filename"] == "pulse-customers-2026-11-21.csv"
+    rows = list(csv.DictReader(io.StringIO(sent["content"], newline="")))
+    assert [row["customer_id"] for row in rows] == ["101", "102", "103", "104"]  # ARR, largest first
+    assert [row["arr_usd"] for row in rows] == ["3500.0", "1500.0", "1000.0", "0.0"]
+    assert rows[1]["customer"] == "<img src=x onerror=alert(1)>"  # text in a CSV cell, inert
+    assert rows[2]["customer"] == "'" + '=HYPERLINK("http://evil.example","x")'
+    state[1]["value"] = "Beverage"
+    r = post_callback(client, "customers-export", "n_clicks", [{"id": "customers-export", "property": "n_clicks",
+                                                                "value": 2}], state, **_as("viewer@x.com"))
+    content = json.loads(r.get_data(as_text=True))["response"]["customers-download"]["data"]["content"]
+    assert [row["customer"] for row in csv.DictReader(io.StringIO(content, newline=""))] == ["Acme Drinks", "Dune Co"]
