@@ -85,6 +85,29 @@ def state_message(row: dict) -> str:
     return " ".join(row["messages"])
 
 
+JOBS = (  # the steps beside the refresh that record an outcome (``Runtime.put_side_outcome``)
+    ("system/customers", "Customer sync", "customers from the warehouse into Pulse's database, daily"),
+    ("system/alerts", "Alert rules", "rules evaluated after each refresh; messages queued"),
+    ("system/metric_history", "KPI history", "each refreshed value written to the history"),
+)
+
+
+def job_statuses(rt) -> list[dict]:
+    """One row per step beside the refresh (``JOBS``): ``job`` (outcome key), ``name``, ``what``,
+    ``state`` (ok | failing | never), ``last_attempt`` (ISO UTC or None), ``counts`` (the step's own
+    figures, e.g. ``{"inserted": 4, "updated": 0}``) and ``message`` (the error of a failing step)."""
+    rows = []
+    for key, name, what in JOBS:
+        outcome = rt.store.get_outcome(key) or {}
+        state = "never" if not outcome else ("ok" if outcome.get("ok", True) else "failing")
+        counts = {k: v for k, v in outcome.items()
+                  if k not in ("ok", "attempted_at", "error_class", "error") and isinstance(v, int)}
+        rows.append({"job": key, "name": name, "what": what, "state": state,
+                     "last_attempt": outcome.get("attempted_at"), "counts": counts,
+                     "message": f"{outcome.get('error_class')}: {outcome.get('error')}" if state == "failing" else ""})
+    return rows
+
+
 def worker_status(rt, now: dt.datetime | None = None) -> dict:
     """The worker heartbeat: ``{"mode", "last_seen", "age_s", "alive"}``.
 
@@ -127,4 +150,5 @@ def status_report(rt, now: dt.datetime | None = None) -> dict:
         "targets_error": rt.targets().error,
         "pipeline_problems": list(pipelines.values()),  # configured pipelines holding no deal, in words
         "frames": frames,
+        "jobs": job_statuses(rt),
     }

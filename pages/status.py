@@ -25,6 +25,13 @@ def _when(iso: str | None, tz: str):
             html.Div(formatting.age_text(at), className="small text-muted")]
 
 
+def _badge(state: str, label: str | None = None):
+    text, color = status_parts.STATE_BADGE[state]
+    if color == "light":  # light: dark text, or it vanishes
+        return dbc.Badge(label or text, color=color, text_color="dark", className="border status-badge")
+    return dbc.Badge(label or text, color=color, className="status-badge")
+
+
 def status_body() -> list:
     """Worker line, summary and the frames table, from the cache and coordinator only."""
     rt = get_runtime()
@@ -63,11 +70,8 @@ def status_body() -> list:
     bytes_col = any(f["bytes_processed"] for f in report["frames"])  # BigQuery only: no empty column
     rows = []
     for f in report["frames"]:
-        label, color = status_parts.STATE_BADGE[f["state"]]
-        badge = (dbc.Badge(label, color=color, text_color="dark", className="border status-badge") if color == "light"
-                 else dbc.Badge(label, color=color, className="status-badge"))  # light: dark text, or it vanishes
         cells = [
-            html.Td(badge),
+            html.Td(_badge(f["state"])),
             html.Td([html.Div(f["frame"], className="fw-semibold"),
                      html.Div(", ".join(f["metrics"]) + f" · {f['source']}", className="small text-muted")]),
             html.Td(_when(f["last_success"], tz), className="text-nowrap"),
@@ -88,7 +92,26 @@ def status_body() -> list:
         [html.Thead(html.Tr([html.Th(h) for h in heads])), html.Tbody(rows)],
         hover=True, size="sm", responsive=True, className="pulse-surface status-table",
     )
-    return [html.Div(head, className="mb-3"), *alerts, table]
+    return [html.Div(head, className="mb-3"), *alerts, table, html.H5("Beside the refresh", className="mt-4 mb-2"),
+            jobs_table(report["jobs"], tz)]
+
+
+COUNT_WORDS = {"queued": "messages queued", "rows": "values written", "retired": "gone from the warehouse"}
+
+
+def jobs_table(jobs: list[dict], tz: str) -> dbc.Table:
+    """The customer sync, alert rules and KPI history: state, last attempt, what they did or their error."""
+    rows = []
+    for j in jobs:
+        did = ", ".join(f"{v:,} {COUNT_WORDS.get(k, k.replace('_', ' '))}" for k, v in j["counts"].items())
+        rows.append(html.Tr([html.Td(_badge(j["state"], "Not run yet" if j["state"] == "never" else None)),
+                             html.Td([html.Div(j["name"], className="fw-semibold"),
+                                      html.Div(j["what"], className="small text-muted")]),
+                             html.Td(_when(j["last_attempt"], tz), className="text-nowrap"),
+                             html.Td(j["message"] or did or "—", className="small status-message")],
+                            className=f"status-job status-job-{j['state']}"))
+    return dbc.Table([html.Thead(html.Tr([html.Th(h) for h in ("State", "Step", "Last attempt", "Details")])),
+                      html.Tbody(rows)], hover=True, size="sm", responsive=True, className="pulse-surface status-jobs")
 
 
 def layout(**_query) -> html.Div:

@@ -288,3 +288,27 @@ def test_rnw011_a_customer_page_reads_its_profile_renewals_and_cached_revenue(cu
     assert [c.entity_id for c in renewals.renewal_changes(customers, 20, [r.id for r in acme.renewals])] == \
         [str(other.id)]
     assert customer_detail(rt, "999") is None and customer_detail(rt, "1' or '1'='1") is None
+
+
+def test_rnw012_status_shows_the_customer_sync_and_its_error(tmp_path):
+    """/status (``status_report``'s ``jobs``): the customer sync is "never" before it runs, "ok" with
+    what it did after, and "failing" with the database's error when it cannot write (the customers
+    already synced stay)."""
+    from data_access.customers import refresh_customers
+    from data_access.status import job_statuses, status_report
+    from tests.conftest import migrated_sqlite
+
+    (tmp_path / "a").mkdir()
+    rt = known_runtime(tmp_path / "a", database_url=migrated_sqlite(tmp_path / "a"))
+    sync = {j["job"]: j for j in job_statuses(rt)}["system/customers"]
+    assert (sync["state"], sync["last_attempt"], sync["counts"]) == ("never", None, {})
+    assert refresh_customers(rt).inserted == 4
+    sync = next(j for j in status_report(rt)["jobs"] if j["name"] == "Customer sync")
+    assert sync["state"] == "ok" and sync["counts"] == {"inserted": 4, "updated": 0, "retired": 0}
+
+    (tmp_path / "b").mkdir()
+    broken = known_runtime(tmp_path / "b", database_url=f"sqlite:///{tmp_path / 'b' / 'unmigrated.db'}")
+    assert refresh_customers(broken) is None
+    sync = {j["job"]: j for j in job_statuses(broken)}["system/customers"]
+    assert sync["state"] == "failing" and sync["message"].startswith("OperationalError: ")
+    assert "customer_profile" in sync["message"]
