@@ -162,25 +162,38 @@ def connect_hint(metric: Metric, settings: Settings) -> str | None:
 
 
 def refresh_api_metric(metric: Metric, store: FrameStore, settings: Settings, as_of: dt.date) -> list[RefreshResult]:
-    """Fetch an API source once and store every frame it produces.
+    """``refresh_api_metrics`` for one metric (a worker job's metric)."""
+    return refresh_api_metrics([metric], store, settings, as_of)
+
+
+def refresh_api_metrics(metrics: list[Metric], store: FrameStore, settings: Settings,
+                        as_of: dt.date) -> list[RefreshResult]:
+    """Fetch the API source of ``metrics`` (all of one source) once and store every frame they read.
 
     The client retries transient errors itself (httpx + tenacity). A source that is not
     configured is skipped (no frames, no failure); any other error keeps the last good
     frames and is recorded. Partial-data messages go into the outcome for /status.
+
+    Raises:
+        ValueError: ``metrics`` is empty or mixes sources.
     """
-    src = api_source(metric.source)
+    sources = {m.source for m in metrics}
+    if len(sources) != 1:
+        raise ValueError(f"refresh_api_metrics needs the metrics of one source, got {sorted(sources)}")
+    src = api_source(sources.pop())
     if not src.is_connected(settings):
         return []
+    names = list(dict.fromkeys(name for m in metrics for name in m.frames()))
     started = time.perf_counter()
     now = dt.datetime.now(dt.timezone.utc)
     try:
         fetched = src.fetch_frames(settings)
     except Exception as e:
-        return [record_failure(store, name, e, started, now) for name in metric.frames()]
+        return [record_failure(store, name, e, started, now) for name in names]
     results = [store_frame(store, name, fetched.frames[name], as_of, started, now)
-               for name in metric.frames() if name in fetched.frames]
+               for name in names if name in fetched.frames]
     if fetched.messages:
-        for name in metric.frames():
+        for name in names:
             outcome = store.get_outcome(name) or {}
             store.put_outcome(name, {**outcome, "messages": fetched.messages[:20]})
     return results

@@ -13,7 +13,7 @@ from data_access.catalog import Catalog, load_catalog
 from data_access.config import Settings, get_settings
 from data_access.coordination import Coordinator, MemoryCoordinator, RedisCoordinator, RefreshRound
 from data_access.frame_store import FrameStore, MemoryFrameStore, RedisFrameStore, ResilientStore
-from data_access.refresh import RefreshResult, refresh_all, refresh_api_metric
+from data_access.refresh import RefreshResult, refresh_all, refresh_api_metrics
 from data_access.targets import LoadedTargets, load_targets
 from data_access.warehouse import Warehouse, warehouse_from_settings
 
@@ -190,9 +190,13 @@ class Runtime:
             from data_access.customers import refresh_customers
 
             refresh_customers(self)  # before the metrics of Pulse's database, which name customers
+            by_source: dict[str, list] = {}
             for metric in metrics:
                 if metric.source != "warehouse":
-                    results += refresh_api_metric(metric, self.store, self.settings, self.today())
+                    by_source.setdefault(metric.source, []).append(metric)
+            for source_metrics in by_source.values():  # each source fetched once for all its metrics
+                results += refresh_api_metrics(source_metrics, self.store, self.settings, self.today())
+                for metric in source_metrics:
                     self.record_round("step_round", metric.id)
             self.record_history(m.id for m in metrics)
         finally:

@@ -312,3 +312,21 @@ def test_rnw012_status_shows_the_customer_sync_and_its_error(tmp_path):
     sync = {j["job"]: j for j in job_statuses(broken)}["system/customers"]
     assert sync["state"] == "failing" and sync["message"].startswith("OperationalError: ")
     assert "customer_profile" in sync["message"]
+
+
+def test_rnw013_a_full_refresh_reads_pulse_database_once_for_every_renewal_metric(tmp_path):
+    """``refresh_everything`` fetches each non-warehouse source once for all its metrics: every frame of
+    the renewal metrics carries the same refresh time (one fetch), and the values agree with a fetch
+    of their own."""
+    from data_access.refresh import refresh_api_metrics
+    from tests.conftest import migrated_sqlite
+
+    rt = known_runtime(tmp_path, database_url=migrated_sqlite(tmp_path))
+    rt.refresh_everything()
+    metrics = rt.catalog.metrics_on("renewals")
+    frames = [name for m in metrics for name in m.frames()]
+    assert len(metrics) == 3 and len(frames) >= 6
+    assert len({rt.store.get(name).meta.refreshed_at for name in frames}) == 1
+    assert rt.store.get(rm.DUE_FRAME).frame["value"].iloc[0] == 0  # no renewals yet
+    with pytest.raises(ValueError, match="one source"):
+        refresh_api_metrics([metrics[0], rt.catalog.metrics["revenue_ytd"]], rt.store, rt.settings, AS_OF)
