@@ -117,7 +117,7 @@ def refresh_customers(rt) -> SyncResult | None:
 # ---------------------------------------------------------------------------------------------
 # The Customers page: one page of customers, filtered, sorted and paged in the database
 
-SORTABLE = ("name", "segment", "owner", "arr_usd", "last_invoice_date", "tier")
+SORTABLE = ("name", "segment", "owner", "arr_usd", "last_invoice_date", "tier", "health")
 RENEWS_WITHIN = (30, 60, 90)
 
 
@@ -134,19 +134,23 @@ class CustomerPage:
 
 def customer_page(engine: Engine, today: dt.date, search: str | None = None, segment: str | None = None,
                   owner: str | None = None, renews_within_days: int | None = None, sort: str = "arr_usd",
-                  descending: bool = True, page: int = 0, page_size: int = 25) -> CustomerPage:
+                  descending: bool = True, page: int = 0, page_size: int = 25,
+                  health: str | None = None) -> CustomerPage:
     """Customers of ``customer_profile`` (still in the warehouse) whose name contains ``search``
     (case-insensitive, bound), of ``segment`` and ``owner``, and — with ``renews_within_days`` — with an
     unresolved renewal dated on or before today + that many days (overdue included); sorted by ``sort``
-    (one of ``SORTABLE``; ties by name) and paged (``page`` 0-based).
+    (one of ``SORTABLE``; ties by name) and paged (``page`` 0-based). ``health`` (one of
+    ``HEALTH_FILTERS``) keeps the customers whose latest health score has that status; ``sort="health"``
+    sorts by that score. Rows also carry ``health_score`` (int 0–100 or None) and ``health_change``
+    (points over 30 days or None).
 
     Raises:
-        ValueError: ``sort`` is not sortable, or ``page`` / ``page_size`` is out of range.
+        ValueError: ``sort`` is not sortable, ``health`` unknown, or ``page`` / ``page_size`` out of range.
     """
     if page < 0 or not 1 <= page_size <= 500:
         raise ValueError("page must be ≥ 0 and page_size 1–500")
     return _customers(engine, today, search, segment, owner, renews_within_days, sort, descending,
-                      page * page_size, page_size)
+                      page * page_size, page_size, health)
 
 
 EXPORT_MAX = 100_000  # rows in one CSV download
@@ -154,16 +158,18 @@ EXPORT_MAX = 100_000  # rows in one CSV download
 
 def customer_export(engine: Engine, today: dt.date, search: str | None = None, segment: str | None = None,
                     owner: str | None = None, renews_within_days: int | None = None, sort: str = "arr_usd",
-                    descending: bool = True) -> pd.DataFrame:
+                    descending: bool = True, health: str | None = None) -> pd.DataFrame:
     """Every customer ``customer_page`` would page through with these filters (at most ``EXPORT_MAX``),
     in its order, as a frame for the CSV download: ``customer_id``, ``customer``, ``segment``,
     ``tier``, ``owner`` (str or empty), ``arr_usd`` float USD, ``last_invoice_date``,
-    ``next_renewal_date`` (ISO date str or empty), ``next_renewal_status`` (label or empty).
+    ``next_renewal_date`` (ISO date str or empty), ``next_renewal_status`` (label or empty),
+    ``health_score`` (Int64 0–100, null when not scored).
 
     Raises:
         ValueError: ``sort`` is not sortable.
     """
-    rows = _customers(engine, today, search, segment, owner, renews_within_days, sort, descending, 0, EXPORT_MAX).rows
+    rows = _customers(engine, today, search, segment, owner, renews_within_days, sort, descending, 0, EXPORT_MAX,
+                      health).rows
     from data_access.renewals import STATUS_LABEL
 
     def day(v):
@@ -174,33 +180,48 @@ def customer_export(engine: Engine, today: dt.date, search: str | None = None, s
         "owner": [r["owner"] or "" for r in rows], "arr_usd": pd.Series([r["arr_usd"] for r in rows], dtype="float64"),
         "last_invoice_date": [day(r["last_invoice_date"]) for r in rows],
         "next_renewal_date": [day(r["next_renewal_date"]) for r in rows],
-        "next_renewal_status": [STATUS_LABEL.get(r["next_renewal_status"], "") for r in rows]})
+        "next_renewal_status": [STATUS_LABEL.get(r["next_renewal_status"], "") for r in rows],
+        "health_score": pd.Series([r["health_score"] for r in rows], dtype="Int64")})
+
+
+HEALTH_FILTERS = ("green", "yellow", "red", "nodata")  # the health quick filter (health.status)
 
 
 def _customers(engine: Engine, today: dt.date, search, segment, owner, renews_within_days, sort: str,
-               descending: bool, offset: int, limit: int) -> CustomerPage:
-    from data_access.db import Renewal
+               descending: bool, offset: int, limit: int, health: str | None = None) -> CustomerPage:
+    from data_access import health as hs
+    from data_access.db import CustomerHealthScore, Renewal
     from data_access.renewals import UNRESOLVED
 
     if sort not in SORTABLE:
         raise ValueError(f"cannot sort customers by {sort!r}")
+    if health is not None and health not in HEALTH_FILTERS:
+        raise ValueError(f"unknown health filter {health!r}")
     cp = CustomerProfile
-    where = [cp.in_warehouse.is_(True)]
-    if search and search.strip():
-        where.append(contains(cp.name, search))
-    if segment:
-        where.append(cp.segment == segment)
-    if owner:
-        where.append(cp.owner == owner)
-    if renews_within_days is not None:
-        where.append(exists().where(Renewal.customer_id == cp.customer_id, Renewal.status.in_(UNRESOLVED),
-                                    Renewal.renewal_date <= today + dt.timedelta(days=int(renews_within_days))))
-    column = getattr(cp, sort)
-    order = [column.desc().nulls_last() if descending else column.asc().nulls_last(), cp.name, cp.customer_id]
     with session_scope(engine) as s:
-        total = s.scalar(select(func.count()).select_from(cp).where(*where))
+        latest_day = s.scalar(select(func.max(CustomerHealthScore.score_date)))
+        scored = (select(CustomerHealthScore.customer_id, CustomerHealthScore.score)
+                  .where(CustomerHealthScore.score_date == latest_day).subquery())
+        where = [cp.in_warehouse.is_(True)]
+        if search and search.strip():
+            where.append(contains(cp.name, search))
+        if segment:
+            where.append(cp.segment == segment)
+        if owner:
+            where.append(cp.owner == owner)
+        if renews_within_days is not None:
+            where.append(exists().where(Renewal.customer_id == cp.customer_id, Renewal.status.in_(UNRESOLVED),
+                                        Renewal.renewal_date <= today + dt.timedelta(days=int(renews_within_days))))
+        if health is not None:
+            where.append({"green": scored.c.score >= hs.GREEN_AT,
+                          "yellow": (scored.c.score >= hs.YELLOW_AT) & (scored.c.score < hs.GREEN_AT),
+                          "red": scored.c.score < hs.YELLOW_AT, "nodata": scored.c.score.is_(None)}[health])
+        column = scored.c.score if sort == "health" else getattr(cp, sort)
+        order = [column.desc().nulls_last() if descending else column.asc().nulls_last(), cp.name, cp.customer_id]
+        joined = cp.__table__.outerjoin(scored, scored.c.customer_id == cp.customer_id)
+        total = s.scalar(select(func.count()).select_from(joined).where(*where))
         found = list(s.execute(select(cp.customer_id, cp.name, cp.segment, cp.tier, cp.owner, cp.arr_usd,
-                                      cp.last_invoice_date).where(*where).order_by(*order)
+                                      cp.last_invoice_date).select_from(joined).where(*where).order_by(*order)
                                .offset(offset).limit(limit)))
         next_renewal: dict[str, tuple[dt.date, str]] = {}
         for i in range(0, len(found), CHUNK):  # an export reads many pages' worth: bound the IN list
@@ -209,9 +230,12 @@ def _customers(engine: Engine, today: dt.date, search, segment, owner, renews_wi
                     .where(Renewal.customer_id.in_([r[0] for r in found[i:i + CHUNK]]), Renewal.status.in_(UNRESOLVED))
                     .order_by(Renewal.renewal_date.desc())):
                 next_renewal[cid] = (day, status)  # the earliest wins (read last)
+    scores = hs.latest(engine, [r[0] for r in found]) if found else {}
     rows = [{"customer_id": cid, "name": name, "segment": seg, "tier": tier, "owner": own, "arr_usd": float(arr),
              "last_invoice_date": last, "next_renewal_date": next_renewal.get(cid, (None, None))[0],
-             "next_renewal_status": next_renewal.get(cid, (None, None))[1]}
+             "next_renewal_status": next_renewal.get(cid, (None, None))[1],
+             "health_score": scores[cid].score if cid in scores else None,
+             "health_change": scores[cid].change if cid in scores else None}
             for cid, name, seg, tier, own, arr, last in found]
     return CustomerPage(rows, int(total or 0))
 

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from sqlalchemy import (JSON, Boolean, CheckConstraint, Date, DateTime, Engine, Float, ForeignKey, Index, Integer,
-                        MetaData, Numeric, String, Text, create_engine, event, inspect, select)
+                        MetaData, Numeric, String, Text, UniqueConstraint, create_engine, event, inspect, select)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, declared_attr, mapped_column, sessionmaker
@@ -329,6 +329,44 @@ class Renewal(VersionedMixin, TimestampMixin, Base):
     owner: Mapped[str] = mapped_column(String(200), default="")
     notes: Mapped[str] = mapped_column(Text, default="")
     created_by: Mapped[str] = mapped_column(String(320))
+
+
+class HealthScoreConfig(Base):
+    """One indicator of one version of the customer health score's configuration (versions are only
+    added, never changed: a score names the version it was computed with). ``weight`` 0–1 (the
+    weights of a version sum to 1); the indicator scores 100 at ``full_at`` and 0 at ``zero_at``,
+    linearly between (``data_access.health``)."""
+
+    __tablename__ = "health_score_config"
+    __table_args__ = (
+        CheckConstraint("weight >= 0 and weight <= 1", name="weight"),
+        CheckConstraint("full_at != zero_at", name="thresholds"),
+        UniqueConstraint("version", "indicator"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    indicator: Mapped[str] = mapped_column(String(40))
+    weight: Mapped[float] = mapped_column(Float)
+    full_at: Mapped[float] = mapped_column(Float)
+    zero_at: Mapped[float] = mapped_column(Float)
+    created_by: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class CustomerHealthScore(Base):
+    """A customer's health score on one day (0–100), written by the worker's daily health job with
+    each indicator's value and score (``indicators`` JSON) and the configuration version used."""
+
+    __tablename__ = "customer_health_score"
+    __table_args__ = (CheckConstraint("score >= 0 and score <= 100", name="score"),)
+
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customer_profile.customer_id", ondelete="CASCADE"),
+                                             primary_key=True)
+    score_date: Mapped[dt.date] = mapped_column(Date, primary_key=True, index=True)
+    score: Mapped[int] = mapped_column(Integer)
+    config_version: Mapped[int] = mapped_column(Integer)
+    indicators: Mapped[Any] = mapped_column(JSONValue)
 
 
 # ---------------------------------------------------------------------------------------------

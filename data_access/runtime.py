@@ -170,7 +170,7 @@ class Runtime:
 
     def refresh_everything(self) -> list[RefreshResult]:
         """Every metric, warehouse and API sources alike (``worker.py --once``, start-up), and the
-        customers copied into Pulse's database (``customers.refresh_customers``), recorded
+        customers copied into Pulse's database (``customers.refresh_customers``) and scored (``health``), recorded
         as a refresh round (``coordinator.refresh_round()``): one step per metric whose frames are
         all refreshed, so cards and the API can say how far it has got."""
         metrics = list(self.catalog.metrics.values())
@@ -189,7 +189,10 @@ class Runtime:
                                   self.targets().targets, on_result=progress)
             from data_access.customers import refresh_customers
 
-            refresh_customers(self)  # before the metrics of Pulse's database, which name customers
+            if refresh_customers(self) is not None:  # before the metrics of Pulse's database, which name customers
+                from data_access.health import refresh_health
+
+                refresh_health(self)
             by_source: dict[str, list] = {}
             for metric in metrics:
                 if metric.source != "warehouse":

@@ -305,6 +305,11 @@ def test_rnw012_status_shows_the_customer_sync_and_its_error(tmp_path):
     assert refresh_customers(rt).inserted == 4
     sync = next(j for j in status_report(rt)["jobs"] if j["name"] == "Customer sync")
     assert sync["state"] == "ok" and sync["counts"] == {"inserted": 4, "updated": 0, "retired": 0}
+    from data_access.health import refresh_health
+
+    assert refresh_health(rt) == 4
+    scored = {j["job"]: j for j in job_statuses(rt)}["system/health"]
+    assert scored["state"] == "ok" and scored["counts"] == {"scored": 4}
 
     (tmp_path / "b").mkdir()
     broken = known_runtime(tmp_path / "b", database_url=f"sqlite:///{tmp_path / 'b' / 'unmigrated.db'}")
@@ -312,6 +317,8 @@ def test_rnw012_status_shows_the_customer_sync_and_its_error(tmp_path):
     sync = {j["job"]: j for j in job_statuses(broken)}["system/customers"]
     assert sync["state"] == "failing" and sync["message"].startswith("OperationalError: ")
     assert "customer_profile" in sync["message"]
+    assert refresh_health(broken) is None  # the health job says why, and writes nothing
+    assert {j["job"]: j for j in job_statuses(broken)}["system/health"]["state"] == "failing"
 
 
 def test_rnw013_a_full_refresh_reads_pulse_database_once_for_every_renewal_metric(tmp_path):
@@ -330,3 +337,51 @@ def test_rnw013_a_full_refresh_reads_pulse_database_once_for_every_renewal_metri
     assert rt.store.get(rm.DUE_FRAME).frame["value"].iloc[0] == 0  # no renewals yet
     with pytest.raises(ValueError, match="one source"):
         refresh_api_metrics([metrics[0], rt.catalog.metrics["revenue_ytd"]], rt.store, rt.settings, AS_OF)
+
+
+@pytest.fixture(scope="module")
+def indicators(tmp_path_factory) -> pd.DataFrame:
+    """The hand-built company's health inputs (``sql/customers/health_indicators.sql``), computed once."""
+    from data_access.health import INDICATORS_QUERY
+
+    rt = known_runtime(tmp_path_factory.mktemp("health"))
+    return rt.warehouse().run(INDICATORS_QUERY, query_params(rt.settings, rt.targets().targets, rt.today()))
+
+
+def test_rnw014_health_scores_on_the_known_company(customers, indicators):
+    """Inputs (as of 2026-11-21): Acme invoiced 2,000 in the last 180 days and 1,500 before, today;
+    Bloom 400 vs 1,100, 37 days ago; Crest 300 vs 700, 51 days ago; Dune nothing in 360 days; no
+    active contract is linked to a customer. Scores, the default weights rescaled to the two
+    indicators they have (0.4 trend, 0.3 recency): Acme 100; Bloom trend 400/1100 < 0.5 → 0, recency
+    (180 − 37)/150 = 95.3 → (0.3 × 95.3)/0.7 = 41; Crest 0 and 86 → 37; Dune 0."""
+    from data_access import health
+    from data_access.customers import customer_page
+
+    rows = indicators.set_index("customer_id")
+    assert rows.loc["102", ["revenue_recent_usd", "revenue_prior_usd", "days_since_invoice"]].tolist() == [400, 1100, 37]
+    assert pd.isna(rows.loc["104", "days_since_invoice"]) and rows["contract_pace_gap"].isna().all()
+    config = health.current_config(customers)
+    assert config.version == 1 and [i.weight for i in config.indicators] == [0.4, 0.3, 0.3]
+    assert "revenue trend" in config.tooltip() and "× 40%" in config.tooltip()
+    scores = health.score_customers(indicators, config)
+    assert dict(zip(scores["customer_id"], scores["score"])) == {"101": 100, "102": 41, "103": 37, "104": 0}
+    bloom = scores.set_index("customer_id").loc["102", "indicators"]
+    assert bloom["revenue_trend"] == {"value": pytest.approx(0.3636, abs=1e-4), "score": 0.0, "weight": 0.4}
+    assert bloom["invoice_recency"]["score"] == 95.3 and bloom["contract_pace"]["score"] is None
+
+    month_ago = AS_OF - dt.timedelta(days=30)  # Bloom was 70 then: a fall of 29 points
+    health.write_scores(customers, month_ago, scores.assign(score=[100, 70, 40, 0]), 1)
+    assert health.write_scores(customers, AS_OF, scores, 1) == 4
+    assert health.write_scores(customers, AS_OF, scores, 1) == 4  # a rerun replaces the day, never doubles it
+    latest = health.latest(customers)
+    assert (latest["102"].score, latest["102"].change, latest["102"].status, latest["102"].falling) == (41, -29, "red", True)
+    assert (latest["101"].status, latest["101"].falling, latest["103"].change) == ("green", False, -3)
+    assert health.history(customers, "102", AS_OF)["score"].tolist() == [70, 41]
+    page = customer_page(customers, AS_OF, sort="health", descending=False)
+    assert [(r["name"], r["health_score"]) for r in page.rows] == \
+        [("Dune Co", 0), ("Crest Foods", 37), ("Bloom Beauty", 41), ("Acme Drinks", 100)]
+    assert [r["name"] for r in customer_page(customers, AS_OF, health="red").rows] == \
+        ["Bloom Beauty", "Crest Foods", "Dune Co"]
+    assert [r["name"] for r in customer_page(customers, AS_OF, health="green").rows] == ["Acme Drinks"]
+    with pytest.raises(ValueError, match="health filter"):
+        customer_page(customers, AS_OF, health="purple")

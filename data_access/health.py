@@ -1,0 +1,222 @@
+"""Customer health score (issue 15): 0–100 per customer per day, written by the worker's daily job into
+``customer_health_score`` (Pulse's database) from the warehouse inputs of
+``sql/customers/health_indicators.sql``, with the weights of the latest ``health_score_config``
+version.
+
+Each indicator scores 100 at its ``full_at`` value and 0 at its ``zero_at`` value, linearly between
+(clamped); the score is the weighted mean of the indicators the customer has (a customer without
+an active upfront contract is scored on the other two, their weights rescaled):
+
+* ``revenue_trend`` = revenue of the last 180 days ÷ revenue of the 180 days before (ratio;
+  100 at ≥ 1.0, 0 at ≤ 0.5). New revenue with none before counts as 1.0; no revenue in either as 0.
+* ``invoice_recency`` = days since the latest invoice (100 at ≤ 30 days, 0 at ≥ 180 or none in 360).
+* ``contract_pace`` = the lowest spent share − straight-line pace across active upfront contracts
+  (100 at ≥ 0, on pace; 0 at ≤ −0.5, 50 points behind).
+
+Status: healthy (green) at ≥ 70, watch (yellow) at ≥ 50, poor (red) below 50.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import Engine, delete, func, insert, select
+
+from data_access.db import CustomerHealthScore, CustomerProfile, HealthScoreConfig, session_scope, utcnow
+
+log = logging.getLogger(__name__)
+
+INDICATORS_QUERY = "customers/health_indicators"
+OUTCOME = "system/health"  # the last health job's outcome (on /status)
+GREEN_AT, YELLOW_AT = 70, 50
+DROP_POINTS, DROP_DAYS = 15, 30  # a fall of 15 points or more in 30 days puts a customer at risk
+LABEL = {"revenue_trend": "Revenue trend (last 180 days ÷ the 180 before)",
+         "invoice_recency": "Days since the last invoice",
+         "contract_pace": "Upfront contract spend vs pace"}
+CHUNK = 2_000
+
+
+@dataclass(frozen=True)
+class Indicator:
+    name: str
+    weight: float  # 0–1
+    full_at: float  # the value that scores 100
+    zero_at: float  # the value that scores 0
+
+    def score(self, value: float | None) -> float | None:
+        """0–100 for ``value`` (linear between ``zero_at`` and ``full_at``, clamped); None for None."""
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return None
+        share = (value - self.zero_at) / (self.full_at - self.zero_at)
+        return 100.0 * min(1.0, max(0.0, share))
+
+
+@dataclass(frozen=True)
+class HealthConfig:
+    version: int
+    indicators: tuple[Indicator, ...]
+
+    def tooltip(self) -> str:
+        """The formula in words, with this version's weights (for the Customers page)."""
+        parts = [f"{LABEL[i.name].lower()} × {i.weight:.0%}" for i in self.indicators]
+        return (f"Health score 0–100 = weighted mean of {', '.join(parts)} (configuration v{self.version}); "
+                f"each indicator 100 at its full mark, 0 at its zero mark. Healthy ≥ {GREEN_AT}, poor < {YELLOW_AT}.")
+
+
+def status(score: int | None) -> str:
+    """green | yellow | red | nodata for a score."""
+    if score is None:
+        return "nodata"
+    return "green" if score >= GREEN_AT else "yellow" if score >= YELLOW_AT else "red"
+
+
+def current_config(engine: Engine) -> HealthConfig:
+    """The latest ``health_score_config`` version.
+
+    Raises:
+        LookupError: the table holds no configuration (an unmigrated database).
+    """
+    with session_scope(engine) as s:
+        version = s.scalar(select(func.max(HealthScoreConfig.version)))
+        if version is None:
+            raise LookupError("no health score configuration: run `python -m data_access.db upgrade`")
+        rows = s.scalars(select(HealthScoreConfig).where(HealthScoreConfig.version == version)
+                         .order_by(HealthScoreConfig.id)).all()
+        return HealthConfig(version, tuple(Indicator(r.indicator, r.weight, r.full_at, r.zero_at) for r in rows))
+
+
+def _value(v) -> float | None:
+    return None if v is None or pd.isna(v) else float(v)
+
+
+def indicator_values(row) -> dict[str, float | None]:
+    """The indicators' values of one ``INDICATORS_QUERY`` row."""
+    recent, prior = float(row.revenue_recent_usd or 0), float(row.revenue_prior_usd or 0)
+    trend = recent / prior if prior > 0 else (1.0 if recent > 0 else 0.0)
+    days = _value(row.days_since_invoice)
+    return {"revenue_trend": trend, "invoice_recency": 360.0 if days is None else days,
+            "contract_pace": _value(row.contract_pace_gap)}
+
+
+def score_customers(inputs: pd.DataFrame, config: HealthConfig) -> pd.DataFrame:
+    """Scores of ``inputs`` (the ``INDICATORS_QUERY`` frame: ``customer_id`` str, ``revenue_recent_usd``,
+    ``revenue_prior_usd`` float USD, ``days_since_invoice`` int or null, ``contract_pace_gap`` float
+    ratio or null). Returns ``customer_id`` str, ``score`` int 0–100, ``indicators`` dict
+    ``{name: {"value": float | None, "score": float | None, "weight": float}}``."""
+    ids, scores, details = [], [], []
+    for row in inputs.itertuples(index=False):
+        values = indicator_values(row)
+        detail, total, weights = {}, 0.0, 0.0
+        for ind in config.indicators:
+            value = values.get(ind.name)
+            points = ind.score(value)
+            detail[ind.name] = {"value": None if value is None else round(value, 4),
+                                "score": None if points is None else round(points, 1), "weight": ind.weight}
+            if points is not None and ind.weight > 0:
+                total += points * ind.weight
+                weights += ind.weight
+        ids.append(str(row.customer_id))
+        scores.append(int(round(total / weights)) if weights else 0)
+        details.append(detail)
+    return pd.DataFrame({"customer_id": ids, "score": pd.Series(scores, dtype="int64"), "indicators": details})
+
+
+def write_scores(engine: Engine, day: dt.date, scores: pd.DataFrame, config_version: int) -> int:
+    """Replace ``day``'s scores with ``scores`` (``score_customers``' frame) in one transaction, for
+    the customers ``customer_profile`` knows (others are skipped). Returns the rows written."""
+    with session_scope(engine) as s:
+        known = set(s.scalars(select(CustomerProfile.customer_id)))
+        rows = [{"customer_id": cid, "score_date": day, "score": int(score), "config_version": config_version,
+                 "indicators": ind} for cid, score, ind in zip(scores["customer_id"], scores["score"],
+                                                                scores["indicators"]) if cid in known]
+        s.execute(delete(CustomerHealthScore).where(CustomerHealthScore.score_date == day))
+        for i in range(0, len(rows), CHUNK):
+            s.execute(insert(CustomerHealthScore), rows[i:i + CHUNK])
+    return len(rows)
+
+
+def refresh_health(rt) -> int | None:
+    """The worker's daily job: today's inputs from the warehouse, scored with the current
+    configuration, written for today (``write_scores``); the outcome ``OUTCOME`` is recorded (on
+    /status). A warehouse or database error is logged and recorded; earlier days' scores stay.
+    Returns the rows written, or ``None`` on failure."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from data_access.refresh import query_params
+
+    attempted = utcnow()
+    try:
+        config = current_config(rt.db())
+        params = query_params(rt.settings, rt.targets().targets, rt.today())
+        scores = score_customers(rt.warehouse().run(INDICATORS_QUERY, params), config)
+        written = write_scores(rt.db(), rt.today(), scores, config.version)
+    except (SQLAlchemyError, LookupError, ValueError, RuntimeError, OSError) as e:
+        log.warning("health scores not written: %s", type(e).__name__)
+        rt.put_side_outcome(OUTCOME, attempted, error=e, message=str(getattr(e, "orig", None) or e)[:300])
+        return None
+    rt.put_side_outcome(OUTCOME, attempted, scored=written)
+    return written
+
+
+@dataclass(frozen=True)
+class Health:
+    """A customer's latest score (``score`` int, ``day``) and its change over ``DROP_DAYS`` (points,
+    None without a score that old)."""
+
+    score: int
+    day: dt.date
+    change: int | None
+
+    @property
+    def status(self) -> str:
+        return status(self.score)
+
+    @property
+    def falling(self) -> bool:
+        return self.change is not None and self.change <= -DROP_POINTS
+
+
+def latest(engine: Engine, customer_ids: list[str] | None = None) -> dict[str, Health]:
+    """The latest score of each customer (of ``customer_ids``, or all), with its change vs the score
+    ``DROP_DAYS`` days before it (or the closest earlier one)."""
+    with session_scope(engine) as s:
+        day = s.scalar(select(func.max(CustomerHealthScore.score_date)))
+        if day is None:
+            return {}
+        then = s.scalar(select(func.max(CustomerHealthScore.score_date))
+                        .where(CustomerHealthScore.score_date <= day - dt.timedelta(days=DROP_DAYS)))
+        out: dict[str, Health] = {}
+        chunks = [None] if customer_ids is None else [customer_ids[i:i + CHUNK]
+                                                       for i in range(0, len(customer_ids), CHUNK)]
+        for chunk in chunks:
+            query = select(CustomerHealthScore.customer_id, CustomerHealthScore.score_date, CustomerHealthScore.score) \
+                .where(CustomerHealthScore.score_date.in_([d for d in (day, then) if d is not None]))
+            if chunk is not None:
+                query = query.where(CustomerHealthScore.customer_id.in_(chunk))
+            got: dict[str, dict[dt.date, int]] = {}
+            for cid, d, score in s.execute(query):
+                got.setdefault(cid, {})[d] = score
+            for cid, by_day in got.items():
+                if day in by_day:
+                    before = by_day.get(then) if then else None
+                    out[cid] = Health(by_day[day], day, None if before is None else by_day[day] - before)
+        return out
+
+
+def history(engine: Engine, customer_id: str, end: dt.date, days: int = 90) -> pd.DataFrame:
+    """One customer's scores in the ``days`` days to ``end``: ``score_date`` date, ``score`` int, and
+    one float column per indicator score (``revenue_trend`` …; NaN when it had none), oldest first."""
+    with session_scope(engine) as s:
+        rows = s.execute(select(CustomerHealthScore.score_date, CustomerHealthScore.score,
+                                CustomerHealthScore.indicators)
+                         .where(CustomerHealthScore.customer_id == customer_id,
+                                CustomerHealthScore.score_date > end - dt.timedelta(days=days),
+                                CustomerHealthScore.score_date <= end)
+                         .order_by(CustomerHealthScore.score_date)).all()
+    frame = pd.DataFrame({"score_date": [r[0] for r in rows], "score": pd.Series([r[1] for r in rows], dtype="int64")})
+    for name in LABEL:
+        frame[name] = pd.Series([(r[2].get(name) or {}).get("score") for r in rows], dtype="float64")
+    return frame
