@@ -128,10 +128,12 @@ RENEWAL_CANCEL = "renewal-cancel"
 # Customers page (pages/customers.py): the at-risk panel and the customer table (paged in the database)
 CUSTOMERS_INIT = "customers-init"  # store whose initial call fills the filters and the at-risk panel
 CUSTOMERS_AT_RISK = "customers-at-risk"
+CUSTOMERS_AT_RISK_HEALTH = "customers-at-risk-health"
 CUSTOMERS_SEARCH = "customers-search"
 CUSTOMERS_SEGMENT = "customers-segment"
 CUSTOMERS_OWNER = "customers-owner"
 CUSTOMERS_RENEWS = "customers-renews"
+CUSTOMERS_HEALTH = "customers-health"
 CUSTOMERS_COUNT = "customers-count"
 CUSTOMERS_TABLE = "customers-table"
 CUSTOMERS_EXPORT = "customers-export"

@@ -271,13 +271,16 @@ class CustomerDetail:
     before its first refresh. ``contracts``: its active upfront contracts summed
     (``contract_count`` int, ``contract_usd`` / ``spend_usd`` / ``unspent_usd`` float USD), from the
     cached ``CONTRACTS_FRAME``; ``None`` when it has none or before the first refresh. ``as_of``: when
-    the revenue frame was refreshed (UTC) or ``None``."""
+    the revenue frame was refreshed (UTC) or ``None``. ``health``: the latest ``health.Health`` or
+    ``None``; ``health_history``: ``health.history`` of the last 90 days."""
 
     profile: dict
     renewals: list
     revenue_by_month: pd.DataFrame | None
     contracts: dict | None
     as_of: dt.datetime | None
+    health: object | None = None
+    health_history: pd.DataFrame | None = None
 
 
 def customer_detail(rt, customer_id: str) -> CustomerDetail | None:
@@ -306,5 +309,9 @@ def customer_detail(rt, customer_id: str) -> CustomerDetail | None:
         if not mine.empty:
             contracts = {"contract_count": int(mine["contract_count"].sum()),
                          **{c: float(mine[c].astype(float).sum()) for c in ("contract_usd", "spend_usd", "unspent_usd")}}
-    return CustomerDetail(profile, list_renewals(rt.db(), customer_id=profile["customer_id"]), by_month, contracts,
-                          revenue.meta.refreshed_at if revenue is not None else None)
+    from data_access import health
+
+    cid = profile["customer_id"]
+    return CustomerDetail(profile, list_renewals(rt.db(), customer_id=cid), by_month, contracts,
+                          revenue.meta.refreshed_at if revenue is not None else None,
+                          health.latest(rt.db(), [cid]).get(cid), health.history(rt.db(), cid, rt.today()))

@@ -7,7 +7,9 @@ when the database holds no renewal yet, writes one renewal per customer invoiced
 dated between 10 months ago and 12 months ahead, valued at its ARR (rounded to USD 100), owned by its
 account owner. Past renewals are resolved (about 85 % renewed), those due soon are mostly in
 negotiation or committed, later ones open; about 1 in 8 is high risk. Each is audited as created by
-``demo@pulse.local``. A database with renewals is left alone (never overwrites people's work).
+``demo@pulse.local``. A database with renewals is left alone (never overwrites people's work). Then the
+health history: every 7th day of the last 13 weeks without a score is scored as of that day
+(``health.backfill``).
 """
 from __future__ import annotations
 
@@ -83,8 +85,11 @@ def main(argv: list[str] | None = None) -> int:
         print("customer sync failed; see the log above", file=sys.stderr)
         return 1
     n = seed_demo_renewals(rt.db(), rt.today(), args.seed)
+    from data_access.health import backfill
+
+    days = backfill(rt)  # the health history: every 7th day of the last 13 weeks, today included
     print(f"customers: {synced.inserted} new, {synced.updated} refreshed; demo renewals written: {n}"
-          + ("" if n else " (the database has renewals already)"))
+          + ("" if n else " (the database has renewals already)") + f"; health scored for {days} days")
     return 0
 
 

@@ -36,6 +36,7 @@ DROP_POINTS, DROP_DAYS = 15, 30  # a fall of 15 points or more in 30 days puts a
 LABEL = {"revenue_trend": "Revenue trend (last 180 days ÷ the 180 before)",
          "invoice_recency": "Days since the last invoice",
          "contract_pace": "Upfront contract spend vs pace"}
+SHORT = {"revenue_trend": "Revenue trend", "invoice_recency": "Invoice recency", "contract_pace": "Contract pace"}
 CHUNK = 2_000
 
 
@@ -161,6 +162,30 @@ def refresh_health(rt) -> int | None:
     return written
 
 
+def backfill(rt, days: int = 91, every: int = 7) -> int:
+    """Score every ``every``-th day of the ``days`` before today that has no score yet (the demo's
+    health history, ``make run``): each day's inputs from the warehouse as of that day. Returns the
+    days written.
+
+    Raises:
+        LookupError: no configuration; the warehouse's and database's errors as they come.
+    """
+    from data_access.refresh import query_params
+
+    config = current_config(rt.db())
+    with session_scope(rt.db()) as s:
+        done = set(s.scalars(select(CustomerHealthScore.score_date).distinct()))
+    written = 0
+    for back in range(days - 1, -1, -every):
+        day = rt.today() - dt.timedelta(days=back)
+        if day in done:
+            continue
+        params = query_params(rt.settings, rt.targets().targets, day)
+        write_scores(rt.db(), day, score_customers(rt.warehouse().run(INDICATORS_QUERY, params), config), config.version)
+        written += 1
+    return written
+
+
 @dataclass(frozen=True)
 class Health:
     """A customer's latest score (``score`` int, ``day``) and its change over ``DROP_DAYS`` (points,
@@ -220,3 +245,28 @@ def history(engine: Engine, customer_id: str, end: dt.date, days: int = 90) -> p
     for name in LABEL:
         frame[name] = pd.Series([(r[2].get(name) or {}).get("score") for r in rows], dtype="float64")
     return frame
+
+
+def at_risk(engine: Engine, limit: int = 8) -> tuple[list[dict], int]:
+    """Customers (still in the warehouse) whose latest score is poor (< ``YELLOW_AT``) or fell
+    ``DROP_POINTS`` or more over ``DROP_DAYS``, largest ARR first: at most ``limit`` dicts
+    (``customer_id``, ``name``, ``owner``, ``arr_usd`` float USD, ``score`` int, ``change`` int or
+    None) and how many there are in all."""
+    chs, cp = CustomerHealthScore, CustomerProfile
+    with session_scope(engine) as s:
+        day = s.scalar(select(func.max(chs.score_date)))
+        if day is None:
+            return [], 0
+        then_day = s.scalar(select(func.max(chs.score_date)).where(chs.score_date <= day - dt.timedelta(days=DROP_DAYS)))
+        now = select(chs.customer_id, chs.score).where(chs.score_date == day).subquery("now")
+        then = select(chs.customer_id, chs.score).where(chs.score_date == then_day).subquery("then")
+        change = now.c.score - then.c.score
+        joined = (cp.__table__.join(now, now.c.customer_id == cp.customer_id)
+                  .outerjoin(then, then.c.customer_id == cp.customer_id))
+        where = [cp.in_warehouse.is_(True), (now.c.score < YELLOW_AT) | (change <= -DROP_POINTS)]
+        total = s.scalar(select(func.count()).select_from(joined).where(*where))
+        found = s.execute(select(cp.customer_id, cp.name, cp.owner, cp.arr_usd, now.c.score, change)
+                          .select_from(joined).where(*where)
+                          .order_by(cp.arr_usd.desc(), cp.name, cp.customer_id).limit(limit)).all()
+    return ([{"customer_id": cid, "name": name, "owner": owner, "arr_usd": float(arr), "score": int(score),
+              "change": None if ch is None else int(ch)} for cid, name, owner, arr, score, ch in found], int(total or 0))

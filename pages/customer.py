@@ -14,7 +14,7 @@ import pandas as pd
 from dash import Input, Output, callback, dcc, html
 
 from components import figures, formatting, ids
-from data_access import customers, renewals
+from data_access import customers, health, renewals
 from data_access.renewals import STATUS_LABEL, UNRESOLVED
 from data_access.runtime import get_runtime
 from pages.customers import ARR_HELP
@@ -28,12 +28,13 @@ CHANGES_SHOWN = 20
 
 # ---------------------------------------------------------------- builders (pure)
 
-def _stat(label: str, value: str, note: str | None = None, help_text: str | None = None, key: str = "") -> dbc.Col:
+def _stat(label: str, value: str, note: str | None = None, help_text: str | None = None, key: str = "",
+          tone: str = "") -> dbc.Col:
     return dbc.Col(html.Div([
         html.Div(label, className="small text-muted", title=help_text),
-        html.Div(value, className="fs-4 fw-semibold customer-stat-value"),
+        html.Div(value, className=f"fs-4 fw-semibold customer-stat-value {tone}".rstrip()),
         html.Div(note, className="small text-muted") if note else None,
-    ], className=f"pulse-surface customer-stat customer-stat-{key} p-3 h-100"), md=3, sm=6)
+    ], className=f"pulse-surface customer-stat customer-stat-{key} p-3 h-100"), lg=True, md=4, sm=6)
 
 
 def stats(detail: customers.CustomerDetail, today: dt.date) -> dbc.Row:
@@ -45,7 +46,15 @@ def stats(detail: customers.CustomerDetail, today: dt.date) -> dbc.Row:
     last = (f"Last invoice {formatting.day_text(p['last_invoice_date'])}" if p["last_invoice_date"]
             else "No invoice yet")
     c = detail.contracts
+    h = detail.health
+    if h is None:
+        health_tile = _stat("Health", "—", "Not scored yet", key="health")
+    else:
+        change = "" if h.change is None else f" · {h.change:+d} in {health.DROP_DAYS} days".replace("-", "−")
+        health_tile = _stat("Health", f"{h.score} / 100", f"{HEALTH_WORD[h.status]}{change}", key="health",
+                            tone=f"customer-health-{h.status}")
     return dbc.Row([
+        health_tile,
         _stat("ARR", formatting.usd(p["arr_usd"]), last, ARR_HELP, "arr"),
         _stat(f"Revenue {today.year} to date", "—" if ytd is None else formatting.usd(ytd),
               "Waiting for the first refresh" if ytd is None else "Σ invoice lines this year, QuickBooks",
@@ -59,6 +68,28 @@ def stats(detail: customers.CustomerDetail, today: dt.date) -> dbc.Row:
               "Active upfront contracts: contract value − invoices since the first contract, HubSpot + QuickBooks",
               key="contracts"),
     ], className="g-3 mb-4")
+
+
+HEALTH_WORD = {"green": "Healthy", "yellow": "Watch", "red": "Poor", "nodata": "Not scored"}
+
+
+def health_figure(frame: pd.DataFrame) -> dict:
+    """The last 90 days of the health score (thick) and its indicators' scores (thin, dotted)."""
+    x = [d.isoformat() for d in frame["score_date"]]
+    data = [{"type": "scatter", "mode": "lines+markers", "x": x, "y": frame["score"].tolist(), "name": "Health score",
+             "line": {"color": figures.PALETTE[0], "width": 3}}]
+    for i, name in enumerate(health.LABEL):
+        if frame[name].notna().any():
+            data.append({"type": "scatter", "mode": "lines", "x": x, "name": f"{health.SHORT[name]} (score)",
+                         "y": [None if pd.isna(v) else v for v in frame[name]],
+                         "line": {"color": figures.PALETTE[i + 1], "width": 1.5, "dash": "dot"}})
+    return {"data": data, "layout": {
+        "template": figures.TEMPLATE, "title": {"text": "Health score, last 90 days"}, "height": 300,
+        "margin": {"t": 80}, "yaxis": {"range": [0, 105]},
+        "shapes": [{"type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": y, "y1": y,
+                    "line": {"color": c, "width": 1, "dash": "dash"}}
+                   for y, c in ((health.GREEN_AT, figures.STATUS_FILL["green"]),
+                                (health.YELLOW_AT, figures.STATUS_FILL["red"]))]}}
 
 
 def revenue_figure(by_month: pd.DataFrame, today: dt.date) -> dict:
@@ -89,11 +120,20 @@ def detail_view(detail: customers.CustomerDetail, today: dt.date, tz: str, chang
                if detail.revenue_by_month is not None else
                html.P("Waiting for the first refresh of revenue.", className="text-muted small mb-0"))
     as_of = formatting.age_text(detail.as_of) if detail.as_of else None
+    history = detail.health_history
+    trend = (dcc.Graph(figure=health_figure(history), config=figures.GRAPH_CONFIG, className="customer-health-chart")
+             if history is not None and not history.empty else
+             html.P("No health score yet: the worker scores every customer daily after the customer sync.",
+                    className="text-muted small mb-0"))
     return [
         head,
         stats(detail, today),
-        dbc.Card(dbc.CardBody([revenue, html.Div(f"Revenue refreshed {as_of}" if as_of else None,
-                                                 className="small text-muted")]), className="pulse-surface mb-4"),
+        dbc.Row([
+            dbc.Col(dbc.Card(dbc.CardBody(trend), className="pulse-surface h-100"), lg=6),
+            dbc.Col(dbc.Card(dbc.CardBody([revenue, html.Div(f"Revenue refreshed {as_of}" if as_of else None,
+                                                             className="small text-muted")]),
+                             className="pulse-surface h-100"), lg=6),
+        ], className="g-3 mb-4"),
         html.H5("Renewals", className="mb-2"),
         renewals_table(detail.renewals, today, can_edit=False),
         html.P(html.A("Edit renewals on Renewals", href="/renewals"), className="small mt-2") if detail.renewals else

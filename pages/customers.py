@@ -14,7 +14,7 @@ from dash import Input, Output, State, callback, ctx, dash_table, dcc, html
 from dash.exceptions import PreventUpdate
 
 from components import formatting, ids
-from data_access import customers, renewals
+from data_access import customers, health, renewals
 from data_access.export import to_csv
 from data_access.renewals import STATUS_LABEL, UNCOMMITTED
 from data_access.runtime import get_runtime
@@ -25,8 +25,19 @@ PAGE_SIZE = 25
 ANY = "any"  # a quick filter's "every …" choice
 AT_RISK_DAYS = 60
 AT_RISK_SHOWN = 8
-COLUMNS = [("name", "Customer", "text"), ("segment", "Segment", "text"), ("owner", "Owner", "text"), ("arr_usd", "ARR", "numeric"), ("last_invoice_date", "Last invoice", "text"),
-           ("next_renewal", "Next renewal", "text"), ("renewal_status", "Renewal status", "text")]
+COLUMNS = [("name", "Customer", "text"), ("segment", "Segment", "text"), ("owner", "Owner", "text"),
+           ("arr_usd", "ARR", "numeric"), ("health", "Health", "numeric"), ("health_change", "30-day change", "text"),
+           ("last_invoice_date", "Last invoice", "text"), ("next_renewal", "Next renewal", "text"),
+           ("renewal_status", "Renewal status", "text")]
+HEALTH_CHOICES = [("green", f"Healthy (≥ {health.GREEN_AT})"), ("yellow", f"Watch ({health.YELLOW_AT}–{health.GREEN_AT - 1})"),
+                  ("red", f"Poor (< {health.YELLOW_AT})"), ("nodata", "Not scored")]
+HEALTH_STYLES = [  # the cards' colours (figures.STATUS_FILL)
+    {"if": {"filter_query": f"{{health}} >= {health.GREEN_AT}", "column_id": "health"}, "color": "var(--pulse-green)"},
+    {"if": {"filter_query": f"{{health}} >= {health.YELLOW_AT} && {{health}} < {health.GREEN_AT}",
+            "column_id": "health"}, "color": "var(--pulse-yellow)"},
+    {"if": {"filter_query": f"{{health}} < {health.YELLOW_AT}", "column_id": "health"}, "color": "var(--pulse-red)"},
+    {"if": {"column_id": "health"}, "fontWeight": 600},
+]
 ARR_HELP = ("ARR: revenue invoiced to the customer in the 365 days to today (Σ invoice lines × exchange rate, "
             "QuickBooks), refreshed daily.")
 
@@ -50,7 +61,9 @@ def table_rows(page: customers.CustomerPage) -> list[dict]:
              "owner": r["owner"] or "—", "arr_usd": formatting.usd(r["arr_usd"]),
              "last_invoice_date": formatting.day_text(r["last_invoice_date"]) if r["last_invoice_date"] else "—",
              "next_renewal": formatting.day_text(r["next_renewal_date"]) if r["next_renewal_date"] else "—",
-             "renewal_status": STATUS_LABEL.get(r["next_renewal_status"], "—")} for r in page.rows]
+             "renewal_status": STATUS_LABEL.get(r["next_renewal_status"], "—"), "health": r["health_score"],
+             "health_change": "—" if r["health_change"] is None else
+             ("±0" if r["health_change"] == 0 else f"{r['health_change']:+d}".replace("-", "−"))} for r in page.rows]
 
 
 def at_risk(rows: list[renewals.RenewalRow], today: dt.date) -> list[renewals.RenewalRow]:
@@ -89,6 +102,29 @@ def at_risk_panel(rows: list[renewals.RenewalRow], today: dt.date) -> html.Div:
     ])
 
 
+def health_panel(rows: list[dict], total: int) -> html.Div:
+    """Customers whose health is poor or fell fast, largest ARR first (each links to its page)."""
+    if not rows:
+        return html.P(f"No customer's health is poor (< {health.YELLOW_AT}) or fell {health.DROP_POINTS} points "
+                      f"in {health.DROP_DAYS} days.", className="text-muted small mb-0")
+    items = []
+    for r in rows:
+        why = [f"health {r['score']}"]
+        if r["change"] is not None and r["change"] <= -health.DROP_POINTS:
+            why.append(f"down {-r['change']} points in {health.DROP_DAYS} days")
+        items.append(dbc.ListGroupItem(html.Div([
+            html.Div([html.A(r["name"], href=f"/customers/{quote(r['customer_id'], safe='')}", className="fw-semibold text-decoration-none"),
+                      html.Div(f"{', '.join(why).capitalize()} · {r['owner'] or 'no owner'}", className="small text-muted")]),
+            html.Div(formatting.usd(r["arr_usd"]) + " ARR", className="fw-semibold text-nowrap"),
+        ], className="d-flex justify-content-between align-items-center gap-3"), className="at-risk-health-item"))
+    more = total - len(rows)
+    return html.Div([
+        html.P(f"{formatting.plural(total, 'customer')} in poor or falling health", className="small text-muted mb-2"),
+        dbc.ListGroup(items, flush=True),
+        html.Div(f"and {more} more: filter the table by health", className="small text-muted") if more > 0 else None,
+    ])
+
+
 # ---------------------------------------------------------------- layout
 
 def _select(ident: str, placeholder: str, options=()):
@@ -102,16 +138,21 @@ def layout(**_query) -> html.Div:
                   html.P(["Every customer, its ARR, owner and next renewal. ", ARR_HELP], className="text-muted")],
                  className="page-head"),
         dbc.Card([dbc.CardHeader(html.H5("At risk", className="mb-0")),
-                  dbc.CardBody(html.Div(id=ids.CUSTOMERS_AT_RISK))], className="mb-4 settings-card at-risk-card"),
+                  dbc.CardBody(dbc.Row([
+                      dbc.Col([html.H6("Renewals", className="text-muted"), html.Div(id=ids.CUSTOMERS_AT_RISK)], lg=6),
+                      dbc.Col([html.H6("Health", className="text-muted"), html.Div(id=ids.CUSTOMERS_AT_RISK_HEALTH)],
+                              lg=6)], className="g-4"))], className="mb-4 settings-card at-risk-card"),
         dbc.Card(dbc.CardBody([
             dbc.Row([
                 dbc.Col(dbc.Input(id=ids.CUSTOMERS_SEARCH, type="search", placeholder="Search by name", debounce=True),
                         md=4),
-                dbc.Col(_select(ids.CUSTOMERS_SEGMENT, "Every segment"), md=3),
+                dbc.Col(_select(ids.CUSTOMERS_SEGMENT, "Every segment"), md=2),
                 dbc.Col(_select(ids.CUSTOMERS_OWNER, "Every owner"), md=2),
+                dbc.Col(_select(ids.CUSTOMERS_HEALTH, "Any health",
+                                [{"label": label, "value": value} for value, label in HEALTH_CHOICES]), md=2),
                 dbc.Col(_select(ids.CUSTOMERS_RENEWS, "Any renewal date",
                                 [{"label": f"Renews within {d} days", "value": str(d)}
-                                 for d in customers.RENEWS_WITHIN]), md=3),
+                                 for d in customers.RENEWS_WITHIN]), md=2),
             ], className="g-2 mb-2"),
             html.Div([html.Div(id=ids.CUSTOMERS_COUNT, className="small text-muted"),
                       dbc.Button("Download CSV", id=ids.CUSTOMERS_EXPORT, size="sm", color="secondary", outline=True,
@@ -131,7 +172,10 @@ def layout(**_query) -> html.Div:
                 style_cell={"fontFamily": "var(--bs-body-font-family)", "fontVariantNumeric": "tabular-nums",
                             "fontSize": 13, "padding": "6px 10px", "textAlign": "left", "maxWidth": 280,
                             "whiteSpace": "normal", "height": "auto"},
-                style_cell_conditional=[{"if": {"column_id": "arr_usd"}, "textAlign": "right"}],
+                style_cell_conditional=[{"if": {"column_id": c}, "textAlign": "right"}
+                                        for c in ("arr_usd", "health", "health_change")],
+                style_data_conditional=HEALTH_STYLES,
+                tooltip_delay=300, tooltip_duration=None,
             ),
         ]), className="pulse-surface customers-card"),
         dcc.Store(id=ids.CUSTOMERS_INIT, data=0),
@@ -141,45 +185,56 @@ def layout(**_query) -> html.Div:
 # ---------------------------------------------------------------- callbacks
 
 @callback(Output(ids.CUSTOMERS_SEGMENT, "options"), Output(ids.CUSTOMERS_OWNER, "options"),
-          Output(ids.CUSTOMERS_AT_RISK, "children"), Input(ids.CUSTOMERS_INIT, "data"))
+          Output(ids.CUSTOMERS_AT_RISK, "children"), Output(ids.CUSTOMERS_AT_RISK_HEALTH, "children"),
+          Output(ids.CUSTOMERS_TABLE, "tooltip_header"),
+          Input(ids.CUSTOMERS_INIT, "data"))
 def fill_filters(_):
-    """The quick filters' options and the At risk panel (on page load)."""
+    """The quick filters' options, the At risk panel and the column tooltips (on page load)."""
     rt = get_runtime()
+    try:
+        health_help = health.current_config(rt.db()).tooltip()
+    except LookupError as e:
+        health_help = str(e)
+    tooltips = {"arr_usd": ARR_HELP, "health": health_help,
+                "health_change": f"Health score now − {health.DROP_DAYS} days ago (points)."}
     options = customers.filter_options(rt.db())
     today = rt.today()
     unresolved = renewals.list_renewals(rt.db(), end=today + dt.timedelta(days=364), statuses=UNCOMMITTED)
     return ([{"label": "Every segment", "value": ANY}, *({"label": v, "value": v} for v in options["segment"])],
             [{"label": "Every owner", "value": ANY}, *({"label": v, "value": v} for v in options["owner"])],
-            at_risk_panel(at_risk(unresolved, today), today))
+            at_risk_panel(at_risk(unresolved, today), today), health_panel(*health.at_risk(rt.db(), AT_RISK_SHOWN)),
+            tooltips)
 
 
 SORT_KEY = {"name": "name", "segment": "segment", "owner": "owner", "arr_usd": "arr_usd",
-            "last_invoice_date": "last_invoice_date"}
+            "last_invoice_date": "last_invoice_date", "health": "health"}
 
 
-def _filters(search, segment, owner, renews, sort_by) -> dict:
+def _filters(search, segment, owner, renews, status, sort_by) -> dict:
     """The table's search, quick filters and sort as ``customers.customer_page`` arguments."""
     sort = (sort_by or [{}])[0]
     within = int(renews) if renews in {str(d) for d in customers.RENEWS_WITHIN} else None
     return {"search": search, "segment": None if segment in (None, ANY) else segment,
+            "health": status if status in customers.HEALTH_FILTERS else None,
             "owner": None if owner in (None, ANY) else owner, "renews_within_days": within,
             "sort": SORT_KEY.get(sort.get("column_id"), "arr_usd"),
             "descending": sort.get("direction", "desc") == "desc" if sort else True}
 
 
-FILTER_INPUTS = (ids.CUSTOMERS_SEARCH, ids.CUSTOMERS_SEGMENT, ids.CUSTOMERS_OWNER, ids.CUSTOMERS_RENEWS)
+FILTER_INPUTS = (ids.CUSTOMERS_SEARCH, ids.CUSTOMERS_SEGMENT, ids.CUSTOMERS_OWNER, ids.CUSTOMERS_RENEWS,
+                 ids.CUSTOMERS_HEALTH)
 
 
 @callback(Output(ids.CUSTOMERS_TABLE, "data"), Output(ids.CUSTOMERS_TABLE, "page_count"),
           Output(ids.CUSTOMERS_TABLE, "page_current"), Output(ids.CUSTOMERS_COUNT, "children"),
           *(Input(i, "value") for i in FILTER_INPUTS),
           Input(ids.CUSTOMERS_TABLE, "page_current"), Input(ids.CUSTOMERS_TABLE, "sort_by"))
-def show_page(search, segment, owner, renews, page, sort_by):
+def show_page(search, segment, owner, renews, status, page, sort_by):
     """One page of customers from the database (a filter change goes back to the first page)."""
     rt = get_runtime()
     if ctx.triggered_id not in (None, ids.CUSTOMERS_TABLE):
         page = 0
-    result = customers.customer_page(rt.db(), rt.today(), **_filters(search, segment, owner, renews, sort_by),
+    result = customers.customer_page(rt.db(), rt.today(), **_filters(search, segment, owner, renews, status, sort_by),
                                      page=max(int(page or 0), 0), page_size=PAGE_SIZE)
     pages = max(1, -(-result.total // PAGE_SIZE))
     first = (page or 0) * PAGE_SIZE
@@ -191,10 +246,11 @@ def show_page(search, segment, owner, renews, page, sort_by):
 @callback(Output(ids.CUSTOMERS_DOWNLOAD, "data"), Input(ids.CUSTOMERS_EXPORT, "n_clicks"),
           *(State(i, "value") for i in FILTER_INPUTS), State(ids.CUSTOMERS_TABLE, "sort_by"),
           prevent_initial_call=True)
-def export_customers(n_clicks, search, segment, owner, renews, sort_by):
+def export_customers(n_clicks, search, segment, owner, renews, status, sort_by):
     """Every customer matching the filters, in the table's order, as CSV (text cells formula-safe)."""
     if not n_clicks:
         raise PreventUpdate
     rt = get_runtime()
-    frame = customers.customer_export(rt.db(), rt.today(), **_filters(search, segment, owner, renews, sort_by))
+    frame = customers.customer_export(rt.db(), rt.today(),
+                                      **_filters(search, segment, owner, renews, status, sort_by))
     return dcc.send_string(to_csv(frame), f"pulse-customers-{rt.today().isoformat()}.csv")

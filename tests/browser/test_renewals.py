@@ -136,18 +136,27 @@ def test_rnw103_a_customer_opens_from_the_table_with_its_revenue_renewals_and_ac
     rt = _runtime(tmp_path)
     params = query_params(rt.settings, rt.targets().targets, rt.today())
     assert refresh_query(rt.warehouse(), rt.store, REVENUE_FRAME, params).ok
+    from data_access.health import refresh_health
+
+    assert refresh_health(rt) == 4  # Acme 100, Bloom 41, Crest 37, Dune 0 (tests/db/test_renewals.py)
     create_renewal(rt.db(), check_renewal({"customer_id": "102", "renewal_date": "2026-12-01",
                                            "current_value_usd": "1500", "risk_level": "high"}, rt.db()), "mgr@x.com")
     swap_runtime(rt)
     _sign_in(dash_duo, pulse_app, "viewer@x.com")
     _nav(dash_duo, "Customers")
     dash_duo.wait_for_text_to_equal("#customers-count", "1–4 of 4 customers", timeout=10)
+    scores = [c.text for c in dash_duo.find_elements("#customers-table td[data-dash-column='health']")]
+    assert scores == ["100", "41", "37", "0"]  # ARR order
+    assert "Bloom Beauty" in dash_duo.find_element("#customers-at-risk-health").text  # poor health
     link = dash_duo.find_element("#customers-table td[data-dash-column='name'] a[href='/customers/102']")
     assert link.text == "Bloom Beauty"
     link.click()
     dash_duo.wait_for_text_to_equal(".customer-name", "Bloom Beauty", timeout=10)
     assert "/customers/102" in dash_duo.driver.current_url
     assert dash_duo.find_element(".customer-facts").text == "Beauty · No owner"
+    assert "41 / 100" in dash_duo.find_element(".customer-stat-health").text
+    assert "Poor" in dash_duo.find_element(".customer-stat-health").text
+    dash_duo.wait_for_element(".customer-health-chart", timeout=8)
     assert "$1.50K" in dash_duo.find_element(".customer-stat-arr").text
     assert "$1.50K" in dash_duo.find_element(".customer-stat-ytd").text  # 1,100 in March + 400 in October
     assert "Dec 1, 2026" in dash_duo.find_element(".customer-stat-renewal").text

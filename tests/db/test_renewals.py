@@ -267,14 +267,14 @@ def test_rnw011_a_customer_page_reads_its_profile_renewals_and_cached_revenue(cu
 
     known = known_runtime(tmp_path)
     store = known.store
-    before = SimpleNamespace(db=lambda: customers, store=store)
+    before = SimpleNamespace(db=lambda: customers, store=store, today=lambda: AS_OF)
     assert customer_detail(before, "102").revenue_by_month is None  # before the first refresh
     params = query_params(known.settings, known.targets().targets, known.today())
     for query in (REVENUE_FRAME, CONTRACTS_FRAME):
         assert refresh_query(known.warehouse(), store, query, params).ok
     _book(customers)
     other = renewals.create_renewal(customers, check_renewal(GOOD, customers), "mgr@x.com")  # Acme's
-    rt = SimpleNamespace(db=lambda: customers, store=store)
+    rt = SimpleNamespace(db=lambda: customers, store=store, today=lambda: AS_OF)
 
     bloom = customer_detail(rt, "102")
     assert (bloom.profile["name"], bloom.profile["segment"], bloom.profile["arr_usd"]) == ("Bloom Beauty", "Beauty", 1500.0)

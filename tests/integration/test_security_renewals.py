@@ -155,7 +155,7 @@ def test_rnw205_the_customer_csv_is_every_filtered_customer_and_formula_safe(pro
         s.get(CustomerProfile, "103").name = '=HYPERLINK("http://evil.example","x")'
     state = [{"id": i, "property": "value", "value": v}
              for i, v in (("customers-search", None), ("customers-segment", "any"), ("customers-owner", "any"),
-                          ("customers-renews", "any"))]
+                          ("customers-renews", "any"), ("customers-health", "any"))]
     state.append({"id": "customers-table", "property": "sort_by", "value": [{"column_id": "arr_usd",
                                                                               "direction": "desc"}]})
     r = post_callback(client, "customers-export", "n_clicks", [{"id": "customers-export", "property": "n_clicks",
