@@ -235,6 +235,25 @@ def renewal_edit(renewal_id: Any) -> dict:
     return {"type": RENEWAL_EDIT, "renewal": renewal_id}
 
 
+HEALTH_FIELD = "health-config-field"  # pattern: Settings › Health score inputs (health_field)
+HEALTH_FEEDBACK = "health-config-feedback"
+HEALTH_CONFIG_SAVE = "health-config-save"
+HEALTH_CONFIG_MESSAGE = "health-config-message"
+HEALTH_CONFIG_VERSION = "health-config-version"  # store: the version the form was loaded at
+HEALTH_CONFIG_VERSIONS = "health-config-versions"
+HEALTH_CONFIG_INIT = "health-config-init"
+
+
+def health_field(indicator: Any, part: Any) -> dict:
+    """An input of Settings › Health score (``indicator``: a ``health.LABEL`` key; ``part``: one of
+    ``health.PARTS``; either may be ``ALL``)."""
+    return {"type": HEALTH_FIELD, "indicator": indicator, "part": part}
+
+
+def health_feedback(indicator: Any, part: Any) -> dict:
+    return {"type": HEALTH_FEEDBACK, "indicator": indicator, "part": part}
+
+
 def renewal_field(field: Any) -> dict:
     """An input of the renewal form (``field``: a ``RenewalInput`` field name; may be ``ALL``)."""
     return {"type": RENEWAL_FIELD, "field": field}

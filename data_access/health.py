@@ -270,3 +270,97 @@ def at_risk(engine: Engine, limit: int = 8) -> tuple[list[dict], int]:
                           .order_by(cp.arr_usd.desc(), cp.name, cp.customer_id).limit(limit)).all()
     return ([{"customer_id": cid, "name": name, "owner": owner, "arr_usd": float(arr), "score": int(score),
               "change": None if ch is None else int(ch)} for cid, name, owner, arr, score, ch in found], int(total or 0))
+
+
+# ---------------------------------------------------------------------------------------------
+# Settings › Health score: admins save a new configuration version (validated, audited; a version
+# saved by someone else since the form was loaded refuses the save)
+
+PARTS = ("weight", "full_at", "zero_at")  # the form's fields per indicator; weight in percent
+
+
+class HealthConfigError(ValueError):
+    """A refused configuration: ``errors`` maps ``"<indicator>.<part>"`` (or ``form``) to a message."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+def check_config(raw: dict[str, dict[str, object]]) -> tuple[Indicator, ...]:
+    """The indicators of a submitted form (``{indicator: {"weight": percent, "full_at": …, "zero_at": …}}``,
+    text or numbers), in ``LABEL``'s order. Weights are percentages 0–100 that sum to 100; the marks are
+    finite numbers and differ.
+
+    Raises:
+        HealthConfigError: every field that is wrong, with its message (nothing is saved).
+    """
+    from typing import Annotated
+
+    from pydantic import Field, TypeAdapter, ValidationError
+
+    number = TypeAdapter(Annotated[float, Field(allow_inf_nan=False)])
+    errors: dict[str, str] = {}
+    parsed: dict[str, dict[str, float]] = {}
+    for name in LABEL:
+        values = raw.get(name) or {}
+        got = {}
+        for part in PARTS:
+            value = values.get(part)
+            if value is None or str(value).strip() == "":
+                errors[f"{name}.{part}"] = "enter a number"
+                continue
+            try:
+                got[part] = number.validate_python(str(value).strip().rstrip("%").replace(",", ""))
+            except ValidationError:
+                errors[f"{name}.{part}"] = "not a number"
+        if "weight" in got and not 0 <= got["weight"] <= 100:
+            errors[f"{name}.weight"] = "a weight is 0–100 %"
+        if "full_at" in got and "zero_at" in got and got["full_at"] == got["zero_at"]:
+            errors[f"{name}.zero_at"] = "the zero mark must differ from the full mark"
+        parsed[name] = got
+    if not errors:
+        total = sum(p["weight"] for p in parsed.values())
+        if abs(total - 100) > 0.01:
+            errors["form"] = f"the weights add up to {total:g} %, not 100 %"
+    if errors:
+        raise HealthConfigError(errors)
+    return tuple(Indicator(n, round(p["weight"] / 100, 6), p["full_at"], p["zero_at"]) for n, p in parsed.items())
+
+
+def save_config(engine: Engine, indicators: tuple[Indicator, ...], expected_version: int, actor: str) -> HealthConfig:
+    """Add the next configuration version (``indicators``) and its audit event in one transaction.
+
+    Raises:
+        StaleEdit: the latest version is no longer ``expected_version`` (someone saved since).
+    """
+    from data_access.db import StaleEdit, record_audit
+
+    with session_scope(engine) as s:
+        latest_version = s.scalar(select(func.max(HealthScoreConfig.version))) or 0
+        if latest_version != expected_version:
+            raise StaleEdit()
+        before = {r.indicator: {"weight": r.weight, "full_at": r.full_at, "zero_at": r.zero_at}
+                  for r in s.scalars(select(HealthScoreConfig).where(HealthScoreConfig.version == latest_version))}
+        version = latest_version + 1
+        for ind in indicators:
+            s.add(HealthScoreConfig(version=version, indicator=ind.name, weight=ind.weight, full_at=ind.full_at,
+                                    zero_at=ind.zero_at, created_by=actor))
+        record_audit(s, actor, "create", "health_score_config", version, before or None,
+                     {i.name: {"weight": i.weight, "full_at": i.full_at, "zero_at": i.zero_at} for i in indicators})
+    return HealthConfig(version, indicators)
+
+
+def config_versions(engine: Engine, limit: int = 10) -> list[tuple[int, str, dt.datetime, dict[str, float]]]:
+    """The newest ``limit`` versions: (version, created_by, created_at, ``{indicator: weight}``)."""
+    with session_scope(engine) as s:
+        rows = s.scalars(select(HealthScoreConfig).order_by(HealthScoreConfig.version.desc(),
+                                                            HealthScoreConfig.id)).all()
+    out: dict[int, tuple[int, str, dt.datetime, dict[str, float]]] = {}
+    for r in rows:
+        if r.version not in out:
+            if len(out) == limit:
+                break
+            out[r.version] = (r.version, r.created_by, r.created_at, {})
+        out[r.version][3][r.indicator] = r.weight
+    return list(out.values())
