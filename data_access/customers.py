@@ -257,6 +257,8 @@ def filter_options(engine: Engine) -> dict[str, list[str]]:
 
 REVENUE_FRAME = "company_health/revenue_by_customer"  # year-to-date revenue per customer and month
 CONTRACTS_FRAME = "demand_am/contract_spend_by_customer"  # active upfront contracts per customer
+OPEN_DEALS_FRAME = "company_health/open_deals"  # open deals (this quarter's and undated)
+WON_DEALS_FRAME = "company_health/won_deals"  # deals won in the 365 days to the as-of date
 
 
 @dataclass(frozen=True)
@@ -272,7 +274,8 @@ class CustomerDetail:
     (``contract_count`` int, ``contract_usd`` / ``spend_usd`` / ``unspent_usd`` float USD), from the
     cached ``CONTRACTS_FRAME``; ``None`` when it has none or before the first refresh. ``as_of``: when
     the revenue frame was refreshed (UTC) or ``None``. ``health``: the latest ``health.Health`` or
-    ``None``; ``health_history``: ``health.history`` of the last 90 days."""
+    ``None``; ``health_history``: ``health.history`` of the last 90 days. ``deals``: its HubSpot deals
+    (``related_deals``)."""
 
     profile: dict
     renewals: list
@@ -281,6 +284,7 @@ class CustomerDetail:
     as_of: dt.datetime | None
     health: object | None = None
     health_history: pd.DataFrame | None = None
+    deals: list | None = None
 
 
 def customer_detail(rt, customer_id: str) -> CustomerDetail | None:
@@ -312,6 +316,35 @@ def customer_detail(rt, customer_id: str) -> CustomerDetail | None:
     from data_access import health
 
     cid = profile["customer_id"]
-    return CustomerDetail(profile, list_renewals(rt.db(), customer_id=cid), by_month, contracts,
+    renewal_rows = list_renewals(rt.db(), customer_id=cid)
+    return CustomerDetail(profile, renewal_rows, by_month, contracts,
                           revenue.meta.refreshed_at if revenue is not None else None,
-                          health.latest(rt.db(), [cid]).get(cid), health.history(rt.db(), cid, rt.today()))
+                          health.latest(rt.db(), [cid]).get(cid), health.history(rt.db(), cid, rt.today()),
+                          related_deals(rt.store, profile["name"], {r.hubspot_deal_id for r in renewal_rows
+                                                                    if r.hubspot_deal_id}))
+
+
+def related_deals(store, customer_name: str, renewal_deal_ids: set[str]) -> list[dict] | None:
+    """The customer's HubSpot deals from the cached frames (its company is the one whose name equals the
+    customer's, case and surrounding spaces ignored, as in the contract SQL): open deals, then those won
+    in the last 365 days, newest close first. Dicts: ``deal_id`` str, ``deal_name``, ``stage`` (the
+    open stage or ``Won``), ``amount_usd`` float USD, ``close_date`` date or None, ``owner_name``,
+    ``renewal`` (a renewal links it). ``None`` before the first refresh of either frame."""
+    key = customer_name.strip().lower()
+    found, any_frame = [], False
+    for name, stage_col in ((OPEN_DEALS_FRAME, "stage_label"), (WON_DEALS_FRAME, None)):
+        cached = store.get(name)
+        if cached is None:
+            continue
+        any_frame = True
+        f = cached.frame
+        mine = f[f["company_name"].fillna("").str.strip().str.lower() == key]
+        for row in mine.itertuples(index=False):
+            found.append({"deal_id": str(row.deal_id), "deal_name": row.deal_name,
+                          "stage": getattr(row, stage_col) if stage_col else "Won",
+                          "amount_usd": float(row.amount_usd or 0), "close_date": _day(row.close_date),
+                          "owner_name": row.owner_name, "renewal": str(row.deal_id) in renewal_deal_ids})
+    if not any_frame:
+        return None
+    return sorted(found, key=lambda d: (d["stage"] == "Won", -(d["close_date"] or dt.date.max).toordinal(),
+                                        d["deal_id"]))

@@ -1,8 +1,8 @@
-"""One customer (issue 15): ``/customers/<id>``, opened from the Customers table. Its profile, ARR
-and next renewal from Pulse's database; this year's revenue by month and its active upfront
-contracts from the worker's cached frames (``customers.customer_detail``: filtered in memory, never a
-warehouse query); its renewals and their audited changes. Everyone signed in reads it; renewals are
-edited on /renewals.
+"""One customer (issue 15): ``/customers/<id>``, opened from the Customers table. Its profile, ARR,
+health and next renewal from Pulse's database; this year's revenue by month, its active upfront
+contracts and its HubSpot deals (open, and won in the last 365 days) from the worker's cached frames
+(``customers.customer_detail``: filtered in memory, never a warehouse query); its renewals and their
+audited changes. Everyone signed in reads it; renewals are edited on /renewals.
 """
 from __future__ import annotations
 
@@ -104,6 +104,26 @@ def revenue_figure(by_month: pd.DataFrame, today: dt.date) -> dict:
                        "yaxis": {"tickprefix": "$", "tickformat": "~s", "rangemode": "tozero"}}}
 
 
+def deals_table(deals: list[dict] | None) -> html.Div:
+    """The customer's HubSpot deals: open ones, then won in the last 365 days (a renewal's deal marked)."""
+    if deals is None:
+        return html.P("Waiting for the first refresh of deals.", className="text-muted small mb-0")
+    if not deals:
+        return html.P("No open deal and none won in the last 365 days (HubSpot company of the same name).",
+                      className="text-muted small mb-0")
+    rows = [html.Tr([
+        html.Td([d["deal_name"], dbc.Badge("Renewal", color="info", className="ms-2", title="A renewal links this deal")
+                 if d["renewal"] else None]),
+        html.Td(dbc.Badge(d["stage"], color="success") if d["stage"] == "Won" else d["stage"]),
+        html.Td(formatting.usd(d["amount_usd"]), className="text-end pe-4"),
+        html.Td(formatting.day_text(d["close_date"]) if d["close_date"] else "No close date", className="text-nowrap"),
+        html.Td(d["owner_name"] or "—"),
+    ], className="customer-deal") for d in deals]
+    head = html.Thead(html.Tr([html.Th(h, className="text-end pe-4" if h == "Amount" else None)
+                               for h in ("Deal", "Stage", "Amount", "Close date", "Owner")]))
+    return dbc.Table([head, html.Tbody(rows)], size="sm", className="customer-deals pulse-surface mb-0")
+
+
 def detail_view(detail: customers.CustomerDetail, today: dt.date, tz: str, changes) -> list:
     """The page's content below the back link."""
     p = detail.profile
@@ -134,7 +154,9 @@ def detail_view(detail: customers.CustomerDetail, today: dt.date, tz: str, chang
                                                              className="small text-muted")]),
                              className="pulse-surface h-100"), lg=6),
         ], className="g-3 mb-4"),
-        html.H5("Renewals", className="mb-2"),
+        html.H5("Deals", className="mb-2"),
+        deals_table(detail.deals),
+        html.H5("Renewals", className="mt-4 mb-2"),
         renewals_table(detail.renewals, today, can_edit=False),
         html.P(html.A("Edit renewals on Renewals", href="/renewals"), className="small mt-2") if detail.renewals else
         html.P(["No renewal yet. ", html.A("Add one on Renewals", href="/renewals"), "."], className="small text-muted"),

@@ -29,9 +29,10 @@ COLUMNS = [("name", "Customer", "text"), ("segment", "Segment", "text"), ("owner
            ("arr_usd", "ARR", "numeric"), ("health", "Health", "numeric"), ("health_change", "30-day change", "text"),
            ("last_invoice_date", "Last invoice", "text"), ("next_renewal", "Next renewal", "text"),
            ("renewal_status", "Renewal status", "text")]
-HEALTH_CHOICES = [("green", f"Healthy (≥ {health.GREEN_AT})"), ("yellow", f"Watch ({health.YELLOW_AT}–{health.GREEN_AT - 1})"),
+HEALTH_CHOICES = [("green", f"Healthy (≥ {health.GREEN_AT})"),
+                  ("yellow", f"Watch ({health.YELLOW_AT}–{health.GREEN_AT - 1})"),
                   ("red", f"Poor (< {health.YELLOW_AT})"), ("nodata", "Not scored")]
-HEALTH_STYLES = [  # the cards' colours (figures.STATUS_FILL)
+HEALTH_STYLES = [  # the cards' colours (assets/pulse.css lets these through its cell colour)
     {"if": {"filter_query": f"{{health}} >= {health.GREEN_AT}", "column_id": "health"}, "color": "var(--pulse-green)"},
     {"if": {"filter_query": f"{{health}} >= {health.YELLOW_AT} && {{health}} < {health.GREEN_AT}",
             "column_id": "health"}, "color": "var(--pulse-yellow)"},
@@ -113,8 +114,10 @@ def health_panel(rows: list[dict], total: int) -> html.Div:
         if r["change"] is not None and r["change"] <= -health.DROP_POINTS:
             why.append(f"down {-r['change']} points in {health.DROP_DAYS} days")
         items.append(dbc.ListGroupItem(html.Div([
-            html.Div([html.A(r["name"], href=f"/customers/{quote(r['customer_id'], safe='')}", className="fw-semibold text-decoration-none"),
-                      html.Div(f"{', '.join(why).capitalize()} · {r['owner'] or 'no owner'}", className="small text-muted")]),
+            html.Div([html.A(r["name"], href=f"/customers/{quote(r['customer_id'], safe='')}",
+                             className="fw-semibold text-decoration-none"),
+                      html.Div(f"{', '.join(why).capitalize()} · {r['owner'] or 'no owner'}",
+                               className="small text-muted")]),
             html.Div(formatting.usd(r["arr_usd"]) + " ARR", className="fw-semibold text-nowrap"),
         ], className="d-flex justify-content-between align-items-center gap-3"), className="at-risk-health-item"))
     more = total - len(rows)
@@ -160,8 +163,9 @@ def layout(**_query) -> html.Div:
                      className="d-flex justify-content-between align-items-center mb-2"),
             dcc.Download(id=ids.CUSTOMERS_DOWNLOAD),
             dash_table.DataTable(
-                id=ids.CUSTOMERS_TABLE, columns=[{"id": c, "name": n, "type": t, **({"presentation": "markdown"} if c == "name" else {})}
-                                              for c, n, t in COLUMNS], data=[],
+                id=ids.CUSTOMERS_TABLE, data=[],
+                columns=[{"id": c, "name": n, "type": t, **({"presentation": "markdown"} if c == "name" else {})}
+                         for c, n, t in COLUMNS],
                 markdown_options={"link_target": "_self", "html": False},
                 css=[{"selector": ".dash-cell-value p", "rule": "margin: 0"},
                      {"selector": ".dash-cell-value a", "rule": "text-decoration: none; font-weight: 600"}],

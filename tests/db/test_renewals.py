@@ -289,6 +289,17 @@ def test_rnw011_a_customer_page_reads_its_profile_renewals_and_cached_revenue(cu
         [str(other.id)]
     assert customer_detail(rt, "999") is None and customer_detail(rt, "1' or '1'='1") is None
 
+    from data_access.customers import OPEN_DEALS_FRAME, WON_DEALS_FRAME, related_deals
+
+    assert acme.deals is None  # the deal frames are not refreshed yet
+    for query in (OPEN_DEALS_FRAME, WON_DEALS_FRAME):
+        assert refresh_query(known.warehouse(), store, query, params).ok
+    assert customer_detail(rt, "101").deals == []  # QuickBooks "Acme Drinks" ≠ HubSpot "Acme Drinks Inc"
+    deals = related_deals(store, "  ACME drinks inc ", {"4"})  # the same company, case and spaces aside
+    assert [(d["deal_id"], d["stage"], d["amount_usd"], d["close_date"], d["renewal"]) for d in deals] == [
+        ("1", deals[0]["stage"], 10000.0, dt.date(2026, 12, 15), False), ("4", "Won", 20000.0, dt.date(2026, 9, 30), True)]
+    assert deals[0]["stage"] != "Won"
+
 
 def test_rnw012_status_shows_the_customer_sync_and_its_error(tmp_path):
     """/status (``status_report``'s ``jobs``): the customer sync is "never" before it runs, "ok" with
