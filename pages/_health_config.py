@@ -23,10 +23,6 @@ UNITS = {"revenue_trend": "ratio, e.g. 1.0 = level", "invoice_recency": "days",
          "contract_pace": "share behind pace, e.g. −0.5"}
 
 
-def _order() -> list[tuple[str, str]]:
-    return [(name, part) for name in health.LABEL for part in health.PARTS]
-
-
 def form_values(config: health.HealthConfig) -> dict[tuple[str, str], str]:
     """The form's text per (indicator, part) for ``config`` (weights in percent)."""
     out = {}
