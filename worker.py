@@ -139,12 +139,11 @@ def sync_customers(rt: Runtime) -> bool:
     """Copy the warehouse's customers into Pulse's database (``customers.refresh_customers``), then
     score their health for today (``health.refresh_health``; only after a sync that worked), once
     across workers (a claim). Returns True when this worker synced and scored them."""
-    from data_access.customers import refresh_customers
-    from data_access.health import refresh_health
+    from data_access.customers import sync_and_score
 
     if not rt.coordinator.claim("customers:sync", ttl_s=3600):
         return False
-    return refresh_customers(rt) is not None and refresh_health(rt) is not None
+    return sync_and_score(rt)
 
 
 def add_jobs(scheduler: BaseScheduler, rt: Runtime) -> None:

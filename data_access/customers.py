@@ -19,6 +19,7 @@ import pandas as pd
 from sqlalchemy import Engine, bindparam, exists, func, insert, select, update
 
 from data_access.db import CustomerProfile, contains, session_scope, utcnow
+from data_access.health import STATUS_WORD
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +115,14 @@ def refresh_customers(rt) -> SyncResult | None:
     return result
 
 
+def sync_and_score(rt) -> bool:
+    """The daily customer step: ``refresh_customers``, then — only after a sync that worked — today's
+    health scores (``health.refresh_health``). True when both were written."""
+    from data_access.health import refresh_health
+
+    return refresh_customers(rt) is not None and refresh_health(rt) is not None
+
+
 # ---------------------------------------------------------------------------------------------
 # The Customers page: one page of customers, filtered, sorted and paged in the database
 
@@ -184,13 +193,13 @@ def customer_export(engine: Engine, today: dt.date, search: str | None = None, s
         "health_score": pd.Series([r["health_score"] for r in rows], dtype="Int64")})
 
 
-HEALTH_FILTERS = ("green", "yellow", "red", "nodata")  # the health quick filter (health.status)
+HEALTH_FILTERS = tuple(STATUS_WORD)  # the health quick filter: green | yellow | red | nodata (health.status)
 
 
 def _customers(engine: Engine, today: dt.date, search, segment, owner, renews_within_days, sort: str,
                descending: bool, offset: int, limit: int, health: str | None = None) -> CustomerPage:
     from data_access import health as hs
-    from data_access.db import CustomerHealthScore, Renewal
+    from data_access.db import Renewal
     from data_access.renewals import UNRESOLVED
 
     if sort not in SORTABLE:
@@ -199,9 +208,7 @@ def _customers(engine: Engine, today: dt.date, search, segment, owner, renews_wi
         raise ValueError(f"unknown health filter {health!r}")
     cp = CustomerProfile
     with session_scope(engine) as s:
-        latest_day = s.scalar(select(func.max(CustomerHealthScore.score_date)))
-        scored = (select(CustomerHealthScore.customer_id, CustomerHealthScore.score)
-                  .where(CustomerHealthScore.score_date == latest_day).subquery())
+        _, now, then = hs.scored_days(s)
         where = [cp.in_warehouse.is_(True)]
         if search and search.strip():
             where.append(contains(cp.name, search))
@@ -213,16 +220,15 @@ def _customers(engine: Engine, today: dt.date, search, segment, owner, renews_wi
             where.append(exists().where(Renewal.customer_id == cp.customer_id, Renewal.status.in_(UNRESOLVED),
                                         Renewal.renewal_date <= today + dt.timedelta(days=int(renews_within_days))))
         if health is not None:
-            where.append({"green": scored.c.score >= hs.GREEN_AT,
-                          "yellow": (scored.c.score >= hs.YELLOW_AT) & (scored.c.score < hs.GREEN_AT),
-                          "red": scored.c.score < hs.YELLOW_AT, "nodata": scored.c.score.is_(None)}[health])
-        column = scored.c.score if sort == "health" else getattr(cp, sort)
+            where.append(hs.status_condition(now.c.score, health))
+        column = now.c.score if sort == "health" else getattr(cp, sort)
         order = [column.desc().nulls_last() if descending else column.asc().nulls_last(), cp.name, cp.customer_id]
-        joined = cp.__table__.outerjoin(scored, scored.c.customer_id == cp.customer_id)
+        joined = (cp.__table__.outerjoin(now, now.c.customer_id == cp.customer_id)
+                  .outerjoin(then, then.c.customer_id == cp.customer_id))
         total = s.scalar(select(func.count()).select_from(joined).where(*where))
         found = list(s.execute(select(cp.customer_id, cp.name, cp.segment, cp.tier, cp.owner, cp.arr_usd,
-                                      cp.last_invoice_date).select_from(joined).where(*where).order_by(*order)
-                               .offset(offset).limit(limit)))
+                                      cp.last_invoice_date, now.c.score, now.c.score - then.c.score)
+                               .select_from(joined).where(*where).order_by(*order).offset(offset).limit(limit)))
         next_renewal: dict[str, tuple[dt.date, str]] = {}
         for i in range(0, len(found), CHUNK):  # an export reads many pages' worth: bound the IN list
             for cid, day, status in s.execute(
@@ -230,13 +236,11 @@ def _customers(engine: Engine, today: dt.date, search, segment, owner, renews_wi
                     .where(Renewal.customer_id.in_([r[0] for r in found[i:i + CHUNK]]), Renewal.status.in_(UNRESOLVED))
                     .order_by(Renewal.renewal_date.desc())):
                 next_renewal[cid] = (day, status)  # the earliest wins (read last)
-    scores = hs.latest(engine, [r[0] for r in found]) if found else {}
     rows = [{"customer_id": cid, "name": name, "segment": seg, "tier": tier, "owner": own, "arr_usd": float(arr),
              "last_invoice_date": last, "next_renewal_date": next_renewal.get(cid, (None, None))[0],
              "next_renewal_status": next_renewal.get(cid, (None, None))[1],
-             "health_score": scores[cid].score if cid in scores else None,
-             "health_change": scores[cid].change if cid in scores else None}
-            for cid, name, seg, tier, own, arr, last in found]
+             "health_score": None if score is None else int(score), "health_change": None if ch is None else int(ch)}
+            for cid, name, seg, tier, own, arr, last, score, ch in found]
     return CustomerPage(rows, int(total or 0))
 
 

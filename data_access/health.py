@@ -67,6 +67,9 @@ class HealthConfig:
                 f"each indicator 100 at its full mark, 0 at its zero mark. Healthy ≥ {GREEN_AT}, poor < {YELLOW_AT}.")
 
 
+STATUS_WORD = {"green": "Healthy", "yellow": "Watch", "red": "Poor", "nodata": "Not scored"}
+
+
 def status(score: int | None) -> str:
     """green | yellow | red | nodata for a score."""
     if score is None:
@@ -204,30 +207,39 @@ class Health:
         return self.change is not None and self.change <= -DROP_POINTS
 
 
+def scored_days(session):
+    """``(day, now, then)``: the latest scoring day (None without scores) and subqueries
+    (``customer_id``, ``score``) of that day's scores and of the latest day's at least ``DROP_DAYS``
+    before it (empty when there is none), for joining to customers: ``now.c.score - then.c.score``
+    is the change."""
+    chs = CustomerHealthScore
+    day = session.scalar(select(func.max(chs.score_date)))
+    then_day = None if day is None else session.scalar(
+        select(func.max(chs.score_date)).where(chs.score_date <= day - dt.timedelta(days=DROP_DAYS)))
+    now = select(chs.customer_id, chs.score).where(chs.score_date == day).subquery("now")
+    then = select(chs.customer_id, chs.score).where(chs.score_date == then_day).subquery("then")
+    return day, now, then
+
+
+def status_condition(score, wanted: str):
+    """The SQL condition that ``score`` (a score column) has status ``wanted`` (``status``'s words)."""
+    return {"green": score >= GREEN_AT, "yellow": (score >= YELLOW_AT) & (score < GREEN_AT),
+            "red": score < YELLOW_AT, "nodata": score.is_(None)}[wanted]
+
+
 def latest(engine: Engine, customer_ids: list[str] | None = None) -> dict[str, Health]:
-    """The latest score of each customer (of ``customer_ids``, or all), with its change vs the score
-    ``DROP_DAYS`` days before it (or the closest earlier one)."""
+    """The latest score of each customer (of ``customer_ids``, or all) that has one, with its change
+    vs the score ``DROP_DAYS`` days before it (or the closest earlier one)."""
     with session_scope(engine) as s:
-        day = s.scalar(select(func.max(CustomerHealthScore.score_date)))
-        if day is None:
-            return {}
-        then = s.scalar(select(func.max(CustomerHealthScore.score_date))
-                        .where(CustomerHealthScore.score_date <= day - dt.timedelta(days=DROP_DAYS)))
+        day, now, then = scored_days(s)
+        base = (select(now.c.customer_id, now.c.score, now.c.score - then.c.score)
+                .select_from(now.outerjoin(then, then.c.customer_id == now.c.customer_id)))
+        queries = [base] if customer_ids is None else [
+            base.where(now.c.customer_id.in_(customer_ids[i:i + CHUNK])) for i in range(0, len(customer_ids), CHUNK)]
         out: dict[str, Health] = {}
-        chunks = [None] if customer_ids is None else [customer_ids[i:i + CHUNK]
-                                                       for i in range(0, len(customer_ids), CHUNK)]
-        for chunk in chunks:
-            query = select(CustomerHealthScore.customer_id, CustomerHealthScore.score_date, CustomerHealthScore.score) \
-                .where(CustomerHealthScore.score_date.in_([d for d in (day, then) if d is not None]))
-            if chunk is not None:
-                query = query.where(CustomerHealthScore.customer_id.in_(chunk))
-            got: dict[str, dict[dt.date, int]] = {}
-            for cid, d, score in s.execute(query):
-                got.setdefault(cid, {})[d] = score
-            for cid, by_day in got.items():
-                if day in by_day:
-                    before = by_day.get(then) if then else None
-                    out[cid] = Health(by_day[day], day, None if before is None else by_day[day] - before)
+        for query in queries:
+            for cid, score, change in s.execute(query):
+                out[cid] = Health(score, day, None if change is None else int(change))
         return out
 
 
@@ -252,14 +264,9 @@ def at_risk(engine: Engine, limit: int = 8) -> tuple[list[dict], int]:
     ``DROP_POINTS`` or more over ``DROP_DAYS``, largest ARR first: at most ``limit`` dicts
     (``customer_id``, ``name``, ``owner``, ``arr_usd`` float USD, ``score`` int, ``change`` int or
     None) and how many there are in all."""
-    chs, cp = CustomerHealthScore, CustomerProfile
+    cp = CustomerProfile
     with session_scope(engine) as s:
-        day = s.scalar(select(func.max(chs.score_date)))
-        if day is None:
-            return [], 0
-        then_day = s.scalar(select(func.max(chs.score_date)).where(chs.score_date <= day - dt.timedelta(days=DROP_DAYS)))
-        now = select(chs.customer_id, chs.score).where(chs.score_date == day).subquery("now")
-        then = select(chs.customer_id, chs.score).where(chs.score_date == then_day).subquery("then")
+        _, now, then = scored_days(s)
         change = now.c.score - then.c.score
         joined = (cp.__table__.join(now, now.c.customer_id == cp.customer_id)
                   .outerjoin(then, then.c.customer_id == cp.customer_id))

@@ -187,12 +187,9 @@ class Runtime:
         try:
             results = refresh_all(self.warehouse(), self.store, self.catalog, self.settings,
                                   self.targets().targets, on_result=progress)
-            from data_access.customers import refresh_customers
+            from data_access.customers import sync_and_score
 
-            if refresh_customers(self) is not None:  # before the metrics of Pulse's database, which name customers
-                from data_access.health import refresh_health
-
-                refresh_health(self)
+            sync_and_score(self)  # before the metrics of Pulse's database, which name customers
             by_source: dict[str, list] = {}
             for metric in metrics:
                 if metric.source != "warehouse":

@@ -51,7 +51,7 @@ def stats(detail: customers.CustomerDetail, today: dt.date) -> dbc.Row:
         health_tile = _stat("Health", "—", "Not scored yet", key="health")
     else:
         change = "" if h.change is None else f" · {h.change:+d} in {health.DROP_DAYS} days".replace("-", "−")
-        health_tile = _stat("Health", f"{h.score} / 100", f"{HEALTH_WORD[h.status]}{change}", key="health",
+        health_tile = _stat("Health", f"{h.score} / 100", f"{health.STATUS_WORD[h.status]}{change}", key="health",
                             tone=f"customer-health-{h.status}")
     return dbc.Row([
         health_tile,
@@ -68,9 +68,6 @@ def stats(detail: customers.CustomerDetail, today: dt.date) -> dbc.Row:
               "Active upfront contracts: contract value − invoices since the first contract, HubSpot + QuickBooks",
               key="contracts"),
     ], className="g-3 mb-4")
-
-
-HEALTH_WORD = {"green": "Healthy", "yellow": "Watch", "red": "Poor", "nodata": "Not scored"}
 
 
 def health_figure(frame: pd.DataFrame) -> dict:

@@ -29,9 +29,9 @@ COLUMNS = [("name", "Customer", "text"), ("segment", "Segment", "text"), ("owner
            ("arr_usd", "ARR", "numeric"), ("health", "Health", "numeric"), ("health_change", "30-day change", "text"),
            ("last_invoice_date", "Last invoice", "text"), ("next_renewal", "Next renewal", "text"),
            ("renewal_status", "Renewal status", "text")]
-HEALTH_CHOICES = [("green", f"Healthy (≥ {health.GREEN_AT})"),
-                  ("yellow", f"Watch ({health.YELLOW_AT}–{health.GREEN_AT - 1})"),
-                  ("red", f"Poor (< {health.YELLOW_AT})"), ("nodata", "Not scored")]
+HEALTH_CHOICES = [(status, f"{health.STATUS_WORD[status]}{band}") for status, band in (
+    ("green", f" (≥ {health.GREEN_AT})"), ("yellow", f" ({health.YELLOW_AT}–{health.GREEN_AT - 1})"),
+    ("red", f" (< {health.YELLOW_AT})"), ("nodata", ""))]
 HEALTH_STYLES = [  # the cards' colours (assets/pulse.css lets these through its cell colour)
     {"if": {"filter_query": f"{{health}} >= {health.GREEN_AT}", "column_id": "health"}, "color": "var(--pulse-green)"},
     {"if": {"filter_query": f"{{health}} >= {health.YELLOW_AT} && {{health}} < {health.GREEN_AT}",
@@ -75,6 +75,14 @@ def at_risk(rows: list[renewals.RenewalRow], today: dt.date) -> list[renewals.Re
     return sorted(picked, key=lambda r: (-r.current_value_usd, r.renewal_date, r.id))
 
 
+def _risk_item(name, detail: str, amount: str, class_name: str) -> dbc.ListGroupItem:
+    """One line of the At risk panel: the customer and why on the left, the amount on the right."""
+    return dbc.ListGroupItem(html.Div([
+        html.Div([name, html.Div(detail, className="small text-muted")]),
+        html.Div(amount, className="fw-semibold text-nowrap"),
+    ], className="d-flex justify-content-between align-items-center gap-3"), className=class_name)
+
+
 def at_risk_panel(rows: list[renewals.RenewalRow], today: dt.date) -> html.Div:
     if not rows:
         return html.P("No renewal needs attention: none is due within 60 days without a commitment, and none is "
@@ -88,12 +96,9 @@ def at_risk_panel(rows: list[renewals.RenewalRow], today: dt.date) -> html.Div:
             reasons.append(f"renews in {formatting.plural((r.renewal_date - today).days, 'day')}, not committed")
         if r.risk_level == "high":
             reasons.append("high risk")
-        items.append(dbc.ListGroupItem(html.Div([
-            html.Div([html.Div(r.customer_name, className="fw-semibold"),
-                      html.Div(f"{', '.join(reasons).capitalize()} · {r.owner or 'no owner'}",
-                               className="small text-muted")]),
-            html.Div(formatting.usd(float(r.current_value_usd)), className="fw-semibold text-nowrap"),
-        ], className="d-flex justify-content-between align-items-center gap-3"), className="at-risk-item"))
+        items.append(_risk_item(html.Div(r.customer_name, className="fw-semibold"),
+                                f"{', '.join(reasons).capitalize()} · {r.owner or 'no owner'}",
+                                formatting.usd(float(r.current_value_usd)), "at-risk-item"))
     more = len(rows) - AT_RISK_SHOWN
     return html.Div([
         html.P(f"{formatting.plural(len(rows), 'renewal')} · {formatting.usd(sum(float(r.current_value_usd) for r in rows))}"
@@ -113,13 +118,10 @@ def health_panel(rows: list[dict], total: int) -> html.Div:
         why = [f"health {r['score']}"]
         if r["change"] is not None and r["change"] <= -health.DROP_POINTS:
             why.append(f"down {-r['change']} points in {health.DROP_DAYS} days")
-        items.append(dbc.ListGroupItem(html.Div([
-            html.Div([html.A(r["name"], href=f"/customers/{quote(r['customer_id'], safe='')}",
-                             className="fw-semibold text-decoration-none"),
-                      html.Div(f"{', '.join(why).capitalize()} · {r['owner'] or 'no owner'}",
-                               className="small text-muted")]),
-            html.Div(formatting.usd(r["arr_usd"]) + " ARR", className="fw-semibold text-nowrap"),
-        ], className="d-flex justify-content-between align-items-center gap-3"), className="at-risk-health-item"))
+        items.append(_risk_item(html.A(r["name"], href=f"/customers/{quote(r['customer_id'], safe='')}",
+                                       className="fw-semibold text-decoration-none"),
+                                f"{', '.join(why).capitalize()} · {r['owner'] or 'no owner'}",
+                                formatting.usd(r["arr_usd"]) + " ARR", "at-risk-health-item"))
     more = total - len(rows)
     return html.Div([
         html.P(f"{formatting.plural(total, 'customer')} in poor or falling health", className="small text-muted mb-2"),
