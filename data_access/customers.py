@@ -208,7 +208,7 @@ def _customers(engine: Engine, today: dt.date, search, segment, owner, renews_wi
         raise ValueError(f"unknown health filter {health!r}")
     cp = CustomerProfile
     with session_scope(engine) as s:
-        _, now, then = hs.scored_days(s)
+        _, now, _ = hs.scored_days(s)  # joined for the health filter and sort only
         where = [cp.in_warehouse.is_(True)]
         if search and search.strip():
             where.append(contains(cp.name, search))
@@ -223,12 +223,11 @@ def _customers(engine: Engine, today: dt.date, search, segment, owner, renews_wi
             where.append(hs.status_condition(now.c.score, health))
         column = now.c.score if sort == "health" else getattr(cp, sort)
         order = [column.desc().nulls_last() if descending else column.asc().nulls_last(), cp.name, cp.customer_id]
-        joined = (cp.__table__.outerjoin(now, now.c.customer_id == cp.customer_id)
-                  .outerjoin(then, then.c.customer_id == cp.customer_id))
+        joined = cp.__table__.outerjoin(now, now.c.customer_id == cp.customer_id)
         total = s.scalar(select(func.count()).select_from(joined).where(*where))
         found = list(s.execute(select(cp.customer_id, cp.name, cp.segment, cp.tier, cp.owner, cp.arr_usd,
-                                      cp.last_invoice_date, now.c.score, now.c.score - then.c.score)
-                               .select_from(joined).where(*where).order_by(*order).offset(offset).limit(limit)))
+                                      cp.last_invoice_date).select_from(joined).where(*where).order_by(*order)
+                               .offset(offset).limit(limit)))
         next_renewal: dict[str, tuple[dt.date, str]] = {}
         for i in range(0, len(found), CHUNK):  # an export reads many pages' worth: bound the IN list
             for cid, day, status in s.execute(
@@ -236,11 +235,13 @@ def _customers(engine: Engine, today: dt.date, search, segment, owner, renews_wi
                     .where(Renewal.customer_id.in_([r[0] for r in found[i:i + CHUNK]]), Renewal.status.in_(UNRESOLVED))
                     .order_by(Renewal.renewal_date.desc())):
                 next_renewal[cid] = (day, status)  # the earliest wins (read last)
+    scores = hs.latest(engine, [r[0] for r in found]) if found else {}  # this page's only: cheaper than a join
     rows = [{"customer_id": cid, "name": name, "segment": seg, "tier": tier, "owner": own, "arr_usd": float(arr),
              "last_invoice_date": last, "next_renewal_date": next_renewal.get(cid, (None, None))[0],
              "next_renewal_status": next_renewal.get(cid, (None, None))[1],
-             "health_score": None if score is None else int(score), "health_change": None if ch is None else int(ch)}
-            for cid, name, seg, tier, own, arr, last, score, ch in found]
+             "health_score": scores[cid].score if cid in scores else None,
+             "health_change": scores[cid].change if cid in scores else None}
+            for cid, name, seg, tier, own, arr, last in found]
     return CustomerPage(rows, int(total or 0))
 
 
