@@ -137,8 +137,8 @@ CUSTOMER_SYNC_CRON = {"hour": 2, "minute": 45}  # daily, company time zone
 
 def sync_customers(rt: Runtime) -> bool:
     """Copy the warehouse's customers into Pulse's database (``customers.refresh_customers``), then
-    score their health for today (``health.refresh_health``; only after a sync that worked), once
-    across workers (a claim). Returns True when this worker synced and scored them."""
+    score their health for today and run the playbook rules (``customers.sync_and_score``; only after
+    a sync that worked), once across workers (a claim). Returns True when this worker did it all."""
     from data_access.customers import sync_and_score
 
     if not rt.coordinator.claim("customers:sync", ttl_s=3600):

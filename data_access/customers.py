@@ -117,10 +117,15 @@ def refresh_customers(rt) -> SyncResult | None:
 
 def sync_and_score(rt) -> bool:
     """The daily customer step: ``refresh_customers``, then — only after a sync that worked — today's
-    health scores (``health.refresh_health``). True when both were written."""
+    health scores (``health.refresh_health``) and the playbook rules (``playbooks.refresh_playbooks``,
+    which read those scores). True when all were written."""
     from data_access.health import refresh_health
+    from data_access.playbooks import refresh_playbooks
 
-    return refresh_customers(rt) is not None and refresh_health(rt) is not None
+    if refresh_customers(rt) is None:
+        return False
+    scored = refresh_health(rt) is not None
+    return refresh_playbooks(rt) is not None and scored
 
 
 # ---------------------------------------------------------------------------------------------

@@ -369,6 +369,63 @@ class CustomerHealthScore(Base):
     indicators: Mapped[Any] = mapped_column(JSONValue)
 
 
+PLAYBOOK_TRIGGERS = ("health_below", "health_drop", "renewal_due")
+ACTION_STATUSES = ("open", "done", "dismissed")
+
+
+class PlaybookRule(VersionedMixin, TimestampMixin, Base):
+    """A playbook rule (governed data, admins edit it on Settings): when ``trigger_kind`` holds for a
+    customer — its health score below ``threshold`` points (``health_below``), fallen ``threshold``
+    points or more in 30 days (``health_drop``), or an uncommitted renewal due within ``threshold``
+    days (``renewal_due``) — the daily job opens an action ``action`` for the customer's owner, due in
+    ``due_in_days``; not again for that customer while one is open or for ``repeat_after_days``."""
+
+    __tablename__ = "playbook_rule"
+    __table_args__ = (
+        CheckConstraint("trigger_kind in ('health_below', 'health_drop', 'renewal_due')", name="trigger_kind"),
+        CheckConstraint("threshold > 0", name="threshold"),
+        CheckConstraint("due_in_days >= 1", name="due_in_days"),
+        CheckConstraint("repeat_after_days >= 1", name="repeat_after_days"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    trigger_kind: Mapped[str] = mapped_column(String(20))
+    threshold: Mapped[float] = mapped_column(Float)
+    action: Mapped[str] = mapped_column(String(300))
+    due_in_days: Mapped[int] = mapped_column(Integer)
+    repeat_after_days: Mapped[int] = mapped_column(Integer, default=30)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_by: Mapped[str] = mapped_column(String(320))
+
+
+class PlaybookAction(VersionedMixin, TimestampMixin, Base):
+    """An action a playbook rule opened for one customer (``trigger``: what held, in words), which its
+    ``assignee`` (the customer's owner) or a manager marks ``done`` or ``dismissed``. ``rule_name`` is
+    kept when the rule is deleted (``rule_id`` becomes null); one action per rule, customer and day."""
+
+    __tablename__ = "playbook_action"
+    __table_args__ = (
+        CheckConstraint("status in ('open', 'done', 'dismissed')", name="status"),
+        UniqueConstraint("rule_id", "customer_id", "opened_on"),
+        Index("ix_playbook_action_status_due_date", "status", "due_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customer_profile.customer_id", ondelete="CASCADE"),
+                                             index=True)
+    rule_id: Mapped[int | None] = mapped_column(ForeignKey("playbook_rule.id", ondelete="SET NULL"))
+    rule_name: Mapped[str] = mapped_column(String(100))
+    trigger: Mapped[str] = mapped_column(String(300))
+    action: Mapped[str] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    opened_on: Mapped[dt.date] = mapped_column(Date)
+    due_date: Mapped[dt.date] = mapped_column(Date)
+    assignee: Mapped[str] = mapped_column(String(200), default="")
+    completed_at: Mapped[dt.datetime | None] = mapped_column()
+    completed_by: Mapped[str | None] = mapped_column(String(320))
+
+
 # ---------------------------------------------------------------------------------------------
 # Audit
 

@@ -9,7 +9,7 @@ account owner. Past renewals are resolved (about 85 % renewed), those due soon a
 negotiation or committed, later ones open; about 1 in 8 is high risk. Each is audited as created by
 ``demo@pulse.local``. A database with renewals is left alone (never overwrites people's work). Then the
 health history: every 7th day of the last 13 weeks without a score is scored as of that day
-(``health.backfill``).
+(``health.backfill``), and today's playbook actions (``playbooks.run_playbooks``).
 """
 from __future__ import annotations
 
@@ -88,8 +88,12 @@ def main(argv: list[str] | None = None) -> int:
     from data_access.health import backfill
 
     days = backfill(rt)  # the health history: every 7th day of the last 13 weeks, today included
+    from data_access.playbooks import run_playbooks
+
+    opened = run_playbooks(rt.db(), rt.today()).opened  # today's playbook actions (none twice)
     print(f"customers: {synced.inserted} new, {synced.updated} refreshed; demo renewals written: {n}"
-          + ("" if n else " (the database has renewals already)") + f"; health scored for {days} days")
+          + ("" if n else " (the database has renewals already)") + f"; health scored for {days} days; "
+          f"playbook actions opened: {opened}")
     return 0
 
 

@@ -10,6 +10,8 @@ import uuid
 import pytest
 from sqlalchemy import text
 
+import pandas as pd
+
 from data_access.db import make_engine
 
 POSTGRES_URL = os.environ.get("PULSE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -53,3 +55,39 @@ def migrated(db_engine):
 
     upgrade(db_engine)
     return db_engine
+
+
+# ---- the hand-built company's customers (tests/fixtures/known_company.py), shared by the customer tests
+
+
+def _known_frame(tmp_path_factory, query: str) -> pd.DataFrame:
+    from data_access.refresh import query_params
+    from tests.conftest import known_runtime
+
+    rt = known_runtime(tmp_path_factory.mktemp("known"))
+    return rt.warehouse().run(query, query_params(rt.settings, rt.targets().targets, rt.today()))
+
+
+@pytest.fixture(scope="module")
+def directory(tmp_path_factory) -> pd.DataFrame:
+    """The hand-built company's customer directory (the SQL the worker runs), computed once."""
+    from data_access.customers import DIRECTORY_QUERY
+
+    return _known_frame(tmp_path_factory, DIRECTORY_QUERY)
+
+
+@pytest.fixture
+def customers(migrated, directory):
+    """``migrated`` with the hand-built company's four customers synced (101 Acme … 104 Dune)."""
+    from data_access.customers import sync_customers
+
+    sync_customers(migrated, directory)
+    return migrated
+
+
+@pytest.fixture(scope="module")
+def indicators(tmp_path_factory) -> pd.DataFrame:
+    """The hand-built company's health inputs (``sql/customers/health_indicators.sql``), computed once."""
+    from data_access.health import INDICATORS_QUERY
+
+    return _known_frame(tmp_path_factory, INDICATORS_QUERY)

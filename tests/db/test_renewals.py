@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from data_access import renewal_metrics as rm
 from data_access import renewals
-from data_access.customers import DIRECTORY_QUERY, sync_customers
+from data_access.customers import sync_customers
 from data_access.db import AuditEvent, CustomerProfile, Renewal, StaleEdit, session_scope
 from data_access.demo_renewals import seed_demo_renewals
 from data_access.refresh import query_params
@@ -25,19 +25,6 @@ from tests.conftest import known_runtime
 
 AS_OF = dt.date(2026, 11, 21)
 D = decimal.Decimal
-
-
-@pytest.fixture(scope="module")
-def directory(tmp_path_factory) -> pd.DataFrame:
-    """The hand-built company's customer directory (the SQL the worker runs), computed once."""
-    rt = known_runtime(tmp_path_factory.mktemp("customers"))
-    return rt.warehouse().run(DIRECTORY_QUERY, query_params(rt.settings, rt.targets().targets, rt.today()))
-
-
-@pytest.fixture
-def customers(migrated, directory):
-    sync_customers(migrated, directory)
-    return migrated
 
 
 def _count(engine, model) -> int:
@@ -348,15 +335,6 @@ def test_rnw013_a_full_refresh_reads_pulse_database_once_for_every_renewal_metri
     assert rt.store.get(rm.DUE_FRAME).frame["value"].iloc[0] == 0  # no renewals yet
     with pytest.raises(ValueError, match="one source"):
         refresh_api_metrics([metrics[0], rt.catalog.metrics["revenue_ytd"]], rt.store, rt.settings, AS_OF)
-
-
-@pytest.fixture(scope="module")
-def indicators(tmp_path_factory) -> pd.DataFrame:
-    """The hand-built company's health inputs (``sql/customers/health_indicators.sql``), computed once."""
-    from data_access.health import INDICATORS_QUERY
-
-    rt = known_runtime(tmp_path_factory.mktemp("health"))
-    return rt.warehouse().run(INDICATORS_QUERY, query_params(rt.settings, rt.targets().targets, rt.today()))
 
 
 def test_rnw014_health_scores_on_the_known_company(customers, indicators):
