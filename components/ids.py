@@ -140,6 +140,25 @@ CUSTOMERS_EXPORT = "customers-export"
 CUSTOMERS_DOWNLOAD = "customers-download"
 CUSTOMER_ID = "customer-id"  # store: the id in /customers/<id>
 CUSTOMER_DETAIL = "customer-detail"
+CUSTOMER_DETAIL_MORE = "customer-detail-more"  # below the playbook actions: deals, renewals, activity
+CUSTOMER_ACTIONS = "customer-actions"  # the customer page's playbook actions (re-rendered after a change)
+CUSTOMER_ACTIONS_MESSAGE = "customer-actions-message"
+PLAYBOOK_ACTION_SET = "playbook-action-set"  # pattern: Done / Dismiss / Reopen of an action (playbook_action_set)
+CUSTOMERS_ACTIONS = "customers-actions"  # the Customers page's open playbook actions panel
+# Settings › Playbooks (pages/_playbooks.py)
+PLAYBOOK_RULES = "playbook-rules"
+PLAYBOOK_RULES_MESSAGE = "playbook-rules-message"
+PLAYBOOK_RULE_ADD = "playbook-rule-add"
+PLAYBOOK_RULE_EDIT = "playbook-rule-edit"  # pattern: one Edit button per rule (playbook_rule_edit)
+PLAYBOOK_RULE_MODAL = "playbook-rule-modal"
+PLAYBOOK_RULE_TITLE = "playbook-rule-title"
+PLAYBOOK_RULE_FIELD = "playbook-rule-field"  # pattern: the form's inputs (playbook_rule_field)
+PLAYBOOK_RULE_FEEDBACK = "playbook-rule-feedback"
+PLAYBOOK_RULE_FORM_MESSAGE = "playbook-rule-form-message"
+PLAYBOOK_RULE_SAVE = "playbook-rule-save"
+PLAYBOOK_RULE_CANCEL = "playbook-rule-cancel"
+PLAYBOOK_RULE_DELETE = "playbook-rule-delete"
+PLAYBOOK_RULE_EDITING = "playbook-rule-editing"  # store: {id, version} of the rule in the form (None: new)
 # Alerts page (pages/alerts.py): what was sent and what failed
 ALERTS_HISTORY = "alerts-history"
 ALERTS_STATUS = "alerts-status"
@@ -262,3 +281,24 @@ def renewal_field(field: Any) -> dict:
 def renewal_feedback(field: Any) -> dict:
     """The message under an input of the renewal form."""
     return {"type": RENEWAL_FEEDBACK, "field": field}
+
+
+def playbook_action_set(action_id: Any, version: Any, status: Any) -> dict:
+    """A button that sets playbook action ``action_id`` (as loaded at ``version``) to ``status``
+    (``done`` | ``dismissed`` | ``open``); any part may be ``ALL``."""
+    return {"type": PLAYBOOK_ACTION_SET, "action": action_id, "version": version, "status": status}
+
+
+def playbook_rule_edit(rule_id: Any) -> dict:
+    """The Edit button of a playbook rule's row (``rule_id`` may be ``ALL``)."""
+    return {"type": PLAYBOOK_RULE_EDIT, "rule": rule_id}
+
+
+def playbook_rule_field(field: Any) -> dict:
+    """An input of the playbook rule form (``field``: a ``playbooks.RuleInput`` field name; may be ``ALL``)."""
+    return {"type": PLAYBOOK_RULE_FIELD, "field": field}
+
+
+def playbook_rule_feedback(field: Any) -> dict:
+    """The message under an input of the playbook rule form."""
+    return {"type": PLAYBOOK_RULE_FEEDBACK, "field": field}

@@ -27,6 +27,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from sqlalchemy import Engine, func, insert, select
 
+from components.formatting import day_text as _day  # pure wording, as data_access.status
 from data_access.db import (AuditChange, AuditEvent, CustomerProfile, PlaybookAction, PlaybookRule, Renewal,
                             StaleEdit, audit_changes, expect_version, insert_audited, record_audit, row_snapshot,
                             session_scope, update_audited, utcnow)
@@ -35,8 +36,6 @@ log = logging.getLogger(__name__)
 
 OUTCOME = "system/playbooks"  # the last run's outcome (on /status)
 JOB_ACTOR = "pulse"
-TRIGGER_LABEL = {"health_below": "Health score below", "health_drop": "Health score fell by",
-                 "renewal_due": "Renewal not committed, due within"}
 TRIGGER_UNIT = {"health_below": "points", "health_drop": "points", "renewal_due": "days"}
 STATUS_LABEL = {"open": "Open", "done": "Done", "dismissed": "Dismissed"}
 FIELD_LABEL = {"name": "Name", "trigger_kind": "When", "threshold": "Threshold", "action": "Action",
@@ -147,8 +146,13 @@ def _rule_row(r: PlaybookRule) -> RuleRow:
 
 
 def rule_text(rule: RuleRow | RuleInput) -> str:
-    """The rule's condition in words: ``Health score below 50 points``."""
-    return f"{TRIGGER_LABEL[rule.trigger_kind]} {rule.threshold:g} {TRIGGER_UNIT[rule.trigger_kind]}"
+    """The rule's condition in words: ``Health score below 50``, ``Health score fell 15+ points in 30
+    days``, ``Uncommitted renewal due within 60 days``."""
+    from data_access.health import DROP_DAYS
+
+    return {"health_below": f"Health score below {rule.threshold:g}",
+            "health_drop": f"Health score fell {rule.threshold:g}+ points in {DROP_DAYS} days",
+            "renewal_due": f"Uncommitted renewal due within {rule.threshold:g} days"}[rule.trigger_kind]
 
 
 def list_rules(engine: Engine) -> list[RuleRow]:
@@ -240,10 +244,10 @@ def _matches(session, rule: PlaybookRule, today: dt.date) -> list[tuple[str, str
         rows = session.execute(select(cp.customer_id, cp.owner, now.c.score, change).select_from(joined)
                                .where(cp.in_warehouse.is_(True), condition)).all()
         if rule.trigger_kind == "health_below":
-            return [(cid, owner or "", f"Health score {score} on {day.isoformat()} is below {rule.threshold:g}")
+            return [(cid, owner or "", f"Health score {score} on {_day(day)} is below {rule.threshold:g}")
                     for cid, owner, score, _ in rows]
         return [(cid, owner or "", f"Health score fell {-ch} points in {health.DROP_DAYS} days, to {score} "
-                                   f"on {day.isoformat()}") for cid, owner, score, ch in rows]
+                                   f"on {_day(day)}") for cid, owner, score, ch in rows]
     horizon = today + dt.timedelta(days=int(rule.threshold))
     rows = session.execute(
         select(Renewal.customer_id, Renewal.owner, cp.owner, Renewal.renewal_date, Renewal.status)
@@ -257,7 +261,7 @@ def _matches(session, rule: PlaybookRule, today: dt.date) -> list[tuple[str, str
         days = (day - today).days
         when = f"in {days} days" if days > 0 else "today" if days == 0 else f"{-days} days ago"
         word = "open" if status == "open" else "in negotiation"
-        out[cid] = (cid, renewal_owner or owner or "", f"Renewal on {day.isoformat()} ({when}) is {word}, not committed")
+        out[cid] = (cid, renewal_owner or owner or "", f"Renewal on {_day(day)} ({when}) is {word}, not committed")
     return list(out.values())
 
 

@@ -2,7 +2,9 @@
 health and next renewal from Pulse's database; this year's revenue by month, its active upfront
 contracts and its HubSpot deals (open, and won in the last 365 days) from the worker's cached frames
 (``customers.customer_detail``: filtered in memory, never a warehouse query); its renewals and their
-audited changes. Everyone signed in reads it; renewals are edited on /renewals.
+audited changes; its playbook actions, which their assignee, managers and admins mark done, dismiss
+or reopen here (checked on the server, version-checked, audited). Everyone signed in reads it;
+renewals are edited on /renewals.
 """
 from __future__ import annotations
 
@@ -11,19 +13,23 @@ import datetime as dt
 import dash
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import Input, Output, callback, dcc, html
+from dash import ALL, Input, Output, State, callback, ctx, dcc, html
+from dash.exceptions import PreventUpdate
 
-from components import figures, formatting, ids
-from data_access import customers, health, renewals
+import auth
+from components import figures, formatting, forms, ids
+from data_access import customers, health, playbooks, renewals
+from data_access.db import StaleEdit
 from data_access.renewals import STATUS_LABEL, UNRESOLVED
 from data_access.runtime import get_runtime
 from pages.customers import ARR_HELP
-from pages.renewals import changes_table, renewals_table
+from pages.renewals import changes_table, due_text, renewals_table
 
 dash.register_page(__name__, path_template="/customers/<customer_id>", name="Customer",
                    title="Pulse · Customer", order=8)
 
 CHANGES_SHOWN = 20
+ACTION_COLOR = {"open": "primary", "done": "success", "dismissed": "secondary"}
 
 
 # ---------------------------------------------------------------- builders (pure)
@@ -121,8 +127,53 @@ def deals_table(deals: list[dict] | None) -> html.Div:
     return dbc.Table([head, html.Tbody(rows)], size="sm", className="customer-deals pulse-surface mb-0")
 
 
-def detail_view(detail: customers.CustomerDetail, today: dt.date, tz: str, changes) -> list:
-    """The page's content below the back link."""
+def actions_table(rows: list[playbooks.ActionRow], today: dt.date, email: str | None, is_manager: bool) -> html.Div:
+    """The customer's playbook actions (open ones by due date, then closed ones), with Done / Dismiss
+    (open) or Reopen (closed) for those who may change them: the assignee, managers and admins."""
+    if not rows:
+        return html.P(["No playbook action for this customer. The rules on Settings › Playbooks open one when "
+                       "its health or a renewal needs attention."], className="text-muted small mb-0 customer-no-actions")
+    body = []
+    for a in rows:
+        late = a.overdue(today)
+        when = due_text(a.due_date, today).replace(" ago", " overdue") if a.status == "open" else (
+            f"{playbooks.STATUS_LABEL[a.status]} {formatting.day_text(a.completed_at.date())}" if a.completed_at else "")
+        buttons = []
+        if playbooks.can_change(a, email, is_manager):
+            if a.status == "open":
+                buttons = [dbc.Button("Done", id=ids.playbook_action_set(a.id, a.version, "done"), size="sm",
+                                      color="success", outline=True, title=f"Mark “{a.action}” done"),
+                           dbc.Button("Dismiss", id=ids.playbook_action_set(a.id, a.version, "dismissed"), size="sm",
+                                      color="secondary", outline=True, title="Not needed: close it without doing it")]
+            else:
+                buttons = [dbc.Button("Reopen", id=ids.playbook_action_set(a.id, a.version, "open"), size="sm",
+                                      color="secondary", outline=True)]
+        body.append(html.Tr([
+            html.Td([html.Div(a.action, className="fw-semibold"), html.Div(a.trigger, className="small text-muted")]),
+            html.Td(a.rule_name, className="small"),
+            html.Td(a.assignee or "Unassigned"),
+            html.Td([html.Div(formatting.day_text(a.due_date), className="text-nowrap"),
+                     html.Div(when, className="small " + ("text-danger fw-semibold" if late else "text-muted"))]),
+            html.Td(dbc.Badge("Overdue" if late else playbooks.STATUS_LABEL[a.status],
+                              color="danger" if late else ACTION_COLOR[a.status], className="action-status")),
+            html.Td(html.Div(buttons, className="d-flex gap-1 justify-content-end")),
+        ], className=f"playbook-action playbook-action-{a.status}"))
+    head = html.Thead(html.Tr([html.Th(h) for h in ("Action", "Rule", "Assignee", "Due", "Status", "")]))
+    return dbc.Table([head, html.Tbody(body)], size="sm", responsive=True,
+                     className="customer-actions-table pulse-surface mb-0 align-middle")
+
+
+def _actions_section(rt, customer_id: str) -> list:
+    """The heading and table of the customer's playbook actions, with buttons for this request's user."""
+    user = auth.current_user()
+    return [html.H5("Playbook actions", className="mb-2"),
+            actions_table(playbooks.customer_actions(rt.db(), customer_id), rt.today(),
+                          user.email if user else None, bool(user and user.can("manager")))]
+
+
+def detail_view(detail: customers.CustomerDetail, today: dt.date, tz: str, changes) -> tuple[list, list]:
+    """The page's content below the back link: what goes above the playbook actions (name, stats,
+    charts) and what goes below them (deals, renewals, activity)."""
     p = detail.profile
     facts = [p["segment"], f"Tier {p['tier']}" if p["tier"] else None, f"Owner {p['owner']}" if p["owner"] else "No owner",
              f"Contract {formatting.day_text(p['contract_start'])} – {formatting.day_text(p['contract_end'])}"
@@ -151,6 +202,7 @@ def detail_view(detail: customers.CustomerDetail, today: dt.date, tz: str, chang
                                                              className="small text-muted")]),
                              className="pulse-surface h-100"), lg=6),
         ], className="g-3 mb-4"),
+    ], [
         html.H5("Deals", className="mb-2"),
         deals_table(detail.deals),
         html.H5("Renewals", className="mt-4 mb-2"),
@@ -170,18 +222,48 @@ def layout(customer_id: str | None = None, **_query) -> html.Div:
     return html.Div([
         html.A("← Customers", href="/customers", className="small d-inline-block mb-2"),
         dcc.Loading(html.Div(id=ids.CUSTOMER_DETAIL), type="default", delay_show=300),
+        html.Div(id=ids.CUSTOMER_ACTIONS_MESSAGE, className="mb-2"),  # the playbook actions (Done / Dismiss / Reopen
+        html.Div(id=ids.CUSTOMER_ACTIONS, className="mb-4"),  # re-render them), between the charts and the deals
+        html.Div(id=ids.CUSTOMER_DETAIL_MORE),
         dcc.Store(id=ids.CUSTOMER_ID, data=str(customer_id or "")),
     ], className="customer-page")
 
 
-@callback(Output(ids.CUSTOMER_DETAIL, "children"), Input(ids.CUSTOMER_ID, "data"))
+@callback(Output(ids.CUSTOMER_DETAIL, "children"), Output(ids.CUSTOMER_ACTIONS, "children"),
+          Output(ids.CUSTOMER_DETAIL_MORE, "children"), Input(ids.CUSTOMER_ID, "data"))
 def show_customer(customer_id):
-    """The customer's profile, stats, revenue chart, renewals and activity (a customer Pulse does not
-    know gets a message and a way back)."""
+    """The customer's profile, stats, charts, playbook actions, deals, renewals and activity (a customer
+    Pulse does not know gets a message and a way back)."""
     rt = get_runtime()
     detail = customers.customer_detail(rt, customer_id) if customer_id else None
     if detail is None:
         return dbc.Alert(["No customer with this id. ", html.A("Back to Customers", href="/customers"), "."],
-                         color="warning", className="customer-missing")
+                         color="warning", className="customer-missing"), None, None
     changes = renewals.renewal_changes(rt.db(), CHANGES_SHOWN, [r.id for r in detail.renewals])
-    return detail_view(detail, rt.today(), rt.settings.timezone, changes)
+    top, bottom = detail_view(detail, rt.today(), rt.settings.timezone, changes)
+    return top, _actions_section(rt, detail.profile["customer_id"]), bottom
+
+
+@callback(Output(ids.CUSTOMER_ACTIONS, "children"), Output(ids.CUSTOMER_ACTIONS_MESSAGE, "children"),
+          Input(ids.playbook_action_set(ALL, ALL, ALL), "n_clicks"), State(ids.CUSTOMER_ID, "data"),
+          prevent_initial_call=True)
+def set_action(_clicks, customer_id):
+    """Done / Dismiss / Reopen an action: the assignee, managers and admins only (checked here, on the
+    server); a change someone else made first refuses this one and shows theirs."""
+    if not ctx.triggered or not ctx.triggered[0]["value"]:  # the table re-rendered its buttons: no click
+        raise PreventUpdate
+    button = ctx.triggered_id
+    user = auth.current_user()
+    rt = get_runtime()
+    if user is None:
+        return dash.no_update, forms.message("Sign in to change an action.")
+    try:
+        done = playbooks.set_action_status(rt.db(), int(button["action"]), int(button["version"]), str(button["status"]),
+                                           user.email, user.can("manager"))
+    except (playbooks.ActionError, StaleEdit) as e:
+        text = f"Nothing changed: this action was {e}." if isinstance(e, StaleEdit) else f"Nothing changed: {e}."
+        return _actions_section(rt, str(customer_id)), forms.message(text)
+    except (KeyError, TypeError, ValueError):
+        return dash.no_update, forms.message("The button does not match an action; reload the page.")
+    verb = {"done": "Marked done", "dismissed": "Dismissed", "open": "Reopened"}[done.status]
+    return _actions_section(rt, str(customer_id)), forms.message(f"{verb}: {done.action}.", "success")

@@ -14,7 +14,7 @@ from dash import Input, Output, State, callback, ctx, dash_table, dcc, html
 from dash.exceptions import PreventUpdate
 
 from components import formatting, ids
-from data_access import customers, health, renewals
+from data_access import customers, health, playbooks, renewals
 from data_access.export import to_csv
 from data_access.renewals import STATUS_LABEL, UNCOMMITTED
 from data_access.runtime import get_runtime
@@ -130,6 +130,31 @@ def health_panel(rows: list[dict], total: int) -> html.Div:
     ])
 
 
+def actions_panel(rows: list, total: int, overdue: int, today: dt.date) -> html.Div:
+    """Open playbook actions, soonest due first (each links to its customer's page)."""
+    if not total:
+        return html.P("No open playbook action. The rules on Settings › Playbooks open one when a customer's health "
+                      "or renewal needs attention.", className="text-muted small mb-0")
+    items = []
+    for a in rows:
+        late = a.due_date < today
+        days = abs((a.due_date - today).days)
+        due = (f"{formatting.plural(days, 'day')} overdue" if late else "due today" if days == 0
+               else f"due in {formatting.plural(days, 'day')}")
+        items.append(_risk_item(html.A(a.customer_name, href=f"/customers/{quote(a.customer_id, safe='')}",
+                                       className="fw-semibold text-decoration-none"),
+                                f"{a.action} · {a.assignee or 'unassigned'}",
+                                html.Span(due, className="small " + ("text-danger" if late else "text-muted")),
+                                "playbook-item"))
+    more = total - len(rows)
+    return html.Div([
+        html.P(f"{formatting.plural(total, 'open action')}" + (f", {overdue:,} overdue" if overdue else ""),
+               className="small text-muted mb-2 playbook-summary"),
+        dbc.ListGroup(items, flush=True),
+        html.Div(f"and {more} more on the customers' pages", className="small text-muted") if more > 0 else None,
+    ])
+
+
 # ---------------------------------------------------------------- layout
 
 def _select(ident: str, placeholder: str, options=()):
@@ -144,9 +169,11 @@ def layout(**_query) -> html.Div:
                  className="page-head"),
         dbc.Card([dbc.CardHeader(html.H5("At risk", className="mb-0")),
                   dbc.CardBody(dbc.Row([
-                      dbc.Col([html.H6("Renewals", className="text-muted"), html.Div(id=ids.CUSTOMERS_AT_RISK)], lg=6),
+                      dbc.Col([html.H6("Renewals", className="text-muted"), html.Div(id=ids.CUSTOMERS_AT_RISK)], xl=4),
                       dbc.Col([html.H6("Health", className="text-muted"), html.Div(id=ids.CUSTOMERS_AT_RISK_HEALTH)],
-                              lg=6)], className="g-4"))], className="mb-4 settings-card at-risk-card"),
+                              xl=4),
+                      dbc.Col([html.H6("Playbook actions", className="text-muted"), html.Div(id=ids.CUSTOMERS_ACTIONS)],
+                              xl=4)], className="g-4"))], className="mb-4 settings-card at-risk-card"),
         dbc.Card(dbc.CardBody([
             dbc.Row([
                 dbc.Col(dbc.Input(id=ids.CUSTOMERS_SEARCH, type="search", placeholder="Search by name", debounce=True),
@@ -192,10 +219,11 @@ def layout(**_query) -> html.Div:
 
 @callback(Output(ids.CUSTOMERS_SEGMENT, "options"), Output(ids.CUSTOMERS_OWNER, "options"),
           Output(ids.CUSTOMERS_AT_RISK, "children"), Output(ids.CUSTOMERS_AT_RISK_HEALTH, "children"),
-          Output(ids.CUSTOMERS_TABLE, "tooltip_header"),
+          Output(ids.CUSTOMERS_TABLE, "tooltip_header"), Output(ids.CUSTOMERS_ACTIONS, "children"),
           Input(ids.CUSTOMERS_INIT, "data"))
 def fill_filters(_):
-    """The quick filters' options, the At risk panel and the column tooltips (on page load)."""
+    """The quick filters' options, the At risk panel (renewals, health, open playbook actions) and the
+    column tooltips (on page load)."""
     rt = get_runtime()
     try:
         health_help = health.current_config(rt.db()).tooltip()
@@ -209,7 +237,7 @@ def fill_filters(_):
     return ([{"label": "Every segment", "value": ANY}, *({"label": v, "value": v} for v in options["segment"])],
             [{"label": "Every owner", "value": ANY}, *({"label": v, "value": v} for v in options["owner"])],
             at_risk_panel(at_risk(unresolved, today), today), health_panel(*health.at_risk(rt.db(), AT_RISK_SHOWN)),
-            tooltips)
+            tooltips, actions_panel(*playbooks.open_actions(rt.db(), today, AT_RISK_SHOWN), today))
 
 
 SORT_KEY = {"name": "name", "segment": "segment", "owner": "owner", "arr_usd": "arr_usd",

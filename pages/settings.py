@@ -27,6 +27,7 @@ from data_access.target_store import (EditError, TargetsBusy, default_targets, f
                                       save_plan_months, save_rep_quotas)
 from pages._alert_rules import rules_tab  # the Alert rules tab (its callbacks register on import)
 from pages._health_config import health_tab  # the Health score tab (likewise)
+from pages._playbooks import playbooks_tab  # the Playbooks tab (likewise)
 
 dash.register_page(__name__, path="/settings", name="Settings", title="Pulse · Settings", order=80,
                    required_role="admin")
@@ -381,6 +382,7 @@ def layout(**_query) -> html.Div:
           ], className="mb-4 settings-card")),
           dbc.Tab(label="Alert rules", tab_id="alerts", children=rules_tab(rt.catalog)),
           dbc.Tab(label="Health score", tab_id="health", children=health_tab()),
+          dbc.Tab(label="Playbooks", tab_id="playbooks", children=playbooks_tab()),
           dbc.Tab(label="Change history", tab_id="history", children=dbc.Card(
               dbc.CardBody(html.Div(id=ids.SETTINGS_HISTORY)), className="mb-4 settings-card")),
         ], id=ids.SETTINGS_TABS, active_tab="targets", className="mb-3 settings-tabs",

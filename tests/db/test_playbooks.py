@@ -67,10 +67,10 @@ def test_pbk001_the_shipped_rules_open_an_action_for_each_customer_whose_trigger
         ("Renewal not committed", "101", "rita@x.com", "2026-12-05")]
     bloom = playbooks.customer_actions(scored, "102")
     assert [(a.action, a.trigger) for a in bloom] == [
-        ("Call the customer's sponsor to find out what changed", "Health score fell 29 points in 30 days, to 41 on 2026-11-21"),
-        ("Schedule an executive check-in", "Health score 41 on 2026-11-21 is below 50")]
+        ("Call the customer's sponsor to find out what changed", "Health score fell 29 points in 30 days, to 41 on Nov 21, 2026"),
+        ("Schedule an executive check-in", "Health score 41 on Nov 21, 2026 is below 50")]
     acme = playbooks.customer_actions(scored, "101")[0]
-    assert acme.trigger == "Renewal on 2026-12-21 (in 30 days) is open, not committed"
+    assert acme.trigger == "Renewal on Dec 21, 2026 (in 30 days) is open, not committed"
     with session_scope(scored) as s:
         audited = s.scalars(select(AuditEvent).where(AuditEvent.entity_type == "playbook_action")).all()
     assert len(audited) == 5 and {e.actor for e in audited} == {"pulse"}
@@ -122,7 +122,7 @@ def test_pbk004_rules_are_audited_version_checked_and_their_actions_outlive_them
     rule = check_rule({"name": "Health below 30", "trigger_kind": "health_below", "threshold": "30",
                        "action": "Escalate to the COO", "due_in_days": "3", "repeat_after_days": "14", "enabled": True})
     saved = playbooks.create_rule(scored, rule, "admin@x.com")
-    assert playbooks.rule_text(saved) == "Health score below 30 points"
+    assert playbooks.rule_text(saved) == "Health score below 30"
     updated = playbooks.update_rule(scored, saved.id, saved.version, rule.model_copy(update={"threshold": 40.0}),
                                     "admin@x.com")
     assert updated.version == 2 and updated.threshold == 40
