@@ -5,13 +5,19 @@ version.
 
 Each indicator scores 100 at its ``full_at`` value and 0 at its ``zero_at`` value, linearly between
 (clamped); the score is the weighted mean of the indicators the customer has (a customer without
-an active upfront contract is scored on the other two, their weights rescaled):
+an active upfront contract is scored on the others, their weights rescaled):
 
 * ``revenue_trend`` = revenue of the last 180 days ÷ revenue of the 180 days before (ratio;
   100 at ≥ 1.0, 0 at ≤ 0.5). New revenue with none before counts as 1.0; no revenue in either as 0.
 * ``invoice_recency`` = days since the latest invoice (100 at ≤ 30 days, 0 at ≥ 180 or none in 360).
 * ``contract_pace`` = the lowest spent share − straight-line pace across active upfront contracts
   (100 at ≥ 0, on pace; 0 at ≤ −0.5, 50 points behind).
+* ``meeting_recency`` = days since the latest HubSpot meeting on a deal of the customer's company
+  (the company of its name; 100 at ≤ 45 days, 0 at ≥ 180 or none in 360). A customer with no
+  HubSpot company is scored on the others.
+
+Version 2 (migration 0006) weighs them 32 / 24 / 24 / 20 %: version 1's 40 / 30 / 30 % for the first
+three, in the same proportions, and a fifth of the score for meetings.
 
 Status: healthy (green) at ≥ 70, watch (yellow) at ≥ 50, poor (red) below 50.
 """
@@ -35,8 +41,10 @@ GREEN_AT, YELLOW_AT = 70, 50
 DROP_POINTS, DROP_DAYS = 15, 30  # a fall of 15 points or more in 30 days puts a customer at risk
 LABEL = {"revenue_trend": "Revenue trend (last 180 days ÷ the 180 before)",
          "invoice_recency": "Days since the last invoice",
-         "contract_pace": "Upfront contract spend vs pace"}
-SHORT = {"revenue_trend": "Revenue trend", "invoice_recency": "Invoice recency", "contract_pace": "Contract pace"}
+         "contract_pace": "Upfront contract spend vs pace",
+         "meeting_recency": "Days since the last HubSpot meeting"}
+SHORT = {"revenue_trend": "Revenue trend", "invoice_recency": "Invoice recency", "contract_pace": "Contract pace",
+         "meeting_recency": "Meeting recency"}
 CHUNK = 2_000
 
 
@@ -101,14 +109,18 @@ def indicator_values(row) -> dict[str, float | None]:
     recent, prior = float(row.revenue_recent_usd or 0), float(row.revenue_prior_usd or 0)
     trend = recent / prior if prior > 0 else (1.0 if recent > 0 else 0.0)
     days = _value(row.days_since_invoice)
+    met = _value(getattr(row, "days_since_meeting", None))
+    flag = getattr(row, "in_crm", None)
+    in_crm = flag is not None and not pd.isna(flag) and bool(flag)
     return {"revenue_trend": trend, "invoice_recency": 360.0 if days is None else days,
-            "contract_pace": _value(row.contract_pace_gap)}
+            "contract_pace": _value(row.contract_pace_gap),
+            "meeting_recency": (360.0 if met is None else met) if in_crm else None}
 
 
 def score_customers(inputs: pd.DataFrame, config: HealthConfig) -> pd.DataFrame:
     """Scores of ``inputs`` (the ``INDICATORS_QUERY`` frame: ``customer_id`` str, ``revenue_recent_usd``,
     ``revenue_prior_usd`` float USD, ``days_since_invoice`` int or null, ``contract_pace_gap`` float
-    ratio or null). Returns ``customer_id`` str, ``score`` int 0–100, ``indicators`` dict
+    ratio or null, ``in_crm`` bool, ``days_since_meeting`` int or null; the last two may be absent). Returns ``customer_id`` str, ``score`` int 0–100, ``indicators`` dict
     ``{name: {"value": float | None, "score": float | None, "weight": float}}``."""
     ids, scores, details = [], [], []
     for row in inputs.itertuples(index=False):

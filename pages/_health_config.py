@@ -20,7 +20,7 @@ from data_access.runtime import get_runtime
 REFUSED = "Only admins can change the health score."
 PART_LABEL = {"weight": "Weight (%)", "full_at": "Scores 100 at", "zero_at": "Scores 0 at"}
 UNITS = {"revenue_trend": "ratio, e.g. 1.0 = level", "invoice_recency": "days",
-         "contract_pace": "share behind pace, e.g. −0.5"}
+         "contract_pace": "share behind pace, e.g. −0.5", "meeting_recency": "days"}
 
 
 def form_values(config: health.HealthConfig) -> dict[tuple[str, str], str]:

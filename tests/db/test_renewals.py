@@ -341,8 +341,9 @@ def test_rnw014_health_scores_on_the_known_company(customers, indicators):
     """Inputs (as of 2026-11-21): Acme invoiced 2,000 in the last 180 days and 1,500 before, today;
     Bloom 400 vs 1,100, 37 days ago; Crest 300 vs 700, 51 days ago; Dune nothing in 360 days; no
     active contract is linked to a customer. Scores, the default weights rescaled to the two
-    indicators they have (0.4 trend, 0.3 recency): Acme 100; Bloom trend 400/1100 < 0.5 → 0, recency
-    (180 − 37)/150 = 95.3 → (0.3 × 95.3)/0.7 = 41; Crest 0 and 86 → 37; Dune 0."""
+    indicators they have (0.32 trend, 0.24 invoice recency; no customer has a HubSpot company of its
+    name, so none has a meeting score): Acme 100; Bloom trend 400/1100 < 0.5 → 0, recency
+    (180 − 37)/150 = 95.3 → (0.24 × 95.3)/0.56 = 41; Crest 0 and 86 → 37; Dune 0."""
     from data_access import health
     from data_access.customers import customer_page
 
@@ -350,13 +351,15 @@ def test_rnw014_health_scores_on_the_known_company(customers, indicators):
     assert rows.loc["102", ["revenue_recent_usd", "revenue_prior_usd", "days_since_invoice"]].tolist() == [400, 1100, 37]
     assert pd.isna(rows.loc["104", "days_since_invoice"]) and rows["contract_pace_gap"].isna().all()
     config = health.current_config(customers)
-    assert config.version == 1 and [i.weight for i in config.indicators] == [0.4, 0.3, 0.3]
-    assert "revenue trend" in config.tooltip() and "× 40%" in config.tooltip()
+    assert config.version == 2 and [i.weight for i in config.indicators] == [0.32, 0.24, 0.24, 0.2]
+    assert "revenue trend" in config.tooltip() and "× 32%" in config.tooltip() and "hubspot meeting × 20%" in config.tooltip()
+    assert not rows["in_crm"].any() and rows["days_since_meeting"].isna().all()
     scores = health.score_customers(indicators, config)
     assert dict(zip(scores["customer_id"], scores["score"])) == {"101": 100, "102": 41, "103": 37, "104": 0}
     bloom = scores.set_index("customer_id").loc["102", "indicators"]
-    assert bloom["revenue_trend"] == {"value": pytest.approx(0.3636, abs=1e-4), "score": 0.0, "weight": 0.4}
+    assert bloom["revenue_trend"] == {"value": pytest.approx(0.3636, abs=1e-4), "score": 0.0, "weight": 0.32}
     assert bloom["invoice_recency"]["score"] == 95.3 and bloom["contract_pace"]["score"] is None
+    assert bloom["meeting_recency"] == {"value": None, "score": None, "weight": 0.2}
 
     month_ago = AS_OF - dt.timedelta(days=30)  # Bloom was 70 then: a fall of 29 points
     health.write_scores(customers, month_ago, scores.assign(score=[100, 70, 40, 0]), 1)
@@ -374,3 +377,44 @@ def test_rnw014_health_scores_on_the_known_company(customers, indicators):
     assert [r["name"] for r in customer_page(customers, AS_OF, health="green").rows] == ["Acme Drinks"]
     with pytest.raises(ValueError, match="health filter"):
         customer_page(customers, AS_OF, health="purple")
+
+
+def test_rnw015_meeting_recency_counts_the_meetings_on_the_deals_of_the_customers_company(migrated, tmp_path):
+    """The known company with HubSpot companies renamed to their customers' names (Acme Drinks: deals 1
+    and 4; Bloom Beauty: deal 2) and meetings: on deal 4, Nov 1 (20 days before Nov 21) and Nov 15
+    (the latest: 6 days) and one cancelled on Nov 20 (not held); on deal 2, 400 days ago (outside the
+    360 days). Acme: 6 days → 100 points; Bloom: in the CRM without a meeting in 360 days → 0;
+    Crest and Dune have no HubSpot company → no meeting score. Bloom's score with version 2:
+    (0.32 × 0 + 0.24 × 95.3 + 0.2 × 0) / 0.76 = 30."""
+    from data_access import health
+    from data_access.health import INDICATORS_QUERY
+    from data_access.warehouse import DuckDBWarehouse
+    from tests.fixtures import known_company
+
+    rt = known_runtime(tmp_path)  # builds the warehouse file; then its HubSpot tables are changed
+    rt.warehouse().close()
+    wh = DuckDBWarehouse(tmp_path / "known.duckdb", {"hubspot": "hubspot", "quickbooks": "quickbooks"})
+    t = dt.datetime
+    tables = known_company.hubspot()
+    tables["company"] = tables["company"].assign(property_name=["Acme Drinks", "Bloom Beauty"])
+    meetings = [(1, t(2026, 11, 1, 15), "COMPLETED", 4), (2, t(2026, 11, 15, 15), "COMPLETED", 4),
+                (3, t(2026, 11, 20, 15), "CANCELED", 4), (4, t(2025, 10, 17, 15), "COMPLETED", 2)]
+    tables["engagement_meeting"] = pd.DataFrame({"engagement_id": [m[0] for m in meetings],
+                                                 "start_time": [m[1] for m in meetings],
+                                                 "end_time": [m[1] + dt.timedelta(minutes=30) for m in meetings],
+                                                 "meeting_outcome": [m[2] for m in meetings],
+                                                 "title": [f"Meeting {m[0]}" for m in meetings]})
+    tables["engagement_deal"] = pd.DataFrame({"engagement_id": [m[0] for m in meetings],
+                                              "deal_id": [m[3] for m in meetings], "engagement_type": "MEETING"})
+    wh.replace_tables("hubspot", tables)
+    wh.close()
+    rt = known_runtime(tmp_path)
+    inputs = rt.warehouse().run(INDICATORS_QUERY, query_params(rt.settings, rt.targets().targets, rt.today()))
+    rows = inputs.set_index("customer_id")
+    assert rows["in_crm"].to_dict() == {"101": True, "102": True, "103": False, "104": False}
+    assert rows.loc["101", "days_since_meeting"] == 6 and pd.isna(rows.loc["102", "days_since_meeting"])
+    scores = health.score_customers(inputs, health.current_config(migrated)).set_index("customer_id")
+    assert scores.loc["101", "indicators"]["meeting_recency"]["score"] == 100.0
+    assert scores.loc["102", "indicators"]["meeting_recency"] == {"value": 360.0, "score": 0.0, "weight": 0.2}
+    assert scores.loc["102", "score"] == 30
+    assert scores.loc["103", "indicators"]["meeting_recency"]["score"] is None

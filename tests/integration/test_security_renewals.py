@@ -198,41 +198,45 @@ def _health_save(client, values: dict, version: int, email: str):
 def test_rnw206_settings_health_score_saves_a_new_version_for_admins_only(proxy):
     """Settings › Health score through the real POST: a viewer or a manager is refused on the server;
     an admin's malformed weights are refused field by field and nothing is written; a good form adds
-    version 2 (audited) and a form loaded at version 1 is then refused as stale."""
+    version 3 (audited; migrations ship versions 1 and 2) and a form loaded at version 2 is then refused
+    as stale."""
     from data_access import health
     from data_access.db import HealthScoreConfig
 
     client, rt = proxy
     good = {("revenue_trend", "weight"): "50", ("revenue_trend", "full_at"): "1", ("revenue_trend", "zero_at"): "0.5",
             ("invoice_recency", "weight"): "25", ("invoice_recency", "full_at"): "30",
-            ("invoice_recency", "zero_at"): "120", ("contract_pace", "weight"): "25 %",
-            ("contract_pace", "full_at"): "0", ("contract_pace", "zero_at"): "-0.5"}
+            ("invoice_recency", "zero_at"): "120", ("contract_pace", "weight"): "15 %",
+            ("contract_pace", "full_at"): "0", ("contract_pace", "zero_at"): "-0.5",
+            ("meeting_recency", "weight"): "10", ("meeting_recency", "full_at"): "30",
+            ("meeting_recency", "zero_at"): "90"}
 
     def versions():
         with session_scope(rt.db()) as s:
             return s.scalar(select(func.count(func.distinct(HealthScoreConfig.version))))
 
     for email in ("viewer@x.com", "mgr@x.com"):
-        refused = _health_save(client, good, 1, email)
+        refused = _health_save(client, good, 2, email)
         message = json.dumps(refused["health-config-message"], ensure_ascii=False)
         assert "Only admins can change the health score." in message
     bad = {**good, ("revenue_trend", "weight"): "lots", ("invoice_recency", "zero_at"): "30",
            ("contract_pace", "full_at"): "nan"}
-    sent = _health_save(client, bad, 1, "admin@x.com")
+    sent = _health_save(client, bad, 2, "admin@x.com")
     text = json.dumps(sent, ensure_ascii=False)
     assert "not a number" in text and "the zero mark must differ from the full mark" in text
-    assert "Nothing saved" in text and versions() == 1
-    off = _health_save(client, {**good, ("revenue_trend", "weight"): "60"}, 1, "admin@x.com")
-    assert "the weights add up to 110 %, not 100 %" in json.dumps(off, ensure_ascii=False) and versions() == 1
+    assert "Nothing saved" in text and versions() == 2
+    off = _health_save(client, {**good, ("revenue_trend", "weight"): "60"}, 2, "admin@x.com")
+    assert "the weights add up to 110 %, not 100 %" in json.dumps(off, ensure_ascii=False) and versions() == 2
 
-    saved = _health_save(client, good, 1, "admin@x.com")
-    assert "Saved version 2" in json.dumps(saved["health-config-message"], ensure_ascii=False)
-    assert saved["health-config-version"]["data"] == 2
+    saved = _health_save(client, good, 2, "admin@x.com")
+    assert "Saved version 3" in json.dumps(saved["health-config-message"], ensure_ascii=False)
+    assert saved["health-config-version"]["data"] == 3
     config = health.current_config(rt.db())
-    assert config.version == 2 and [(i.name, i.weight, i.zero_at) for i in config.indicators] == \
-        [("revenue_trend", 0.5, 0.5), ("invoice_recency", 0.25, 120.0), ("contract_pace", 0.25, -0.5)]
+    assert config.version == 3 and [(i.name, i.weight, i.zero_at) for i in config.indicators] == \
+        [("revenue_trend", 0.5, 0.5), ("invoice_recency", 0.25, 120.0), ("contract_pace", 0.15, -0.5),
+         ("meeting_recency", 0.1, 90.0)]
     with session_scope(rt.db()) as s:
         event = s.scalars(select(AuditEvent).where(AuditEvent.entity_type == "health_score_config")).one()
-        assert (event.actor, event.entity_id, event.before["revenue_trend"]["weight"]) == ("admin@x.com", "2", 0.4)
-    stale = _health_save(client, good, 1, "admin@x.com")
-    assert "changed by someone else — reload" in json.dumps(stale, ensure_ascii=False) and versions() == 2
+        assert (event.actor, event.entity_id, event.before["revenue_trend"]["weight"]) == ("admin@x.com", "3", 0.32)
+    stale = _health_save(client, good, 2, "admin@x.com")
+    assert "changed by someone else — reload" in json.dumps(stale, ensure_ascii=False) and versions() == 3

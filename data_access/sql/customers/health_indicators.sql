@@ -6,7 +6,11 @@
 --     @as_of_date (null: no invoice in the 360 days);
 --   contract_pace_gap  = across the customer's active upfront contracts (intermediate.contract_spend,
 --     not fulfilled), the lowest of spent share − straight-line pace, pace = min(1, days since
---     close / 120): 0 or more is on pace, −0.25 is 25 points behind (null: no active contract).
+--     close / 120): 0 or more is on pace, −0.25 is 25 points behind (null: no active contract);
+--   in_crm             = a HubSpot company has the customer's name (case and surrounding spaces
+--     ignored, as intermediate.contract_spend matches them) and a deal;
+--   days_since_meeting = days from the latest HubSpot meeting on a deal of that company, held on
+--     or before @as_of_date within the 360 days, to @as_of_date (null: none, or not in the CRM).
 with invoiced as (
     select
         customer_id,
@@ -27,16 +31,33 @@ pace as (
     group by customer_id
 ),
 
+crm_companies as (
+    select distinct lower(trim(company_name)) as match_name
+    from staging.deals
+),
+
+crm_meetings as (
+    select lower(trim(d.company_name)) as match_name, max(m.meeting_date) as last_meeting_date
+    from staging.meetings as m
+    inner join staging.deals as d on m.deal_id = d.deal_id
+    where m.meeting_date > date_sub(@as_of_date, interval 360 day) and m.meeting_date <= @as_of_date
+    group by 1
+),
+
 final as (
     select
         cast(c.customer_id as string) as customer_id,
         coalesce(i.revenue_recent_usd, 0) as revenue_recent_usd,
         coalesce(i.revenue_prior_usd, 0) as revenue_prior_usd,
         date_diff(@as_of_date, i.last_invoice_date, day) as days_since_invoice,
-        p.contract_pace_gap
+        p.contract_pace_gap,
+        cc.match_name is not null as in_crm,
+        date_diff(@as_of_date, cm.last_meeting_date, day) as days_since_meeting
     from staging.customers as c
     left join invoiced as i on c.customer_id = i.customer_id
     left join pace as p on c.customer_id = p.customer_id
+    left join crm_companies as cc on lower(trim(c.customer_name)) = cc.match_name
+    left join crm_meetings as cm on lower(trim(c.customer_name)) = cm.match_name
 )
 
 select * from final order by customer_id
