@@ -9,6 +9,8 @@ GET /api/metrics/<id>?as_of=YYYY-MM-DD     that day's value, target and status f
 GET /api/metrics/history?metric=<id>&from=YYYY-MM-DD&to=YYYY-MM-DD&entity_type=company|rep|…
     &format=json|csv|parquet&limit=N&offset=M   the long table (docs/metrics_layer.md) from the cached
                                             history (``PULSE_HISTORY_DAYS_CACHED`` days); JSON paged as above
+A view whose rows are deals (a ``deal_id`` column) has one more column, ``renewal``: true when a
+Pulse renewal links the deal (``data_access.renewal_deals``), in JSON and CSV alike.
 Unknown ids → 404 JSON error; bad parameters → 400 JSON error. A view with no cached frame yet:
 409 ``{"error": "not_connected", "how": …}`` for an API source that is not configured, 503
 ``{"error": "refreshing", "retry_after_s": n}`` with ``Retry-After`` while a refresh round runs,
@@ -27,6 +29,7 @@ from data_access.export import export_frame, to_csv
 from data_access.metrics import display_frame, display_records, month_start, snapshot
 from data_access.pipelines import current_problems, metric_problem
 from data_access.refresh import connect_hint
+from data_access.renewal_deals import with_renewals
 from data_access.view_cache import filtered_view
 from data_access.runtime import get_runtime
 
@@ -225,9 +228,9 @@ def get_view(metric_id: str, view_id: str):
         return _not_ready(rt, metric)
     if fmt == "csv":
         name = f"{metric_id}__{view_id}__{meta.as_of.isoformat()}.csv"
-        return Response(to_csv(display_frame(export_frame(df))), mimetype="text/csv",
+        return Response(to_csv(display_frame(export_frame(with_renewals(rt.store, df)))), mimetype="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
-    page = df.iloc[offset:offset + limit]
+    page = with_renewals(rt.store, df.iloc[offset:offset + limit])  # deal lists: + renewal, on this page only
     body = {
         "metric": metric_id,
         "view": view_id,
@@ -235,7 +238,7 @@ def get_view(metric_id: str, view_id: str):
         "refreshed_at": meta.refreshed_at.isoformat(),
         "filters": {"rep": reps, "segment": segments, "start": request.args.get("start"),
                     "end": request.args.get("end")},
-        "columns": list(df.columns),
+        "columns": list(page.columns),
         "total_rows": len(df),
         "offset": offset,
         "limit": limit,

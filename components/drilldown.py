@@ -10,6 +10,7 @@ from components import figures, formatting, ids
 from data_access.catalog import Metric, View
 from data_access.export import is_sort_helper
 from data_access.metrics import DATE_SUFFIXES, UNASSIGNED_OWNER, display_records
+from data_access.renewal_deals import RENEWAL_COLUMN, lists_deals, renewal_flags
 
 NO_DATA = "No data for this period"
 HIDDEN_COLUMNS = {"owner_id", "customer_id", "deal_id"}  # keys: in the exports, not on screen
@@ -233,17 +234,59 @@ PAGE_SIZE = 12
 STATUS_TEXT_COLOR = {"On target": "#15803d", "Near target": "#b45309", "Off target": "#b91c1c"}
 
 
-def table_page(df: pd.DataFrame, page: int = 0, sort_by: list | None = None, page_size: int = PAGE_SIZE) -> list[dict]:
+def table_page(df: pd.DataFrame, page: int = 0, sort_by: list | None = None, page_size: int = PAGE_SIZE,
+               renewal_deals: frozenset[str] = frozenset()) -> list[dict]:
     """Rows ``page`` (0-based) of ``df`` as table records, sorted by the DataTable's ``sort_by``
     (``[{"column_id", "direction": "asc"|"desc"}]``; missing values last); hidden columns dropped,
-    dates as text. Only this page is converted and sent: a view may hold many thousand rows."""
+    dates as text. Only this page is converted and sent: a view may hold many thousand rows.
+
+    In a deal list, a row whose deal a renewal links (``deal_id`` in ``renewal_deals``, the published
+    ``data_access.renewal_deals`` set) is marked once the page is cut: its name reads
+    ``Deal name · Renewal`` and the record carries ``"renewal": True`` (not a column; the table's
+    accent and tooltip key on it)."""
     shown = shown_columns(df)
     for key in reversed(sort_by or []):
         if key.get("column_id") in shown:
             df = df.sort_values(key["column_id"], ascending=key.get("direction") != "desc", kind="stable",
                                 na_position="last")
     start = max(int(page or 0), 0) * page_size
-    return display_records(df.iloc[start:start + page_size][shown], month_format="%Y-%m")
+    rows = df.iloc[start:start + page_size]
+    records = display_records(rows[shown], month_format="%Y-%m")
+    if renewal_deals and lists_deals(rows):
+        name = name_column(shown)
+        for record, linked in zip(records, renewal_flags(rows, renewal_deals)):
+            if linked:
+                record[RENEWAL_COLUMN] = True
+                if name:
+                    record[name] = renewal_name(record[name])
+    return records
+
+
+RENEWAL_MARK = "Renewal"
+RENEWAL_TIP = "A Pulse renewal links this deal (Renewals page)"
+NAME_COLUMNS = ("deal_name", "venue_name")  # the cell of a deal list that carries the renewal mark
+
+
+def name_column(shown: list[str]) -> str | None:
+    """The column naming a deal list's rows (``deal_name``; ``venue_name`` on supply lists), if shown."""
+    return next((c for c in NAME_COLUMNS if c in shown), None)
+
+
+def renewal_name(name) -> str:
+    """A renewal deal's name as the table shows it: ``Acme expansion · Renewal`` (``Renewal`` unnamed)."""
+    return f"{name} · {RENEWAL_MARK}" if name not in (None, "") else RENEWAL_MARK
+
+
+def _renewal_styles(df: pd.DataFrame, shown: list[str]) -> tuple[list[dict], list[dict]]:
+    """The accent (an info-coloured bar at the cell's left, as the customer page's Renewal badge) and
+    the tooltip of a renewal deal's name cell; none when ``df`` lists no deals. The condition reads the
+    record's ``renewal`` key, present (``True``) on marked rows only."""
+    name = name_column(shown)
+    if name is None or not lists_deals(df):
+        return [], []
+    when = {"column_id": name, "filter_query": f"{{{RENEWAL_COLUMN}}} is bool"}
+    return ([{"if": when, "boxShadow": "inset 3px 0 0 var(--bs-info, #0dcaf0)", "fontWeight": 600}],
+            [{"if": when, "type": "text", "value": RENEWAL_TIP}])
 
 
 def view_title(view: View, df: pd.DataFrame) -> str:
@@ -254,16 +297,18 @@ def view_title(view: View, df: pd.DataFrame) -> str:
 
 
 def view_body(view: View, df: pd.DataFrame, page_size: int = PAGE_SIZE,
-              reference: figures.Reference | None = None, dark: bool = False) -> list:
+              reference: figures.Reference | None = None, dark: bool = False,
+              renewal_deals: frozenset[str] = frozenset()) -> list:
     """Chart + sortable, paged table of one view; a clear message when ``df`` has no rows.
     The table holds its first page; ``pages.drilldown.page_table`` serves the others. ``reference``
     (the metric's target, direction, band) colours the chart by status (``figures.view_figure``); ``dark``
-    draws it for the dark theme."""
+    draws it for the dark theme. ``renewal_deals``: the deal ids renewals link (``table_page`` marks them)."""
     if df.empty:
         return [dbc.Alert(NO_DATA, color="light", className="text-center my-4 py-4 no-data")]
     shown = shown_columns(df)
+    renewal_style, renewal_tooltip = _renewal_styles(df, shown)
     table = dash_table.DataTable(
-        data=table_page(df, 0, None, page_size),
+        data=table_page(df, 0, None, page_size, renewal_deals),
         columns=[_column(c, df[c].dtype) for c in shown],
         sort_action="custom",
         sort_by=[],
@@ -281,7 +326,9 @@ def view_body(view: View, df: pd.DataFrame, page_size: int = PAGE_SIZE,
                                [{"if": {"column_id": c}, "whiteSpace": "nowrap"} for c in shown
                                 if c.endswith(DATE_SUFFIXES)],  # numbers and dates never break
         style_data_conditional=[{"if": {"column_id": "vs_target", "filter_query": f'{{vs_target}} = "{label}"'},
-                                 "color": color, "fontWeight": 600} for label, color in STATUS_TEXT_COLOR.items()],
+                                 "color": color, "fontWeight": 600} for label, color in STATUS_TEXT_COLOR.items()]
+                               + renewal_style,
+        tooltip_conditional=renewal_tooltip,
         id=ids.drill_table(view.id),
     )
     hint = [html.Div(f"Click a bar to see its {view.drill.to.replace('_', ' ')}.", className="small text-muted")] \

@@ -117,15 +117,24 @@ def refresh_customers(rt) -> SyncResult | None:
 
 def sync_and_score(rt) -> bool:
     """The daily customer step: ``refresh_customers``, then — only after a sync that worked — today's
-    health scores (``health.refresh_health``) and the playbook rules (``playbooks.refresh_playbooks``,
-    which read those scores). True when all were written."""
+    health scores (``health.refresh_health``), the playbook rules (``playbooks.refresh_playbooks``,
+    which read those scores), the deals renewals link (``renewal_deals.publish_renewal_deals``, which
+    the drill-down deal lists mark) and each customer's activity timeline
+    (``activity.refresh_activity``). True when the sync, scores, playbooks and timeline were written."""
+    from data_access.activity import refresh_activity
     from data_access.health import refresh_health
     from data_access.playbooks import refresh_playbooks
+    from data_access.renewal_deals import publish_renewal_deals
 
     if refresh_customers(rt) is None:
         return False
     scored = refresh_health(rt) is not None
-    return refresh_playbooks(rt) is not None and scored
+    opened = refresh_playbooks(rt) is not None
+    try:
+        publish_renewal_deals(rt)
+    except Exception as e:  # noqa: BLE001 - the database's or the store's (Redis) errors: the deal lists keep
+        log.warning("renewal deals not published: %s", type(e).__name__)  # the last set; the next run retries
+    return refresh_activity(rt) is not None and scored and opened
 
 
 # ---------------------------------------------------------------------------------------------
@@ -285,7 +294,10 @@ class CustomerDetail:
     cached ``CONTRACTS_FRAME``; ``None`` when it has none or before the first refresh. ``as_of``: when
     the revenue frame was refreshed (UTC) or ``None``. ``health``: the latest ``health.Health`` or
     ``None``; ``health_history``: ``health.history`` of the last 90 days. ``deals``: its HubSpot deals
-    (``related_deals``)."""
+    (``related_deals``). ``activity``: its invoices, meetings and closed deals of the last 365 days,
+    newest first (``activity.customer_activity``: ``occurred_at`` naive UTC, ``kind``, ``title``,
+    ``detail``, ``amount_usd``, ``source_id``), ``None`` before the first refresh, and when it was
+    refreshed (``activity_as_of``, UTC)."""
 
     profile: dict
     renewals: list
@@ -295,6 +307,8 @@ class CustomerDetail:
     health: object | None = None
     health_history: pd.DataFrame | None = None
     deals: list | None = None
+    activity: pd.DataFrame | None = None
+    activity_as_of: dt.datetime | None = None
 
 
 def customer_detail(rt, customer_id: str) -> CustomerDetail | None:
@@ -325,13 +339,16 @@ def customer_detail(rt, customer_id: str) -> CustomerDetail | None:
                          **{c: float(mine[c].astype(float).sum()) for c in ("contract_usd", "spend_usd", "unspent_usd")}}
     from data_access import health
 
+    from data_access.activity import customer_activity
+
     cid = profile["customer_id"]
     renewal_rows = list_renewals(rt.db(), customer_id=cid)
+    events, events_at = customer_activity(rt.store, cid)
     return CustomerDetail(profile, renewal_rows, by_month, contracts,
                           revenue.meta.refreshed_at if revenue is not None else None,
                           health.latest(rt.db(), [cid]).get(cid), health.history(rt.db(), cid, rt.today()),
                           related_deals(rt.store, profile["name"], {r.hubspot_deal_id for r in renewal_rows
-                                                                    if r.hubspot_deal_id}))
+                                                                    if r.hubspot_deal_id}), events, events_at)
 
 
 def related_deals(store, customer_name: str, renewal_deal_ids: set[str]) -> list[dict] | None:

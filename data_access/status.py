@@ -88,6 +88,7 @@ def state_message(row: dict) -> str:
 JOBS = (  # the steps beside the refresh that record an outcome (``Runtime.put_side_outcome``)
     ("system/customers", "Customer sync", "customers from the warehouse into Pulse's database, daily"),
     ("system/health", "Health scores", "every customer's health score for today, after the customer sync"),
+    ("system/activity", "Activity timeline", "each customer's recent invoices, meetings and closed deals, daily"),
     ("system/playbooks", "Playbooks", "actions opened by the playbook rules, after the health scores"),
     ("system/alerts", "Alert rules", "rules evaluated after each refresh; messages queued"),
     ("system/metric_history", "KPI history", "each refreshed value written to the history"),

@@ -23,13 +23,16 @@ from data_access.db import StaleEdit
 from data_access.renewals import STATUS_LABEL, UNRESOLVED
 from data_access.runtime import get_runtime
 from pages.customers import ARR_HELP
-from pages.renewals import changes_table, due_text, renewals_table
+from pages.renewals import due_text, renewal_change_text, renewals_table
 
 dash.register_page(__name__, path_template="/customers/<customer_id>", name="Customer",
                    title="Pulse · Customer", order=8)
 
 CHANGES_SHOWN = 20
 ACTION_COLOR = {"open": "primary", "done": "success", "dismissed": "secondary"}
+TIMELINE_SHOWN = 40
+KIND = {"invoice": ("Invoice", "secondary"), "meeting": ("Meeting", "info"), "deal_won": ("Deal won", "success"),
+        "deal_lost": ("Deal lost", "danger"), "renewal": ("Renewal", "primary"), "playbook": ("Playbook", "warning")}
 
 
 # ---------------------------------------------------------------- builders (pure)
@@ -163,17 +166,78 @@ def actions_table(rows: list[playbooks.ActionRow], today: dt.date, email: str | 
                      className="customer-actions-table pulse-surface mb-0 align-middle")
 
 
-def _actions_section(rt, customer_id: str) -> list:
-    """The heading and table of the customer's playbook actions, with buttons for this request's user."""
+def timeline_items(detail: customers.CustomerDetail, changes, actions: list[playbooks.ActionRow]) -> list[dict]:
+    """The customer's activity, newest first: invoices, meetings and closed deals of the last 365 days
+    (the worker's cached timeline), renewal edits (the audit trail) and playbook actions opened and
+    closed. Dicts: ``at`` (UTC datetime), ``day_only`` (no time of day is known), ``kind`` (a ``KIND``
+    key), ``title``, ``detail`` (str or None), ``amount_usd`` (float or None), ``by`` (str or None)."""
+    items = []
+    if detail.activity is not None:
+        for e in detail.activity.itertuples(index=False):
+            at = pd.Timestamp(e.occurred_at).to_pydatetime().replace(tzinfo=dt.timezone.utc)
+            detail_text = None if pd.isna(e.detail) else str(e.detail).replace("_", " ").capitalize()
+            items.append({"at": at, "day_only": e.kind != "meeting", "kind": e.kind, "title": e.title,
+                          "detail": detail_text, "amount_usd": None if pd.isna(e.amount_usd) else float(e.amount_usd),
+                          "by": None})
+    for c in changes:
+        items.append({"at": c.at, "day_only": False, "kind": "renewal", "title": renewal_change_text(c),
+                      "detail": None, "amount_usd": None, "by": c.actor})
+    for a in actions:
+        opened = dt.datetime.combine(a.opened_on, dt.time(), tzinfo=dt.timezone.utc)
+        items.append({"at": opened, "day_only": True, "kind": "playbook", "title": f"Opened: {a.action}",
+                      "detail": a.trigger, "amount_usd": None, "by": a.assignee or None})
+        if a.completed_at is not None:
+            items.append({"at": a.completed_at, "day_only": False, "kind": "playbook",
+                          "title": f"{playbooks.STATUS_LABEL[a.status]}: {a.action}", "detail": None,
+                          "amount_usd": None, "by": a.completed_by})
+    return sorted(items, key=lambda i: i["at"], reverse=True)
+
+
+def timeline_table(items: list[dict], tz: str, refreshed_at: dt.datetime | None) -> html.Div:
+    """The activity timeline (the newest ``TIMELINE_SHOWN`` items)."""
+    note = (f"Invoices, meetings and closed deals of the last 365 days (QuickBooks, HubSpot; at most 25), refreshed "
+            f"{formatting.age_text(refreshed_at)}; renewal edits and playbook actions as they happen."
+            if refreshed_at else "Invoices, meetings and closed deals appear after the worker's next daily customers "
+                                 "job; renewal edits and playbook actions as they happen.")
+    if not items:
+        return html.Div([html.P("No activity yet.", className="text-muted small mb-1"),
+                         html.Div(note, className="small text-muted")])
+    rows = []
+    for i in items[:TIMELINE_SHOWN]:
+        label, color = KIND[i["kind"]]
+        when = formatting.day_text(i["at"].date()) if i["day_only"] else formatting.local_time(i["at"], tz)
+        rows.append(html.Tr([
+            html.Td(when, className="text-nowrap"),
+            html.Td(dbc.Badge(label, color=color, className="timeline-kind",
+                              text_color="dark" if color in ("warning", "info") else None)),
+            html.Td([html.Div(i["title"]), html.Div(i["detail"], className="small text-muted") if i["detail"] else None]),
+            html.Td(formatting.usd(i["amount_usd"]) if i["amount_usd"] is not None else "", className="text-end pe-4"),
+            html.Td(i["by"] or "", className="small"),
+        ], className=f"timeline-item timeline-{i['kind']}"))
+    head = html.Thead(html.Tr([html.Th(h, className="text-end pe-4" if h == "Amount" else None)
+                               for h in ("When", "", "What", "Amount", "By")]))
+    more = len(items) - TIMELINE_SHOWN
+    return html.Div([
+        dbc.Table([head, html.Tbody(rows)], size="sm", responsive=True, className="customer-timeline pulse-surface mb-1"),
+        html.Div(note + (f" Showing the newest {TIMELINE_SHOWN} of {len(items)}." if more > 0 else ""),
+                 className="small text-muted"),
+    ])
+
+
+def _actions_section(rt, customer_id: str, actions: list[playbooks.ActionRow] | None = None) -> list:
+    """The heading and table of the customer's playbook actions (read unless given), with buttons for
+    this request's user."""
     user = auth.current_user()
+    rows = playbooks.customer_actions(rt.db(), customer_id) if actions is None else actions
     return [html.H5("Playbook actions", className="mb-2"),
-            actions_table(playbooks.customer_actions(rt.db(), customer_id), rt.today(),
-                          user.email if user else None, bool(user and user.can("manager")))]
+            actions_table(rows, rt.today(), user.email if user else None, bool(user and user.can("manager")))]
 
 
-def detail_view(detail: customers.CustomerDetail, today: dt.date, tz: str, changes) -> tuple[list, list]:
+def detail_view(detail: customers.CustomerDetail, today: dt.date, tz: str, changes,
+                actions: list[playbooks.ActionRow]) -> tuple[list, list]:
     """The page's content below the back link: what goes above the playbook actions (name, stats,
-    charts) and what goes below them (deals, renewals, activity)."""
+    charts) and what goes below them (deals, renewals, activity; ``changes``: the renewals' audited
+    writes, ``actions``: the customer's playbook actions)."""
     p = detail.profile
     facts = [p["segment"], f"Tier {p['tier']}" if p["tier"] else None, f"Owner {p['owner']}" if p["owner"] else "No owner",
              f"Contract {formatting.day_text(p['contract_start'])} – {formatting.day_text(p['contract_end'])}"
@@ -210,7 +274,7 @@ def detail_view(detail: customers.CustomerDetail, today: dt.date, tz: str, chang
         html.P(html.A("Edit renewals on Renewals", href="/renewals"), className="small mt-2") if detail.renewals else
         html.P(["No renewal yet. ", html.A("Add one on Renewals", href="/renewals"), "."], className="small text-muted"),
         html.H5("Activity", className="mt-4 mb-2"),
-        changes_table(changes, {p["customer_id"]: p["name"]}, tz),
+        timeline_table(timeline_items(detail, changes, actions), tz, detail.activity_as_of),
         html.P(p["notes"], className="mt-3 small customer-notes") if p["notes"] else None,
     ]
 
@@ -240,8 +304,9 @@ def show_customer(customer_id):
         return dbc.Alert(["No customer with this id. ", html.A("Back to Customers", href="/customers"), "."],
                          color="warning", className="customer-missing"), None, None
     changes = renewals.renewal_changes(rt.db(), CHANGES_SHOWN, [r.id for r in detail.renewals])
-    top, bottom = detail_view(detail, rt.today(), rt.settings.timezone, changes)
-    return top, _actions_section(rt, detail.profile["customer_id"]), bottom
+    actions = playbooks.customer_actions(rt.db(), detail.profile["customer_id"])
+    top, bottom = detail_view(detail, rt.today(), rt.settings.timezone, changes, actions)
+    return top, _actions_section(rt, detail.profile["customer_id"], actions), bottom
 
 
 @callback(Output(ids.CUSTOMER_ACTIONS, "children"), Output(ids.CUSTOMER_ACTIONS_MESSAGE, "children"),

@@ -22,6 +22,7 @@ from components.kpi_card import STATUS_COLOR, STATUS_LABEL
 from data_access.export import export_frame, to_csv
 from data_access.metrics import UNASSIGNED_OWNER, display_frame, month_start, owner_options, snapshot
 from data_access.refresh import request_past
+from data_access.renewal_deals import linked_deal_ids, lists_deals, read_renewal_deals, with_renewals
 from data_access.runtime import DayRuntime, get_runtime
 from data_access.targets import target_for
 from data_access.view_cache import filtered_view, view_version
@@ -38,9 +39,18 @@ def _filter_values(kind):
 
 
 # Rendered view bodies (Dash components, never serialized) by metric, view, filters and the view's
-# version, so a refresh or a target change is a new key; per process, the 256 most recent.
+# version, so a refresh or a target change is a new key; per process, the 256 most recent. Each is kept
+# as ``(body, marked_at)``: for a deal list, the ``at`` of the renewal deals it marked (a new publish
+# renders it again); ``NOT_A_DEAL_LIST`` otherwise (nothing to read).
 RENDERED = LRUCache(maxsize=256)
 _RENDERED_LOCK = threading.Lock()
+NOT_A_DEAL_LIST = "not a deal list"
+
+
+def _renewal_deals():
+    """The published renewal deals (``data_access.renewal_deals``), from the live runtime's store: a
+    past day's drill-down marks the deals renewals link now."""
+    return read_renewal_deals(get_runtime().store)
 
 
 def _state_day(state) -> dt.date | None:
@@ -210,18 +220,19 @@ def render_view(view_id, reps, segments, start, end, theme, state):
     key = (metric.id, view.id, tuple(sorted(f["rep"])), tuple(sorted(f["segment"])), start, end, dark, version)
     if version is not None:
         with _RENDERED_LOCK:
-            body = RENDERED.get(key)
-        if body is not None:
-            return body
+            hit = RENDERED.get(key)
+        if hit is not None and (hit[1] == NOT_A_DEAL_LIST or hit[1] == _renewal_deals().at):
+            return hit[0]
     try:
         _rt, _metric, view, df = _current_frame(state, view_id, reps, segments, start, end)
     except ValueError:
         return drilldown.view_body_error("The month range is not valid.")
+    linked = _renewal_deals() if df is not None and lists_deals(df) else None
     body = drilldown.view_body(view, df if df is not None else pd.DataFrame(), reference=_reference(rt, metric, view),
-                               dark=dark)
+                               dark=dark, renewal_deals=linked.deal_ids if linked else frozenset())
     if version is not None and df is not None:
         with _RENDERED_LOCK:
-            RENDERED[key] = body
+            RENDERED[key] = (body, linked.at if linked else NOT_A_DEAL_LIST)
     return body
 
 
@@ -263,7 +274,8 @@ def page_table(page, sort_by, page_size, reps, segments, start, end, state):
     if view is None or df is None:
         return no_update, no_update
     page = 0 if any(k.endswith(".sort_by") for k in ctx.triggered_prop_ids) else (page or 0)
-    return drilldown.table_page(df, page, sort_by, page_size or drilldown.PAGE_SIZE), page
+    return drilldown.table_page(df, page, sort_by, page_size or drilldown.PAGE_SIZE,
+                                linked_deal_ids(get_runtime().store, df)), page
 
 
 @callback(
@@ -331,7 +343,7 @@ def export_view(_csv, _xlsx, view_id, reps, segments, start, end, state):
         return no_update
     ext = "csv" if ctx.triggered_id == ids.EXPORT_CSV else "xlsx"
     name = drilldown.export_name(metric.id, view.id, _filters(reps, segments, start, end), meta.as_of.isoformat(), ext)
-    table = display_frame(export_frame(df))
+    table = display_frame(export_frame(with_renewals(get_runtime().store, df)))  # deal lists: + renewal
     if ext == "csv":
         return dcc.send_string(to_csv(table), name)
     buf = io.BytesIO()

@@ -6,6 +6,7 @@ edit is refused). Viewers read. Every write callback checks the role on the serv
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 import dash
 import dash_bootstrap_components as dbc
@@ -16,11 +17,14 @@ import auth
 from components import forms, figures, formatting, ids
 from data_access import renewal_metrics, renewals
 from data_access.db import AuditChange, StaleEdit
+from data_access.renewal_deals import publish_renewal_deals
 from data_access.renewals import FIELD_LABEL, RISK_LABEL, STATUS_LABEL, RenewalError, RenewalRow, check_renewal
 from data_access.runtime import get_runtime
 from pages._kpi import kpi_page
 
 dash.register_page(__name__, path="/renewals", name="Renewals", title="Pulse · Renewals", order=6)
+
+log = logging.getLogger(__name__)
 
 REFUSED = "Only managers and admins can change renewals."
 MAX_ROWS = 200
@@ -97,6 +101,16 @@ def _summary(values: dict | None) -> str:
     return f"{status.lower()}, {values.get('renewal_date', '')}"
 
 
+def renewal_change_text(c: AuditChange) -> str:
+    """One audited renewal write in words: ``Added the renewal (open, 2026-12-01)`` or ``Edited status,
+    owner → renewed, 2026-12-01``."""
+    if c.action == "create":
+        return f"Added the renewal ({_summary(c.after)})"
+    changed = c.changed(FIELD_LABEL)
+    fields = ", ".join(FIELD_LABEL[k].lower() for k in changed)
+    return f"Edited {fields or 'nothing'}" + (f" → {_summary(c.after)}" if "status" in changed else "")
+
+
 def changes_table(changes: list[AuditChange], names: dict[str, str], tz: str) -> html.Div:
     """Renewals' recent changes: when, who, which customer, what changed."""
     if not changes:
@@ -105,14 +119,8 @@ def changes_table(changes: list[AuditChange], names: dict[str, str], tz: str) ->
     for c in changes:
         values = c.after or c.before or {}
         customer = names.get(str(values.get("customer_id")), f"customer {values.get('customer_id')}")
-        if c.action == "create":
-            what = f"Added the renewal ({_summary(c.after)})"
-        else:
-            changed = c.changed(FIELD_LABEL)
-            fields = ", ".join(FIELD_LABEL[k].lower() for k in changed)
-            what = f"Edited {fields or 'nothing'}" + (f" → {_summary(c.after)}" if "status" in changed else "")
         rows.append(html.Tr([html.Td(formatting.local_time(c.at, tz), className="text-nowrap"), html.Td(c.actor),
-                             html.Td(customer), html.Td(what)]))
+                             html.Td(customer), html.Td(renewal_change_text(c))]))
     return dbc.Table([html.Thead(html.Tr([html.Th(h) for h in ("When", "Who", "Customer", "Change")])),
                       html.Tbody(rows)], size="sm", className="renewals-changes pulse-surface mb-0")
 
@@ -302,7 +310,8 @@ def open_form(_add, _edits):
 )
 def save_renewal(n_clicks, _values, editing, status, window, search):
     """Validate the form and create or update the renewal (audited; a stale edit is refused), then ask
-    the worker to recompute the renewal cards. Managers and admins only."""
+    the worker to recompute the renewal cards and republish the deals renewals link (the drill-down
+    deal lists mark them). Managers and admins only."""
     feedback_ids = [out["id"]["field"] for out in ctx.outputs_list[1]]
     blank = [None] * len(feedback_ids)
     if not n_clicks:
@@ -328,9 +337,22 @@ def save_renewal(n_clicks, _values, editing, status, window, search):
         return no_update, blank, forms.message("The form does not match a renewal; reload the page."), no_update, no_update
     renewal_metrics.request_refresh(rt)
     verb = "Saved" if editing else "Added"
-    return (False, blank, None, _table_view(rt, status, window, search),
-            forms.message(f"{verb} the renewal of {saved.customer_name} ({STATUS_LABEL[saved.status].lower()}, "
-                     f"{formatting.day_text(saved.renewal_date)}). The cards update within a minute.", "success"))
+    text = (f"{verb} the renewal of {saved.customer_name} ({STATUS_LABEL[saved.status].lower()}, "
+            f"{formatting.day_text(saved.renewal_date)}). The cards update within a minute.")
+    if not _publish_renewal_deals(rt) and (saved.hubspot_deal_id or editing):
+        text += " The deal lists show its HubSpot deal link after the next daily sync (the cache is unreachable)."
+    return False, blank, None, _table_view(rt, status, window, search), forms.message(text, "success")
+
+
+def _publish_renewal_deals(rt) -> bool:
+    """Republish the deals renewals link (``data_access.renewal_deals``) so the drill-down deal lists
+    show a save at once; False (logged) when that failed: the save stands, the daily job publishes."""
+    try:
+        publish_renewal_deals(rt)
+    except Exception:  # the store or the database went away after the save: say so, keep the save
+        log.warning("renewal deals not republished after a save", exc_info=True)
+        return False
+    return True
 
 
 @callback(Output(ids.RENEWAL_MODAL, "is_open", allow_duplicate=True), Input(ids.RENEWAL_CANCEL, "n_clicks"),

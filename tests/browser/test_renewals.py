@@ -139,6 +139,9 @@ def test_rnw103_a_customer_opens_from_the_table_with_its_revenue_renewals_and_ac
     from data_access.health import refresh_health
 
     assert refresh_health(rt) == 4  # Acme 100, Bloom 41, Crest 37, Dune 0 (tests/db/test_renewals.py)
+    from data_access.activity import refresh_activity
+
+    assert refresh_activity(rt) == 6  # the known company's six invoices (tests/unit/test_activity.py)
     create_renewal(rt.db(), check_renewal({"customer_id": "102", "renewal_date": "2026-12-01",
                                            "current_value_usd": "1500", "risk_level": "high"}, rt.db()), "mgr@x.com")
     swap_runtime(rt)
@@ -161,7 +164,10 @@ def test_rnw103_a_customer_opens_from_the_table_with_its_revenue_renewals_and_ac
     assert "$1.50K" in dash_duo.find_element(".customer-stat-ytd").text  # 1,100 in March + 400 in October
     assert "Dec 1, 2026" in dash_duo.find_element(".customer-stat-renewal").text
     assert "High" in dash_duo.find_element(".renewals-table .renewal-row").text
-    assert "Added the renewal (open, 2026-12-01)" in dash_duo.find_element(".renewals-changes").text
+    timeline = [r.text for r in dash_duo.find_elements(".customer-timeline .timeline-item")]
+    assert "Added the renewal (open, 2026-12-01)" in timeline[0] and "mgr@x.com" in timeline[0]  # newest first
+    assert len(timeline) == 3 and timeline[1].startswith("Oct 15, 2026") and timeline[2].startswith("Mar 5, 2026")
+    assert "Invoice 11" in timeline[1] and "$400" in timeline[1] and "Invoice 3" in timeline[2] and "$1.10K" in timeline[2]
     dash_duo.driver.get(dash_duo.server.url + "/customers/999")
     dash_duo.wait_for_contains_text(".customer-missing", "No customer with this id.", timeout=10)
     assert dash_duo.get_logs() == []

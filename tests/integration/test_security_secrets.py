@@ -161,8 +161,11 @@ def test_sec101_no_secret_in_any_response_signed_in_as_admin(admin):
     assert "Deal 1" in everything and "Acme Drinks" in everything
     assert "admin@x.com" in everything and "target 30.0% \\u2192 35.0%" in everything
     assert "settings-target" in everything and "Only admins" not in everything
-    ok = sum(1 for s in crawl.statuses.values() if s == 200)
-    assert len(deps) >= 15 and ok >= 0.9 * len(crawl.statuses), {k: v for k, v in crawl.statuses.items() if v != 200}
+    # most callbacks answered (204: one that had nothing to do — PreventUpdate, e.g. a form's buttons
+    # re-rendered without a click; the crawl's made-up inputs make a few of the form callbacks fail)
+    ok = sum(1 for s in crawl.statuses.values() if s in (200, 204))
+    assert len(deps) >= 15 and ok >= 0.9 * len(crawl.statuses), {k: v for k, v in crawl.statuses.items()
+                                                                  if v not in (200, 204)}
 
     for name, text in bodies.items():
         for secret in _secrets():
