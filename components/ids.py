@@ -1,6 +1,7 @@
 """Every component id in Pulse, built in one place (never typed twice)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 KPI_CARD = "kpi-card"
@@ -94,20 +95,6 @@ SETTINGS_REP_TARGET = "settings-rep-target"
 SETTINGS_REP_TARGET_HINT = "settings-rep-target-hint"
 SETTINGS_REP_TARGETS_SAVE = "settings-rep-targets-save"
 SETTINGS_REP_TARGETS_MESSAGE = "settings-rep-targets-message"
-# Settings › Alert rules (pages/_alert_rules.py)
-ALERT_RULES = "alert-rules"  # the rules table and their recent changes
-ALERT_RULES_MESSAGE = "alert-rules-message"
-ALERT_RULE_ADD = "alert-rule-add"
-ALERT_RULE_EDIT = "alert-rule-edit"  # pattern: one Edit button per rule (alert_rule_edit)
-ALERT_RULE_MODAL = "alert-rule-modal"
-ALERT_RULE_TITLE = "alert-rule-title"
-ALERT_RULE_EDITING = "alert-rule-editing"  # store: {"id", "version"} of the rule in the form, or None (new)
-ALERT_RULE_FIELD = "alert-rule-field"  # pattern: the form's inputs (alert_rule_field)
-ALERT_RULE_FEEDBACK = "alert-rule-feedback"  # pattern: the message under each input
-ALERT_RULE_FORM_MESSAGE = "alert-rule-form-message"
-ALERT_RULE_SAVE = "alert-rule-save"
-ALERT_RULE_DELETE = "alert-rule-delete"
-ALERT_RULE_CANCEL = "alert-rule-cancel"
 # Renewals page (pages/renewals.py): the pipeline chart, the table and the renewal form
 RENEWALS_CHART = "renewals-chart"
 RENEWALS_TABLE = "renewals-table"  # the table and the recent changes
@@ -145,20 +132,14 @@ CUSTOMER_ACTIONS = "customer-actions"  # the customer page's playbook actions (r
 CUSTOMER_ACTIONS_MESSAGE = "customer-actions-message"
 PLAYBOOK_ACTION_SET = "playbook-action-set"  # pattern: Done / Dismiss / Reopen of an action (playbook_action_set)
 CUSTOMERS_ACTIONS = "customers-actions"  # the Customers page's open playbook actions panel
-# Settings › Playbooks (pages/_playbooks.py)
-PLAYBOOK_RULES = "playbook-rules"
-PLAYBOOK_RULES_MESSAGE = "playbook-rules-message"
-PLAYBOOK_RULE_ADD = "playbook-rule-add"
-PLAYBOOK_RULE_EDIT = "playbook-rule-edit"  # pattern: one Edit button per rule (playbook_rule_edit)
-PLAYBOOK_RULE_MODAL = "playbook-rule-modal"
-PLAYBOOK_RULE_TITLE = "playbook-rule-title"
-PLAYBOOK_RULE_FIELD = "playbook-rule-field"  # pattern: the form's inputs (playbook_rule_field)
-PLAYBOOK_RULE_FEEDBACK = "playbook-rule-feedback"
-PLAYBOOK_RULE_FORM_MESSAGE = "playbook-rule-form-message"
-PLAYBOOK_RULE_SAVE = "playbook-rule-save"
-PLAYBOOK_RULE_CANCEL = "playbook-rule-cancel"
-PLAYBOOK_RULE_DELETE = "playbook-rule-delete"
-PLAYBOOK_RULE_EDITING = "playbook-rule-editing"  # store: {id, version} of the rule in the form (None: new)
+CUSTOMER_PROFILE_EDIT = "customer-profile-edit"  # the customer page's Edit profile button (managers, admins)
+CUSTOMER_PROFILE_MODAL = "customer-profile-modal"
+CUSTOMER_PROFILE_FIELD = "customer-profile-field"  # pattern: the profile form's inputs (customer_profile_field)
+CUSTOMER_PROFILE_FEEDBACK = "customer-profile-feedback"
+CUSTOMER_PROFILE_MESSAGE = "customer-profile-message"
+CUSTOMER_PROFILE_SAVE = "customer-profile-save"
+CUSTOMER_PROFILE_CANCEL = "customer-profile-cancel"
+CUSTOMER_PROFILE_VERSION = "customer-profile-version"  # store: the profile's version the form was loaded at
 # Alerts page (pages/alerts.py): what was sent and what failed
 ALERTS_HISTORY = "alerts-history"
 ALERTS_STATUS = "alerts-status"
@@ -234,21 +215,6 @@ def plan_field(kind: str, month: Any) -> dict:
     return {"type": kind, "month": month}
 
 
-def alert_rule_edit(rule_id: Any) -> dict:
-    """The Edit button of an alert rule's row (``rule_id`` may be ``ALL``)."""
-    return {"type": ALERT_RULE_EDIT, "rule": rule_id}
-
-
-def alert_rule_field(field: Any) -> dict:
-    """An input of the alert rule form (``field``: a ``RuleInput`` field name; may be ``ALL``)."""
-    return {"type": ALERT_RULE_FIELD, "field": field}
-
-
-def alert_rule_feedback(field: Any) -> dict:
-    """The message under an input of the alert rule form."""
-    return {"type": ALERT_RULE_FEEDBACK, "field": field}
-
-
 def renewal_edit(renewal_id: Any) -> dict:
     """The Edit button of a renewal's row (``renewal_id`` may be ``ALL``)."""
     return {"type": RENEWAL_EDIT, "renewal": renewal_id}
@@ -289,16 +255,48 @@ def playbook_action_set(action_id: Any, version: Any, status: Any) -> dict:
     return {"type": PLAYBOOK_ACTION_SET, "action": action_id, "version": version, "status": status}
 
 
-def playbook_rule_edit(rule_id: Any) -> dict:
-    """The Edit button of a playbook rule's row (``rule_id`` may be ``ALL``)."""
-    return {"type": PLAYBOOK_RULE_EDIT, "rule": rule_id}
+@dataclass(frozen=True)
+class RuleEditorIds:
+    """The ids of one rules editor on Settings (pages/_rule_editor.py), all named from ``prefix``:
+    ``<prefix>s`` (the rules table and their changes), ``<prefix>s-message``, ``<prefix>-add``,
+    ``-modal``, ``-title``, ``-editing`` (store: ``{"id", "version"}`` of the rule in the form, or None
+    for a new one), ``-form-message``, ``-save``, ``-delete``, ``-cancel``; patterns ``<prefix>-edit``
+    (a row's Edit button), ``-field`` (the form's inputs) and ``-feedback`` (the message under each)."""
+
+    prefix: str
+
+    @property
+    def table(self) -> str:
+        return f"{self.prefix}s"
+
+    @property
+    def message(self) -> str:
+        return f"{self.prefix}s-message"
+
+    def part(self, name: str) -> str:
+        """``<prefix>-<name>``: ``add``, ``modal``, ``title``, ``editing``, ``form-message``, ``save``,
+        ``delete``, ``cancel``."""
+        return f"{self.prefix}-{name}"
+
+    def edit(self, rule_id: Any) -> dict:
+        return {"type": f"{self.prefix}-edit", "rule": rule_id}
+
+    def field(self, field: Any) -> dict:
+        return {"type": f"{self.prefix}-field", "field": field}
+
+    def feedback(self, field: Any) -> dict:
+        return {"type": f"{self.prefix}-feedback", "field": field}
 
 
-def playbook_rule_field(field: Any) -> dict:
-    """An input of the playbook rule form (``field``: a ``playbooks.RuleInput`` field name; may be ``ALL``)."""
-    return {"type": PLAYBOOK_RULE_FIELD, "field": field}
+ALERT_RULE_EDITOR = RuleEditorIds("alert-rule")  # Settings › Alert rules (pages/_alert_rules.py)
+PLAYBOOK_RULE_EDITOR = RuleEditorIds("playbook-rule")  # Settings › Playbooks (pages/_playbooks.py)
 
 
-def playbook_rule_feedback(field: Any) -> dict:
-    """The message under an input of the playbook rule form."""
-    return {"type": PLAYBOOK_RULE_FEEDBACK, "field": field}
+def customer_profile_field(field: Any) -> dict:
+    """An input of the customer profile form (``field``: a ``profiles.ProfileInput`` field; may be ``ALL``)."""
+    return {"type": CUSTOMER_PROFILE_FIELD, "field": field}
+
+
+def customer_profile_feedback(field: Any) -> dict:
+    """The message under an input of the customer profile form."""
+    return {"type": CUSTOMER_PROFILE_FEEDBACK, "field": field}

@@ -16,8 +16,8 @@ from sqlalchemy import Engine, select
 
 from data_access import alerts
 from data_access.catalog import Catalog
-from data_access.db import (AlertRule, AuditChange, audit_changes, expect_version, insert_audited, record_audit,
-                            row_snapshot, session_scope, update_audited)
+from data_access.db import (AlertRule, AuditChange, audit_changes, delete_audited, insert_audited, load_versioned,
+                            session_scope, update_audited)
 
 MAX_RECIPIENTS = 20
 MAX_THRESHOLD = 1000.0
@@ -164,11 +164,7 @@ def create_rule(engine: Engine, rule: RuleInput, actor: str) -> RuleRow:
 
 
 def _load(s, rule_id: int, version: int) -> AlertRule:
-    row = s.get(AlertRule, rule_id)
-    if row is None:
-        raise RuleError({"form": "This rule was deleted by someone else; reload"})
-    expect_version(row, version)
-    return row
+    return load_versioned(s, AlertRule, rule_id, version, RuleError({"form": "This rule was deleted by someone else; reload"}))
 
 
 def update_rule(engine: Engine, rule_id: int, version: int, rule: RuleInput, actor: str) -> RuleRow:
@@ -192,11 +188,7 @@ def delete_rule(engine: Engine, rule_id: int, version: int, actor: str) -> None:
         RuleError: the rule no longer exists.
     """
     with session_scope(engine) as s:
-        row = _load(s, rule_id, version)
-        before = row_snapshot(row)
-        s.delete(row)
-        s.flush()
-        record_audit(s, actor, "delete", "alert_rule", rule_id, before=before)
+        delete_audited(s, _load(s, rule_id, version), actor)
 
 
 def rule_changes(engine: Engine, limit: int = 20) -> list[AuditChange]:

@@ -297,7 +297,7 @@ class CustomerProfile(VersionedMixin, TimestampMixin, Base):
     tier: Mapped[str | None] = mapped_column(String(50))
     owner: Mapped[str | None] = mapped_column(String(200), index=True)
     contract_start: Mapped[dt.date | None] = mapped_column(Date)
-    contract_end: Mapped[dt.date | None] = mapped_column(Date)
+    contract_end: Mapped[dt.date | None] = mapped_column(Date, index=True)
     notes: Mapped[str] = mapped_column(Text, default="")
     in_warehouse: Mapped[bool] = mapped_column(Boolean, default=True)
     synced_at: Mapped[dt.datetime | None] = mapped_column()
@@ -475,6 +475,29 @@ def update_audited(session: Session, row: Base, values: dict[str, Any], actor: s
     record_audit(session, actor, "update", row.__tablename__, _entity_id(row), before=before,
                  after=row_snapshot(row))
     return True
+
+
+def delete_audited(session: Session, row: Base, actor: str) -> None:
+    """Delete ``row`` and add its ``delete`` audit event (``before``: its values) to ``session``'s
+    transaction."""
+    before, table, entity = row_snapshot(row), row.__tablename__, _entity_id(row)
+    session.delete(row)
+    session.flush()
+    record_audit(session, actor, "delete", table, entity, before=before)
+
+
+def load_versioned(session: Session, model: type[Base], key: Any, version: int, missing: Exception) -> Base:
+    """The ``model`` row ``key`` as loaded at ``version`` (the one the user's form holds).
+
+    Raises:
+        missing: there is no such row (someone deleted it).
+        StaleEdit: the row is at another version (someone saved it since).
+    """
+    row = session.get(model, key)
+    if row is None:
+        raise missing
+    expect_version(row, version)
+    return row
 
 
 def contains(column, text: str):

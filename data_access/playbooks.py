@@ -29,7 +29,7 @@ from sqlalchemy import Engine, func, insert, select
 
 from components.formatting import day_text as _day  # pure wording, as data_access.status
 from data_access.db import (AuditChange, AuditEvent, CustomerProfile, PlaybookAction, PlaybookRule, Renewal,
-                            StaleEdit, audit_changes, expect_version, insert_audited, record_audit, row_snapshot,
+                            StaleEdit, audit_changes, delete_audited, expect_version, insert_audited, load_versioned,
                             session_scope, update_audited, utcnow)
 
 log = logging.getLogger(__name__)
@@ -174,11 +174,8 @@ def create_rule(engine: Engine, rule: RuleInput, actor: str) -> RuleRow:
 
 
 def _load_rule(session, rule_id: int, version: int) -> PlaybookRule:
-    row = session.get(PlaybookRule, rule_id)
-    if row is None:
-        raise RuleError({"form": "This rule was deleted by someone else; reload"})
-    expect_version(row, version)
-    return row
+    return load_versioned(session, PlaybookRule, rule_id, version,
+                          RuleError({"form": "This rule was deleted by someone else; reload"}))
 
 
 def update_rule(engine: Engine, rule_id: int, version: int, rule: RuleInput, actor: str) -> RuleRow:
@@ -203,11 +200,7 @@ def delete_rule(engine: Engine, rule_id: int, version: int, actor: str) -> None:
         RuleError: the rule no longer exists.
     """
     with session_scope(engine) as s:
-        row = _load_rule(s, rule_id, version)
-        before = row_snapshot(row)
-        s.delete(row)
-        s.flush()
-        record_audit(s, actor, "delete", "playbook_rule", rule_id, before=before)
+        delete_audited(s, _load_rule(s, rule_id, version), actor)
 
 
 def rule_changes(engine: Engine, limit: int = 10) -> list[AuditChange]:

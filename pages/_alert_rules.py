@@ -1,5 +1,5 @@
 """Settings › Alert rules (issue 14.6): the rules table, a modal form to add, edit or delete a rule,
-and the rules' recent changes. Admins only: every callback checks the role on the server first; the
+and the rules' recent changes (``pages/_rule_editor.py``: admins only, checked on the server); the
 writes (``data_access.alert_rules``) are validated, transactional and audited.
 
 Imported by ``pages/settings.py`` (its tab), not a page of its own.
@@ -7,16 +7,16 @@ Imported by ``pages/settings.py`` (its tab), not a page of its own.
 from __future__ import annotations
 
 import dash_bootstrap_components as dbc
-from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
-from dash.exceptions import PreventUpdate
+from dash import Input, Output, callback, dcc, html
 
-import auth
 from components import forms, formatting, ids
 from data_access import alert_rules
 from data_access.alert_rules import FIELD_LABEL, RuleError, RuleRow, check_rule
-from data_access.db import AuditChange, StaleEdit
-from data_access.runtime import get_runtime
+from data_access.db import AuditChange
 from data_access.trends import PERIODS
+from pages._rule_editor import RuleEditor, card, register
+
+IDS = ids.ALERT_RULE_EDITOR
 
 REFUSED = "Only admins can change alert rules."
 FIELDS = ("metric_id", "condition_kind", "threshold", "period", "hysteresis_refreshes", "channel", "recipients",
@@ -63,7 +63,7 @@ def rules_table(rows: list[RuleRow], catalog, settings) -> html.Div:
             html.Td(f"{row.hysteresis_refreshes} refresh{'es' if row.hysteresis_refreshes != 1 else ''}"),
             html.Td([channel, html.Div(warn, className="small text-warning-emphasis") if warn else None]),
             html.Td(dbc.Badge("On", color="success") if row.enabled else dbc.Badge("Off", color="secondary")),
-            html.Td(dbc.Button("Edit", id=ids.alert_rule_edit(row.id), size="sm", color="secondary", outline=True,
+            html.Td(dbc.Button("Edit", id=IDS.edit(row.id), size="sm", color="secondary", outline=True,
                                title=f"Edit the rule on {metric.title if metric else row.metric_id}")),
         ]))
     head = html.Thead(html.Tr([html.Th(h) for h in ("Metric", "Alerts when", "Held for", "Sends to", "", "")]))
@@ -101,7 +101,7 @@ def changes_table(changes: list[AuditChange], catalog, tz: str) -> html.Div:
 
 
 def _field(label: str, name: str, control, help_text: str | None = None):
-    return forms.field(label, control, ids.alert_rule_feedback(name), help_text)
+    return forms.field(label, control, IDS.feedback(name), help_text)
 
 
 def rule_form(catalog) -> list:
@@ -111,57 +111,29 @@ def rule_form(catalog) -> list:
                for m in sorted(catalog.metrics.values(), key=lambda m: (page_order.get(m.page, 99), m.title))]
     periods = [{"label": label[0].upper() + label[1:], "value": key} for key, (label, _, _) in PERIODS.items()]
     return [
-        _field("Metric", "metric_id", dcc.Dropdown(id=ids.alert_rule_field("metric_id"), options=options,
+        _field("Metric", "metric_id", dcc.Dropdown(id=IDS.field("metric_id"), options=options,
                                                    placeholder="Choose a metric", clearable=False)),
         _field("Alert when", "condition_kind", dbc.RadioItems(
-            id=ids.alert_rule_field("condition_kind"), options=[{"label": v, "value": k} for k, v in CONDITIONS.items()])),
+            id=IDS.field("condition_kind"), options=[{"label": v, "value": k} for k, v in CONDITIONS.items()])),
         dbc.Row([
-            dbc.Col(_field("Threshold", "threshold", dbc.Input(id=ids.alert_rule_field("threshold"), type="text",
+            dbc.Col(_field("Threshold", "threshold", dbc.Input(id=IDS.field("threshold"), type="text",
                                                                inputmode="decimal", placeholder="e.g. 10"),
                            "Percentage points for rates, percent for everything else."), md=6),
-            dbc.Col(_field("Compared with", "period", dbc.Select(id=ids.alert_rule_field("period"), options=periods)),
+            dbc.Col(_field("Compared with", "period", dbc.Select(id=IDS.field("period"), options=periods)),
                     md=6),
         ]),
         _field("Refreshes in a row", "hysteresis_refreshes",
-               dbc.Input(id=ids.alert_rule_field("hysteresis_refreshes"), type="number", min=1, max=20, step=1),
+               dbc.Input(id=IDS.field("hysteresis_refreshes"), type="number", min=1, max=20, step=1),
                "The new colour (or the move) must hold this many refreshes before anyone is told: a value "
                "flapping across a boundary sends nothing."),
-        _field("Send to", "channel", dbc.RadioItems(id=ids.alert_rule_field("channel"), inline=True,
+        _field("Send to", "channel", dbc.RadioItems(id=IDS.field("channel"), inline=True,
                                                    options=[{"label": "Email", "value": "email"},
                                                             {"label": "Slack", "value": "slack"}])),
-        _field("Recipients", "recipients", dbc.Input(id=ids.alert_rule_field("recipients"), type="text",
+        _field("Recipients", "recipients", dbc.Input(id=IDS.field("recipients"), type="text",
                                                      placeholder="ceo@example.com, coo@example.com"),
                "Email addresses, comma-separated. Blank: the alert list (PULSE_ALERT_EMAIL_TO)."),
-        _field("", "enabled", dbc.Switch(id=ids.alert_rule_field("enabled"), label="Enabled")),
+        _field("", "enabled", dbc.Switch(id=IDS.field("enabled"), label="Enabled")),
     ]
-
-
-def rules_tab(catalog) -> dbc.Card:
-    """The tab's card and the rule modal (skeleton; callbacks fill it for admins)."""
-    return dbc.Card([
-        dbc.CardHeader(dbc.Row([
-            dbc.Col(html.H4("Alert rules", className="mb-0"), className="d-flex align-items-center"),
-            dbc.Col(dbc.Button("Add rule", id=ids.ALERT_RULE_ADD, color="primary", size="sm"), width="auto"),
-        ], className="g-2 justify-content-between")),
-        dbc.CardBody([
-            html.P(["After each refresh Pulse checks these rules and tells people on Slack or by email; what "
-                    "was sent and what failed is on the ", html.A("Alerts", href="/alerts"), " page. A saved rule "
-                    "counts from the next refresh (the month chosen above is for targets only)."],
-                   className="text-muted small"),
-            html.Div(id=ids.ALERT_RULES_MESSAGE, className="mb-2"),
-            html.Div(id=ids.ALERT_RULES),
-        ]),
-        dbc.Modal([
-            dbc.ModalHeader(dbc.ModalTitle(id=ids.ALERT_RULE_TITLE)),
-            dbc.ModalBody([*rule_form(catalog), html.Div(id=ids.ALERT_RULE_FORM_MESSAGE)]),
-            dbc.ModalFooter([
-                dbc.Button("Delete", id=ids.ALERT_RULE_DELETE, color="danger", outline=True, className="me-auto"),
-                dbc.Button("Cancel", id=ids.ALERT_RULE_CANCEL, color="secondary", outline=True),
-                dbc.Button("Save rule", id=ids.ALERT_RULE_SAVE, color="primary"),
-            ]),
-        ], id=ids.ALERT_RULE_MODAL, is_open=False, backdrop="static", scrollable=True),
-        dcc.Store(id=ids.ALERT_RULE_EDITING),
-    ], className="mb-4 settings-card")
 
 
 def _rules_view(rt) -> html.Div:
@@ -173,141 +145,54 @@ def _rules_view(rt) -> html.Div:
     ])
 
 
-# ---------------------------------------------------------------- callbacks
-
-def _values(values: dict) -> list:
-    """``values`` in the order of the open callback's field outputs."""
-    return forms.values_for(ctx.outputs_list[3], values)
-
-
-@callback(Output(ids.ALERT_RULES, "children"), Input(ids.SETTINGS_TABS, "active_tab"))
-def show_rules(active_tab):
-    """The rules and their changes when the tab opens (admins only)."""
-    if active_tab != "alerts":
-        return no_update
-    if not auth.has_role("admin"):
-        return forms.message(REFUSED)
-    return _rules_view(get_runtime())
-
-
-@callback(
-    Output(ids.ALERT_RULE_MODAL, "is_open"),
-    Output(ids.ALERT_RULE_TITLE, "children"),
-    Output(ids.ALERT_RULE_EDITING, "data"),
-    Output(ids.alert_rule_field(ALL), "value"),
-    Output(ids.alert_rule_feedback(ALL), "children"),
-    Output(ids.ALERT_RULE_FORM_MESSAGE, "children"),
-    Output(ids.ALERT_RULE_DELETE, "style"),
-    Input(ids.ALERT_RULE_ADD, "n_clicks"),
-    Input(ids.alert_rule_edit(ALL), "n_clicks"),
-    prevent_initial_call=True,
-)
-def open_form(_add, _edits):
-    """Open the form empty (Add rule) or with a rule's stored values (Edit); admins only."""
-    if not ctx.triggered or not ctx.triggered[0]["value"]:  # the table re-rendered its buttons: no click
-        raise PreventUpdate
-    n_feedback = len(ctx.outputs_list[4])
-    if not auth.has_role("admin"):
-        return (False, no_update, None, [no_update] * len(ctx.outputs_list[3]), [None] * n_feedback, None,
-                {"display": "none"})
-    if ctx.triggered_id == ids.ALERT_RULE_ADD:
-        return True, "New alert rule", None, _values(NEW_RULE), [None] * n_feedback, None, {"display": "none"}
-    rule = alert_rules.get_rule(get_runtime().db(), int(ctx.triggered_id["rule"]))
+def _load(rt, rule_id: int) -> dict | None:
+    rule = alert_rules.get_rule(rt.db(), rule_id)
     if rule is None:
-        return (True, "Alert rule", None, _values(NEW_RULE), [None] * n_feedback,
-                forms.message("This rule was deleted by someone else; close and reload."), {"display": "none"})
-    values = {k: getattr(rule, k) for k in FIELDS}
-    values["threshold"] = None if rule.threshold is None else f"{rule.threshold:g}"
-    return (True, "Edit alert rule", {"id": rule.id, "version": rule.version}, _values(values),
-            [None] * n_feedback, None, {})
+        return None
+    return {**{k: getattr(rule, k) for k in FIELDS}, "threshold": None if rule.threshold is None else f"{rule.threshold:g}",
+            "version": rule.version}
 
 
-@callback(
-    Output(ids.alert_rule_field("threshold"), "disabled"),
-    Output(ids.alert_rule_field("period"), "disabled"),
-    Output(ids.alert_rule_field("recipients"), "disabled"),
-    Input(ids.alert_rule_field("condition_kind"), "value"),
-    Input(ids.alert_rule_field("channel"), "value"),
-)
-def enable_fields(kind, channel):
-    """A threshold and a period only for change rules; recipients only for email."""
-    return kind != "change_pct", kind != "change_pct", channel == "slack"
-
-
-@callback(
-    Output(ids.ALERT_RULE_MODAL, "is_open", allow_duplicate=True),
-    Output(ids.alert_rule_feedback(ALL), "children", allow_duplicate=True),
-    Output(ids.ALERT_RULE_FORM_MESSAGE, "children", allow_duplicate=True),
-    Output(ids.ALERT_RULES, "children", allow_duplicate=True),
-    Output(ids.ALERT_RULES_MESSAGE, "children"),
-    Input(ids.ALERT_RULE_SAVE, "n_clicks"),
-    State(ids.alert_rule_field(ALL), "value"),
-    State(ids.ALERT_RULE_EDITING, "data"),
-    prevent_initial_call=True,
-)
-def save_rule(n_clicks, _values, editing):
-    """Validate the form and create or update the rule (audited; a stale edit is refused). Admins only."""
-    feedback_ids = [out["id"]["field"] for out in ctx.outputs_list[1]]
-    blank = [None] * len(feedback_ids)
-    if not n_clicks:
-        raise PreventUpdate
-    user = auth.current_user()
-    if user is None or not user.can("admin"):
-        return no_update, blank, forms.message(REFUSED), no_update, no_update
-    rt = get_runtime()
-    raw = {item["id"]["field"]: item.get("value") for item in ctx.states_list[0]}
+def _save(rt, raw: dict, editing: dict | None, email: str) -> str:
     if raw.get("condition_kind") != "change_pct":
         raw["threshold"], raw["period"] = None, raw.get("period") or "month"
     if raw.get("channel") == "slack":
         raw["recipients"] = ""
-    try:
-        rule = check_rule(raw, rt.catalog)
-        if editing:
-            saved = alert_rules.update_rule(rt.db(), int(editing["id"]), int(editing["version"]), rule, user.email)
-        else:
-            saved = alert_rules.create_rule(rt.db(), rule, user.email)
-    except RuleError as e:
-        shown, alert = forms.refused(e.errors, feedback_ids)
-        return no_update, shown, alert, no_update, no_update
-    except StaleEdit as e:
-        return no_update, blank, forms.message(f"Nothing saved: this rule was {e} (close the form and edit it again)."), \
-            _rules_view(rt), no_update
-    except (KeyError, TypeError, ValueError):
-        return no_update, blank, forms.message("The form does not match a rule; reload the page."), no_update, no_update
-    metric = rt.catalog.metrics[saved.metric_id]
-    verb = "Saved" if editing else "Added"
-    return False, blank, None, _rules_view(rt), forms.message(f"{verb} the rule on {metric.title}.", "success")
+    rule = check_rule(raw, rt.catalog)
+    if editing:
+        saved = alert_rules.update_rule(rt.db(), int(editing["id"]), int(editing["version"]), rule, email)
+    else:
+        saved = alert_rules.create_rule(rt.db(), rule, email)
+    return f"{'Saved' if editing else 'Added'} the rule on {rt.catalog.metrics[saved.metric_id].title}."
+
+
+def _delete(rt, rule_id: int, version: int, email: str) -> str:
+    alert_rules.delete_rule(rt.db(), rule_id, version, email)
+    return "Deleted the rule."
+
+
+EDITOR = RuleEditor(
+    ids=IDS, tab="alerts", title="Alert rules", refused=REFUSED, new_title="New alert rule",
+    edit_title="Edit alert rule", new_values=NEW_RULE, view=_rules_view, load=_load, save=_save, delete=_delete,
+    refusal=RuleError,
+    intro=["After each refresh Pulse checks these rules and tells people on Slack or by email; what was sent and "
+           "what failed is on the ", html.A("Alerts", href="/alerts"), " page. A saved rule counts from the next "
+           "refresh (the month chosen above is for targets only)."])
+register(EDITOR)
+
+
+def rules_tab(catalog) -> dbc.Card:
+    """The tab's card and the rule modal (skeleton; the editor's callbacks fill it for admins)."""
+    return card(EDITOR, rule_form(catalog))
 
 
 @callback(
-    Output(ids.ALERT_RULE_MODAL, "is_open", allow_duplicate=True),
-    Output(ids.ALERT_RULE_FORM_MESSAGE, "children", allow_duplicate=True),
-    Output(ids.ALERT_RULES, "children", allow_duplicate=True),
-    Output(ids.ALERT_RULES_MESSAGE, "children", allow_duplicate=True),
-    Input(ids.ALERT_RULE_DELETE, "n_clicks"),
-    State(ids.ALERT_RULE_EDITING, "data"),
-    prevent_initial_call=True,
+    Output(IDS.field("threshold"), "disabled"),
+    Output(IDS.field("period"), "disabled"),
+    Output(IDS.field("recipients"), "disabled"),
+    Input(IDS.field("condition_kind"), "value"),
+    Input(IDS.field("channel"), "value"),
 )
-def delete_rule(n_clicks, editing):
-    """Delete the rule in the form (audited; a stale one is refused). Admins only."""
-    if not n_clicks or not editing:
-        raise PreventUpdate
-    user = auth.current_user()
-    if user is None or not user.can("admin"):
-        return no_update, forms.message(REFUSED), no_update, no_update
-    rt = get_runtime()
-    try:
-        alert_rules.delete_rule(rt.db(), int(editing["id"]), int(editing["version"]), user.email)
-    except StaleEdit as e:
-        return no_update, forms.message(f"Not deleted: this rule was {e}."), _rules_view(rt), no_update
-    except RuleError as e:
-        return no_update, forms.message(str(e.errors.get("form", e))), _rules_view(rt), no_update
-    except (KeyError, TypeError, ValueError):
-        return no_update, forms.message("The form does not match a rule; reload the page."), no_update, no_update
-    return False, None, _rules_view(rt), forms.message("Deleted the rule.", "success")
-
-
-@callback(Output(ids.ALERT_RULE_MODAL, "is_open", allow_duplicate=True), Input(ids.ALERT_RULE_CANCEL, "n_clicks"),
-          prevent_initial_call=True)
-def close_form(n_clicks):
-    return False if n_clicks else no_update
+def enable_fields(kind, channel):
+    """A threshold and a period only for change rules; recipients only for email."""
+    return kind != "change_pct", kind != "change_pct", channel == "slack"
