@@ -140,7 +140,7 @@ def sync_and_score(rt) -> bool:
 # ---------------------------------------------------------------------------------------------
 # The Customers page: one page of customers, filtered, sorted and paged in the database
 
-SORTABLE = ("name", "segment", "owner", "arr_usd", "last_invoice_date", "tier", "health")
+SORTABLE = ("name", "segment", "owner", "arr_usd", "last_invoice_date", "tier", "health", "contract_end")
 RENEWS_WITHIN = (30, 60, 90)
 
 
@@ -161,11 +161,12 @@ def customer_page(engine: Engine, today: dt.date, search: str | None = None, seg
                   health: str | None = None) -> CustomerPage:
     """Customers of ``customer_profile`` (still in the warehouse) whose name contains ``search``
     (case-insensitive, bound), of ``segment`` and ``owner``, and — with ``renews_within_days`` — with an
-    unresolved renewal dated on or before today + that many days (overdue included); sorted by ``sort``
+    unresolved renewal dated on or before today + that many days (overdue included) or a contract that
+    ends between today and then (``contract_end``); sorted by ``sort``
     (one of ``SORTABLE``; ties by name) and paged (``page`` 0-based). ``health`` (one of
     ``HEALTH_FILTERS``) keeps the customers whose latest health score has that status; ``sort="health"``
-    sorts by that score. Rows also carry ``health_score`` (int 0–100 or None) and ``health_change``
-    (points over 30 days or None).
+    sorts by that score. Rows also carry ``health_score`` (int 0–100 or None), ``health_change``
+    (points over 30 days or None) and ``contract_end`` (date or None).
 
     Raises:
         ValueError: ``sort`` is not sortable, ``health`` unknown, or ``page`` / ``page_size`` out of range.
@@ -184,7 +185,7 @@ def customer_export(engine: Engine, today: dt.date, search: str | None = None, s
                     descending: bool = True, health: str | None = None) -> pd.DataFrame:
     """Every customer ``customer_page`` would page through with these filters (at most ``EXPORT_MAX``),
     in its order, as a frame for the CSV download: ``customer_id``, ``customer``, ``segment``,
-    ``tier``, ``owner`` (str or empty), ``arr_usd`` float USD, ``last_invoice_date``,
+    ``tier``, ``owner`` (str or empty), ``arr_usd`` float USD, ``last_invoice_date``, ``contract_end``,
     ``next_renewal_date`` (ISO date str or empty), ``next_renewal_status`` (label or empty),
     ``health_score`` (Int64 0–100, null when not scored).
 
@@ -202,6 +203,7 @@ def customer_export(engine: Engine, today: dt.date, search: str | None = None, s
         "segment": [r["segment"] for r in rows], "tier": [r["tier"] or "" for r in rows],
         "owner": [r["owner"] or "" for r in rows], "arr_usd": pd.Series([r["arr_usd"] for r in rows], dtype="float64"),
         "last_invoice_date": [day(r["last_invoice_date"]) for r in rows],
+        "contract_end": [day(r["contract_end"]) for r in rows],
         "next_renewal_date": [day(r["next_renewal_date"]) for r in rows],
         "next_renewal_status": [STATUS_LABEL.get(r["next_renewal_status"], "") for r in rows],
         "health_score": pd.Series([r["health_score"] for r in rows], dtype="Int64")})
@@ -231,8 +233,10 @@ def _customers(engine: Engine, today: dt.date, search, segment, owner, renews_wi
         if owner:
             where.append(cp.owner == owner)
         if renews_within_days is not None:
+            horizon = today + dt.timedelta(days=int(renews_within_days))
             where.append(exists().where(Renewal.customer_id == cp.customer_id, Renewal.status.in_(UNRESOLVED),
-                                        Renewal.renewal_date <= today + dt.timedelta(days=int(renews_within_days))))
+                                        Renewal.renewal_date <= horizon)
+                         | ((cp.contract_end >= today) & (cp.contract_end <= horizon)))
         if health is not None:
             where.append(hs.status_condition(now.c.score, health))
         column = now.c.score if sort == "health" else getattr(cp, sort)
@@ -240,8 +244,8 @@ def _customers(engine: Engine, today: dt.date, search, segment, owner, renews_wi
         joined = cp.__table__.outerjoin(now, now.c.customer_id == cp.customer_id)
         total = s.scalar(select(func.count()).select_from(joined).where(*where))
         found = list(s.execute(select(cp.customer_id, cp.name, cp.segment, cp.tier, cp.owner, cp.arr_usd,
-                                      cp.last_invoice_date).select_from(joined).where(*where).order_by(*order)
-                               .offset(offset).limit(limit)))
+                                      cp.last_invoice_date, cp.contract_end).select_from(joined).where(*where)
+                               .order_by(*order).offset(offset).limit(limit)))
         next_renewal: dict[str, tuple[dt.date, str]] = {}
         for i in range(0, len(found), CHUNK):  # an export reads many pages' worth: bound the IN list
             for cid, day, status in s.execute(
@@ -254,8 +258,8 @@ def _customers(engine: Engine, today: dt.date, search, segment, owner, renews_wi
              "last_invoice_date": last, "next_renewal_date": next_renewal.get(cid, (None, None))[0],
              "next_renewal_status": next_renewal.get(cid, (None, None))[1],
              "health_score": scores[cid].score if cid in scores else None,
-             "health_change": scores[cid].change if cid in scores else None}
-            for cid, name, seg, tier, own, arr, last in found]
+             "health_change": scores[cid].change if cid in scores else None, "contract_end": end}
+            for cid, name, seg, tier, own, arr, last, end in found]
     return CustomerPage(rows, int(total or 0))
 
 
@@ -286,7 +290,7 @@ class CustomerDetail:
 
     ``profile``: the ``customer_profile`` row as a dict (``customer_id``, ``name``, ``segment``, ``tier``,
     ``owner``, ``arr_usd`` float USD, ``last_invoice_date``, ``contract_start``, ``contract_end``,
-    ``notes``, ``in_warehouse``, ``synced_at``). ``renewals``: its renewals by date
+    ``notes``, ``in_warehouse``, ``synced_at``, ``version``). ``renewals``: its renewals by date
     (``renewals.RenewalRow``). ``revenue_by_month``: this year's revenue, one row per month
     (``month`` datetime64, ``revenue_usd`` float USD), from the cached ``REVENUE_FRAME``; ``None``
     before its first refresh. ``contracts``: its active upfront contracts summed
@@ -322,7 +326,7 @@ def customer_detail(rt, customer_id: str) -> CustomerDetail | None:
             return None
         profile = {c: getattr(row, c) for c in ("customer_id", "name", "segment", "tier", "owner",
                                                  "last_invoice_date", "contract_start", "contract_end", "notes",
-                                                 "in_warehouse", "synced_at")}
+                                                 "in_warehouse", "synced_at", "version")}
         profile["arr_usd"] = float(row.arr_usd)
     revenue = rt.store.get(REVENUE_FRAME)
     by_month = None

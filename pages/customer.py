@@ -3,8 +3,9 @@ health and next renewal from Pulse's database; this year's revenue by month, its
 contracts and its HubSpot deals (open, and won in the last 365 days) from the worker's cached frames
 (``customers.customer_detail``: filtered in memory, never a warehouse query); its renewals and their
 audited changes; its playbook actions, which their assignee, managers and admins mark done, dismiss
-or reopen here (checked on the server, version-checked, audited). Everyone signed in reads it;
-renewals are edited on /renewals.
+or reopen here; and an activity timeline. Managers and admins edit the customer's own fields (tier,
+owner, contract dates, notes) in a form here. Every write is checked on the server, version-checked
+and audited. Everyone signed in reads it; renewals are edited on /renewals.
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from dash.exceptions import PreventUpdate
 
 import auth
 from components import figures, formatting, forms, ids
-from data_access import customers, health, playbooks, renewals
+from data_access import customers, health, playbooks, profiles, renewals
 from data_access.db import StaleEdit
 from data_access.renewals import STATUS_LABEL, UNRESOLVED
 from data_access.runtime import get_runtime
@@ -239,13 +240,17 @@ def detail_view(detail: customers.CustomerDetail, today: dt.date, tz: str, chang
     charts) and what goes below them (deals, renewals, activity; ``changes``: the renewals' audited
     writes, ``actions``: the customer's playbook actions)."""
     p = detail.profile
+    start, end = (formatting.day_text(p[k]) if p[k] else None for k in ("contract_start", "contract_end"))
+    contract = (f"Contract {start} – {end}" if start and end else f"Contract ends {end}" if end else
+                f"Contract since {start}" if start else None)
     facts = [p["segment"], f"Tier {p['tier']}" if p["tier"] else None, f"Owner {p['owner']}" if p["owner"] else "No owner",
-             f"Contract {formatting.day_text(p['contract_start'])} – {formatting.day_text(p['contract_end'])}"
-             if p["contract_start"] and p["contract_end"] else None]
+             contract]
     head = html.Div([
         html.H2([p["name"], dbc.Badge("Not in the warehouse any more", color="secondary", className="ms-2 align-middle")
                  if not p["in_warehouse"] else None], className="page-title customer-name"),
         html.P(" · ".join(f for f in facts if f), className="text-muted mb-0 customer-facts"),
+        html.P(p["notes"], className="small mb-0 mt-1 customer-notes", style={"whiteSpace": "pre-line"})
+        if p["notes"] else None,
     ], className="page-head mb-3")
     revenue = (dcc.Graph(figure=revenue_figure(detail.revenue_by_month, today), config=figures.GRAPH_CONFIG,
                          className="customer-revenue")
@@ -275,16 +280,56 @@ def detail_view(detail: customers.CustomerDetail, today: dt.date, tz: str, chang
         html.P(["No renewal yet. ", html.A("Add one on Renewals", href="/renewals"), "."], className="small text-muted"),
         html.H5("Activity", className="mt-4 mb-2"),
         timeline_table(timeline_items(detail, changes, actions), tz, detail.activity_as_of),
-        html.P(p["notes"], className="mt-3 small customer-notes") if p["notes"] else None,
     ]
+
+
+def _profile_field(label: str, name: str, control, help_text: str | None = None):
+    return forms.field(label, control, ids.customer_profile_feedback(name), help_text)
+
+
+def profile_modal() -> dbc.Modal:
+    """The form of a customer's own fields (values are filled when it opens)."""
+    field = ids.customer_profile_field
+    return dbc.Modal([
+        dbc.ModalHeader(dbc.ModalTitle("Edit the customer's profile")),
+        dbc.ModalBody([
+            dbc.Row([
+                dbc.Col(_profile_field("Tier", "tier", dbc.Input(id=field("tier"), type="text", maxLength=50,
+                                                                 list="customer-tiers", placeholder="e.g. Enterprise")),
+                        md=6),
+                dbc.Col(_profile_field("Owner", "owner", dbc.Input(id=field("owner"), type="text", maxLength=200,
+                                                                   placeholder="Account owner")), md=6),
+            ]),
+            html.Datalist([html.Option(value=t) for t in profiles.TIERS], id="customer-tiers"),
+            dbc.Row([
+                dbc.Col(_profile_field("Contract start", "contract_start",
+                                       dbc.Input(id=field("contract_start"), type="date")), md=6),
+                dbc.Col(_profile_field("Contract end", "contract_end", dbc.Input(id=field("contract_end"), type="date")),
+                        md=6),
+            ]),
+            _profile_field("Notes", "notes", dbc.Textarea(id=field("notes"), maxLength=4000, rows=3)),
+            html.Div(id=ids.CUSTOMER_PROFILE_MESSAGE),
+        ]),
+        dbc.ModalFooter([dbc.Button("Cancel", id=ids.CUSTOMER_PROFILE_CANCEL, color="secondary", outline=True),
+                         dbc.Button("Save", id=ids.CUSTOMER_PROFILE_SAVE, color="primary")]),
+    ], id=ids.CUSTOMER_PROFILE_MODAL, is_open=False, backdrop="static")
 
 
 # ---------------------------------------------------------------- layout and callback
 
 def layout(customer_id: str | None = None, **_query) -> html.Div:
-    """Skeleton only; the callback reads the database and the cache."""
+    """Skeleton only; the callbacks read the database and the cache. The Edit profile button shows for
+    managers and admins (the save checks the role again)."""
+    user = auth.current_user()
+    can_edit = bool(user and user.can("manager"))
     return html.Div([
-        html.A("← Customers", href="/customers", className="small d-inline-block mb-2"),
+        html.Div([html.A("← Customers", href="/customers", className="small"),
+                  dbc.Button("Edit profile", id=ids.CUSTOMER_PROFILE_EDIT, size="sm", color="secondary", outline=True,
+                             style=None if can_edit else {"display": "none"},
+                             title="Tier, owner, contract dates and notes")],
+                 className="d-flex justify-content-between align-items-center mb-2"),
+        profile_modal(),
+        dcc.Store(id=ids.CUSTOMER_PROFILE_VERSION),
         dcc.Loading(html.Div(id=ids.CUSTOMER_DETAIL), type="default", delay_show=300),
         html.Div(id=ids.CUSTOMER_ACTIONS_MESSAGE, className="mb-2"),  # the playbook actions (Done / Dismiss / Reopen
         html.Div(id=ids.CUSTOMER_ACTIONS, className="mb-4"),  # re-render them), between the charts and the deals
@@ -298,6 +343,10 @@ def layout(customer_id: str | None = None, **_query) -> html.Div:
 def show_customer(customer_id):
     """The customer's profile, stats, charts, playbook actions, deals, renewals and activity (a customer
     Pulse does not know gets a message and a way back)."""
+    return _customer_view(customer_id)
+
+
+def _customer_view(customer_id) -> tuple:
     rt = get_runtime()
     detail = customers.customer_detail(rt, customer_id) if customer_id else None
     if detail is None:
@@ -332,3 +381,68 @@ def set_action(_clicks, customer_id):
         return dash.no_update, forms.message("The button does not match an action; reload the page.")
     verb = {"done": "Marked done", "dismissed": "Dismissed", "open": "Reopened"}[done.status]
     return _actions_section(rt, str(customer_id)), forms.message(f"{verb}: {done.action}.", "success")
+
+
+PROFILE_REFUSED = "Only managers and admins can edit a customer's profile."
+
+
+@callback(Output(ids.CUSTOMER_PROFILE_MODAL, "is_open"), Output(ids.customer_profile_field(ALL), "value"),
+          Output(ids.customer_profile_feedback(ALL), "children"), Output(ids.CUSTOMER_PROFILE_MESSAGE, "children"),
+          Output(ids.CUSTOMER_PROFILE_VERSION, "data"),
+          Input(ids.CUSTOMER_PROFILE_EDIT, "n_clicks"), State(ids.CUSTOMER_ID, "data"), prevent_initial_call=True)
+def open_profile(n_clicks, customer_id):
+    """Open the form with the profile as stored now (managers and admins only)."""
+    if not n_clicks:
+        raise PreventUpdate
+    fields = [o["id"]["field"] for o in ctx.outputs_list[1]]
+    blank = [None] * len(fields)
+    if not auth.has_role("manager"):
+        return True, [dash.no_update] * len(fields), blank, forms.message(PROFILE_REFUSED), None
+    detail = customers.customer_detail(get_runtime(), customer_id) if customer_id else None
+    if detail is None:
+        return True, blank, blank, forms.message("No customer with this id; reload."), None
+    p = detail.profile
+    values = {"tier": p["tier"] or "", "owner": p["owner"] or "", "notes": p["notes"] or "",
+              "contract_start": p["contract_start"].isoformat() if p["contract_start"] else "",
+              "contract_end": p["contract_end"].isoformat() if p["contract_end"] else ""}
+    return True, [values[f] for f in fields], blank, None, p["version"]
+
+
+@callback(Output(ids.CUSTOMER_PROFILE_MODAL, "is_open", allow_duplicate=True),
+          Output(ids.customer_profile_feedback(ALL), "children", allow_duplicate=True),
+          Output(ids.CUSTOMER_PROFILE_MESSAGE, "children", allow_duplicate=True),
+          Output(ids.CUSTOMER_DETAIL, "children", allow_duplicate=True),
+          Output(ids.CUSTOMER_DETAIL_MORE, "children", allow_duplicate=True),
+          Input(ids.CUSTOMER_PROFILE_SAVE, "n_clicks"), State(ids.customer_profile_field(ALL), "value"),
+          State(ids.CUSTOMER_PROFILE_VERSION, "data"), State(ids.CUSTOMER_ID, "data"), prevent_initial_call=True)
+def save_profile(n_clicks, _values, version, customer_id):
+    """Validate and save the customer's own fields (audited; a profile saved by someone else since the
+    form opened is refused). Managers and admins only."""
+    if not n_clicks:
+        raise PreventUpdate
+    fields = [o["id"]["field"] for o in ctx.outputs_list[1]]
+    blank = [None] * len(fields)
+    user = auth.current_user()
+    if user is None or not user.can("manager"):
+        return dash.no_update, blank, forms.message(PROFILE_REFUSED), dash.no_update, dash.no_update
+    raw = {item["id"]["field"]: item.get("value") for item in ctx.states_list[0]}
+    rt = get_runtime()
+    try:
+        profiles.update_profile(rt.db(), str(customer_id), int(version), profiles.check_profile(raw), user.email)
+    except profiles.ProfileError as e:
+        shown, alert = forms.refused(e.errors, fields)
+        return dash.no_update, shown, alert, dash.no_update, dash.no_update
+    except StaleEdit as e:
+        return dash.no_update, blank, forms.message(f"Nothing saved: this profile was {e} and edit again."), \
+            dash.no_update, dash.no_update
+    except (KeyError, TypeError, ValueError):
+        return dash.no_update, blank, forms.message("The form does not match a profile; reload the page."), \
+            dash.no_update, dash.no_update
+    top, _actions, bottom = _customer_view(customer_id)
+    return False, blank, None, top, bottom
+
+
+@callback(Output(ids.CUSTOMER_PROFILE_MODAL, "is_open", allow_duplicate=True),
+          Input(ids.CUSTOMER_PROFILE_CANCEL, "n_clicks"), prevent_initial_call=True)
+def close_profile(n_clicks):
+    return False if n_clicks else dash.no_update

@@ -25,9 +25,10 @@ PAGE_SIZE = 25
 ANY = "any"  # a quick filter's "every …" choice
 AT_RISK_DAYS = 60
 AT_RISK_SHOWN = 8
-COLUMNS = [("name", "Customer", "text"), ("segment", "Segment", "text"), ("owner", "Owner", "text"),
-           ("arr_usd", "ARR", "numeric"), ("health", "Health", "numeric"), ("health_change", "30-day change", "text"),
-           ("last_invoice_date", "Last invoice", "text"), ("next_renewal", "Next renewal", "text"),
+COLUMNS = [("name", "Customer", "text"), ("segment", "Segment", "text"), ("tier", "Tier", "text"),
+           ("owner", "Owner", "text"), ("arr_usd", "ARR", "numeric"), ("health", "Health", "numeric"),
+           ("health_change", "30-day change", "text"), ("last_invoice_date", "Last invoice", "text"),
+           ("contract_end", "Contract end", "text"), ("next_renewal", "Next renewal", "text"),
            ("renewal_status", "Renewal status", "text")]
 HEALTH_CHOICES = [(status, f"{health.STATUS_WORD[status]}{band}") for status, band in (
     ("green", f" (≥ {health.GREEN_AT})"), ("yellow", f" ({health.YELLOW_AT}–{health.GREEN_AT - 1})"),
@@ -59,7 +60,8 @@ def table_rows(page: customers.CustomerPage) -> list[dict]:
     """The DataTable records of one page (names link to the customer's page; dates as text, money as
     compact USD)."""
     return [{"customer_id": r["customer_id"], "name": name_link(r["name"], r["customer_id"]), "segment": r["segment"],
-             "owner": r["owner"] or "—", "arr_usd": formatting.usd(r["arr_usd"]),
+             "owner": r["owner"] or "—", "arr_usd": formatting.usd(r["arr_usd"]), "tier": r["tier"] or "—",
+             "contract_end": formatting.day_text(r["contract_end"]) if r["contract_end"] else "—",
              "last_invoice_date": formatting.day_text(r["last_invoice_date"]) if r["last_invoice_date"] else "—",
              "next_renewal": formatting.day_text(r["next_renewal_date"]) if r["next_renewal_date"] else "—",
              "renewal_status": STATUS_LABEL.get(r["next_renewal_status"], "—"), "health": r["health_score"],
@@ -182,8 +184,8 @@ def layout(**_query) -> html.Div:
                 dbc.Col(_select(ids.CUSTOMERS_OWNER, "Every owner"), md=2),
                 dbc.Col(_select(ids.CUSTOMERS_HEALTH, "Any health",
                                 [{"label": label, "value": value} for value, label in HEALTH_CHOICES]), md=2),
-                dbc.Col(_select(ids.CUSTOMERS_RENEWS, "Any renewal date",
-                                [{"label": f"Renews within {d} days", "value": str(d)}
+                dbc.Col(_select(ids.CUSTOMERS_RENEWS, "Any contract end",
+                                [{"label": f"Ends or renews within {d} days", "value": str(d)}
                                  for d in customers.RENEWS_WITHIN]), md=2),
             ], className="g-2 mb-2"),
             html.Div([html.Div(id=ids.CUSTOMERS_COUNT, className="small text-muted"),
@@ -241,7 +243,8 @@ def fill_filters(_):
 
 
 SORT_KEY = {"name": "name", "segment": "segment", "owner": "owner", "arr_usd": "arr_usd",
-            "last_invoice_date": "last_invoice_date", "health": "health"}
+            "last_invoice_date": "last_invoice_date", "health": "health", "tier": "tier",
+            "contract_end": "contract_end"}
 
 
 def _filters(search, segment, owner, renews, status, sort_by) -> dict:

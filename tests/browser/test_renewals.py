@@ -194,3 +194,48 @@ def test_rnw104_hostile_customer_names_render_as_text_in_the_table_and_on_their_
     dash_duo.wait_for_text_to_equal(".customer-name", evil.IMG, timeout=10)
     assert dash_duo.driver.execute_script("return window.__xss === undefined")
     assert dash_duo.get_logs() == []
+
+
+def _profile_field(name: str) -> str:
+    return "[id='" + json.dumps({"field": name, "type": "customer-profile-field"}, separators=(",", ":"),
+                                sort_keys=True) + "']"
+
+
+def test_rnw105_a_manager_edits_a_customers_tier_and_contract_end_and_the_table_shows_them(dash_duo, pulse_app,
+                                                                                          swap_runtime, tmp_path):
+    from data_access.db import CustomerProfile
+
+    rt = _runtime(tmp_path)
+    swap_runtime(rt)
+    _sign_in(dash_duo, pulse_app, "mgr@x.com")
+    dash_duo.driver.get(dash_duo.server.url + "/customers/103")
+    dash_duo.wait_for_text_to_equal(".customer-name", "Crest Foods", timeout=10)
+    _click(dash_duo, "#customer-profile-edit")
+    dash_duo.wait_for_element(_profile_field("tier"), timeout=8)
+    _type(dash_duo, _profile_field("tier"), "Enterprise")
+    dash_duo.find_element(_profile_field("contract_end")).send_keys("01312027")  # en-US month/day/year
+    _type(dash_duo, _profile_field("notes"), "Champion left in October")
+    _click(dash_duo, "#customer-profile-save")
+    dash_duo.wait_for_contains_text(".customer-facts", "Tier Enterprise", timeout=8)
+    assert "Contract ends Jan 31, 2027" in dash_duo.find_element(".customer-facts").text
+    assert dash_duo.find_element(".customer-notes").text == "Champion left in October"
+    with session_scope(rt.db()) as s:
+        p = s.get(CustomerProfile, "103")
+        assert (p.tier, p.contract_end.isoformat(), p.version) == ("Enterprise", "2027-01-31", 2)
+        assert s.scalars(select(AuditEvent).where(AuditEvent.entity_type == "customer_profile")).one().actor == \
+            "mgr@x.com"
+    _nav(dash_duo, "Customers")
+    dash_duo.wait_for_text_to_equal("#customers-count", "1–4 of 4 customers", timeout=10)
+    row = dash_duo.find_element("#customers-table tr:has(a[href='/customers/103'])").text
+    assert "Enterprise" in row and "Jan 31, 2027" in row
+    assert dash_duo.get_logs() == []
+
+
+def test_rnw106_a_viewer_has_no_edit_profile_button(dash_duo, pulse_app, swap_runtime, tmp_path):
+    rt = _runtime(tmp_path)
+    swap_runtime(rt)
+    _sign_in(dash_duo, pulse_app, "viewer@x.com")
+    dash_duo.driver.get(dash_duo.server.url + "/customers/103")
+    dash_duo.wait_for_text_to_equal(".customer-name", "Crest Foods", timeout=10)
+    assert not dash_duo.find_element("#customer-profile-edit").is_displayed()
+    assert dash_duo.get_logs() == []

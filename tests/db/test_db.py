@@ -25,8 +25,8 @@ def test_db001_upgrade_applies_the_migrations_once_and_startup_refuses_before(db
         db.check_migrated(db_engine)
     assert "not migrated" in str(e.value) and "python -m data_access.db upgrade" in str(e.value)
     applied = db.upgrade(db_engine)
-    assert [r for r, _ in applied] == ["0001", "0002", "0003", "0004", "0005", "0006"] and all(doc for _, doc in applied)
-    assert db.current_revisions(db_engine) == db.head_revisions() == ("0006",)
+    assert [r for r, _ in applied] == ["0001", "0002", "0003", "0004", "0005", "0006", "0007"] and all(doc for _, doc in applied)
+    assert db.current_revisions(db_engine) == db.head_revisions() == ("0007",)
     assert {"alert_rule", "alert_state", "alert_delivery", "audit_event", "alembic_version"} <= set(
         inspect(db_engine).get_table_names())
     assert db.upgrade(db_engine) == []  # nothing left to do
@@ -156,7 +156,7 @@ def test_db009_the_cli_upgrades_and_reports(tmp_path, monkeypatch, capsys):
         assert db.main(["upgrade"]) == 0
         assert "applied 0001" in (out := capsys.readouterr().out) and "applied 0002" in out
         assert db.main(["current"]) == 0
-        assert "at 0006; head 0006; up to date" in capsys.readouterr().out
+        assert "at 0007; head 0007; up to date" in capsys.readouterr().out
         assert db.main(["upgrade"]) == 0
         assert "nothing to do" in capsys.readouterr().out
     finally:

@@ -240,3 +240,46 @@ def test_rnw206_settings_health_score_saves_a_new_version_for_admins_only(proxy)
         assert (event.actor, event.entity_id, event.before["revenue_trend"]["weight"]) == ("admin@x.com", "3", 0.32)
     stale = _health_save(client, good, 2, "admin@x.com")
     assert "changed by someone else — reload" in json.dumps(stale, ensure_ascii=False) and versions() == 3
+
+
+def _profile_save(client, values: dict, version, email: str, customer_id: str = "101"):
+    fields = ("tier", "owner", "contract_start", "contract_end", "notes")
+    outputs = [{"id": "customer-profile-modal", "property": "is_open"},
+               [{"id": _pattern("customer-profile-feedback", f), "property": "children"} for f in fields],
+               {"id": "customer-profile-message", "property": "children"},
+               {"id": "customer-detail", "property": "children"}, {"id": "customer-detail-more", "property": "children"}]
+    state = [[{"id": _pattern("customer-profile-field", f), "property": "value", "value": values.get(f)} for f in fields],
+             {"id": "customer-profile-version", "property": "data", "value": version},
+             {"id": "customer-id", "property": "data", "value": customer_id}]
+    return post_callback(client, "customer-profile-save", "n_clicks",
+                         [{"id": "customer-profile-save", "property": "n_clicks", "value": 1}], state, outputs=outputs,
+                         **_as(email))
+
+
+def test_rnw207_only_managers_and_admins_edit_a_customers_profile(proxy):
+    from data_access.db import CustomerProfile
+
+    client, rt = proxy
+
+    def profile():
+        with session_scope(rt.db()) as s:
+            p = s.get(CustomerProfile, "101")
+            return p.version, p.tier, p.contract_end
+
+    version = profile()[0]
+    refused = _profile_save(client, {"tier": "Strategic"}, version, "viewer@x.com")
+    assert "Only managers and admins can edit a customer's profile." in refused.get_data(as_text=True)
+    assert profile() == (version, None, None)
+    bad = _profile_save(client, {"contract_start": "2027-01-01", "contract_end": "2026-01-01"}, version, "mgr@x.com")
+    assert "the contract cannot end before it starts" in bad.get_data(as_text=True).lower()
+    assert profile() == (version, None, None)
+    saved = _profile_save(client, {"tier": "Strategic", "contract_end": "2027-03-31", "notes": "<b>VIP</b>"}, version,
+                          "mgr@x.com").get_json()["response"]
+    assert saved["customer-profile-modal"]["is_open"] is False
+    assert "Tier Strategic" in json.dumps(saved["customer-detail"], ensure_ascii=False)
+    assert '"children": "<b>VIP</b>"' in json.dumps(saved["customer-detail"], ensure_ascii=False)  # text
+    import datetime as dt
+
+    assert profile() == (version + 1, "Strategic", dt.date(2027, 3, 31))
+    stale = _profile_save(client, {"tier": "SMB"}, version, "admin@x.com")
+    assert "changed by someone else" in stale.get_data(as_text=True) and profile()[1] == "Strategic"
