@@ -6,8 +6,9 @@ Syncs the demo warehouse's customers into ``customer_profile`` (``customers.refr
 when the database holds no renewal yet, writes one renewal per customer invoiced in the last 365 days —
 dated between 10 months ago and 12 months ahead, valued at its ARR (rounded to USD 100), owned by its
 account owner. Past renewals are resolved (about 85 % renewed), those due soon are mostly in
-negotiation or committed, later ones open; about 1 in 8 is high risk. Each is audited as created by
-``demo@pulse.local``. A database with renewals is left alone (never overwrites people's work). Then the
+negotiation or committed, later ones open; about 1 in 8 is high risk. A customer whose renewal is
+still to come gets a tier by its ARR and a one-year contract ending on the renewal date. Each write is
+audited as ``demo@pulse.local``. A database with renewals is left alone (never overwrites people's work). Then the
 health history: every 7th day of the last 13 weeks without a score is scored as of that day
 (``health.backfill``), and today's playbook actions (``playbooks.run_playbooks``).
 """
@@ -21,7 +22,7 @@ import sys
 import numpy as np
 from sqlalchemy import Engine, func, select
 
-from data_access.db import CustomerProfile, Renewal, insert_audited, session_scope
+from data_access.db import CustomerProfile, Renewal, insert_audited, session_scope, update_audited
 
 DEMO_ACTOR = "demo@pulse.local"
 
@@ -57,12 +58,24 @@ def seed_demo_renewals(engine: Engine, as_of: dt.date, seed: int = 7) -> int:
             if status in ("in_negotiation", "committed", "renewed"):
                 proposed = (current * decimal.Decimal(str(round(1 + rng.uniform(-0.05, 0.15), 3)))).quantize(
                     decimal.Decimal("0.01"))
+            renews = as_of + dt.timedelta(days=days)
             insert_audited(s, Renewal(customer_id=customer_id, status=status,
-                                      renewal_date=as_of + dt.timedelta(days=days), current_value_usd=current,
+                                      renewal_date=renews, current_value_usd=current,
                                       proposed_value_usd=proposed, risk_level=risk, owner=owner or "", notes="",
                                       created_by=DEMO_ACTOR), DEMO_ACTOR)
+            if status not in ("renewed", "churned"):  # the contract this renewal renews: a year ending then
+                update_audited(s, s.get(CustomerProfile, customer_id),
+                               {"tier": _tier(arr), "contract_start": renews - dt.timedelta(days=365),
+                                "contract_end": renews}, DEMO_ACTOR)
             written += 1
         return written
+
+
+def _tier(arr_usd: decimal.Decimal) -> str:
+    """The demo's tier of a customer by its ARR (USD): Strategic ≥ 250k, Enterprise ≥ 100k, Mid-market
+    ≥ 25k, SMB below."""
+    return next(t for floor, t in ((250_000, "Strategic"), (100_000, "Enterprise"), (25_000, "Mid-market"),
+                                   (0, "SMB")) if arr_usd >= floor)
 
 
 def main(argv: list[str] | None = None) -> int:

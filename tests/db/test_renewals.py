@@ -198,12 +198,18 @@ def test_rnw007_the_renewal_kpis_on_a_known_book(customers):
 def test_rnw008_demo_renewals_are_written_once_and_never_over_peoples_work(customers):
     n = seed_demo_renewals(customers, AS_OF, seed=7)
     assert n == 3  # the customers invoiced in the last 365 days: Acme, Bloom, Crest
-    assert _count(customers, AuditEvent) == 3
     with session_scope(customers) as s:
         rows = s.scalars(select(Renewal)).all()
         assert {r.customer_id for r in rows} == {"101", "102", "103"}
         assert all(r.current_value_usd >= 100 and r.current_value_usd % 100 == 0 for r in rows)
         assert all((r.status in ("renewed", "churned")) == (r.renewal_date < AS_OF) for r in rows)
+        upcoming = [r for r in rows if r.renewal_date >= AS_OF]  # their contracts end on the renewal day
+        assert upcoming
+        for r in upcoming:
+            p = s.get(CustomerProfile, r.customer_id)
+            assert (p.tier, p.contract_end, p.contract_start) == ("SMB", r.renewal_date,
+                                                                  r.renewal_date - dt.timedelta(days=365))
+    assert _count(customers, AuditEvent) == 3 + len(upcoming)  # each renewal, and each profile it dated
     assert seed_demo_renewals(customers, AS_OF, seed=7) == 0 and _count(customers, Renewal) == 3
 
 
