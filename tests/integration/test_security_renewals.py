@@ -283,3 +283,31 @@ def test_rnw207_only_managers_and_admins_edit_a_customers_profile(proxy):
     assert profile() == (version + 1, "Strategic", dt.date(2027, 3, 31))
     stale = _profile_save(client, {"tier": "SMB"}, version, "admin@x.com")
     assert "changed by someone else" in stale.get_data(as_text=True) and profile()[1] == "Strategic"
+
+
+_profile_value = st.one_of(st.none(), st.text(max_size=12),
+                           st.sampled_from(["2026-02-30", "2027-01-31", "1999-01-01", "Enterprise", " ", "<b>x</b>"]))
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.fixed_dictionaries({f: _profile_value for f in ("tier", "owner", "contract_start", "contract_end",
+                                                           "notes")}))
+def test_rnw208_any_profile_form_is_saved_whole_or_refused_with_a_message(proxy, values):
+    from data_access.db import CustomerProfile
+
+    client, rt = proxy
+    with session_scope(rt.db()) as s:
+        before = s.get(CustomerProfile, "102")
+        version, kept = before.version, (before.tier, before.owner, before.contract_start, before.contract_end)
+    r = _profile_save(client, values, version, "mgr@x.com", customer_id="102")
+    assert r.status_code == 200
+    body = r.get_json()["response"]
+    with session_scope(rt.db()) as s:
+        after = s.get(CustomerProfile, "102")
+        if "Nothing saved" in json.dumps(body, ensure_ascii=False):
+            assert after.version == version and (after.tier, after.owner, after.contract_start,
+                                                 after.contract_end) == kept
+        else:
+            assert body["customer-profile-modal"]["is_open"] is False
+            assert after.contract_end is None or after.contract_start is None or after.contract_end >= after.contract_start
+            assert after.tier is None or (after.tier.strip() and len(after.tier) <= 50)
