@@ -263,6 +263,25 @@ def _customers(engine: Engine, today: dt.date, search, segment, owner, renews_wi
     return CustomerPage(rows, int(total or 0))
 
 
+def contracts_ending_unrenewed(engine: Engine, today: dt.date, days: int = 60) -> list[dict]:
+    """Customers (still in the warehouse) whose contract (``customer_profile.contract_end``) ends within
+    ``days`` days of ``today`` (today included) and who have no renewal open, in negotiation or
+    committed — nobody is working on it. Largest ARR first; dicts: ``customer_id``, ``name``, ``owner``,
+    ``arr_usd`` float USD, ``contract_end`` date."""
+    from data_access.db import Renewal
+    from data_access.renewals import UNRESOLVED
+
+    cp = CustomerProfile
+    query = (select(cp.customer_id, cp.name, cp.owner, cp.arr_usd, cp.contract_end)
+             .where(cp.in_warehouse.is_(True), cp.contract_end >= today,
+                    cp.contract_end <= today + dt.timedelta(days=days - 1),
+                    ~exists().where(Renewal.customer_id == cp.customer_id, Renewal.status.in_(UNRESOLVED)))
+             .order_by(cp.arr_usd.desc(), cp.name, cp.customer_id))
+    with session_scope(engine) as s:
+        return [{"customer_id": cid, "name": name, "owner": owner, "arr_usd": float(arr), "contract_end": end}
+                for cid, name, owner, arr, end in s.execute(query)]
+
+
 def filter_options(engine: Engine) -> dict[str, list[str]]:
     """The segments and owners the page's quick filters offer (distinct, sorted)."""
     cp = CustomerProfile

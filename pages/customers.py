@@ -85,12 +85,22 @@ def _risk_item(name, detail: str, amount: str, class_name: str) -> dbc.ListGroup
     ], className="d-flex justify-content-between align-items-center gap-3"), className=class_name)
 
 
-def at_risk_panel(rows: list[renewals.RenewalRow], today: dt.date) -> html.Div:
-    if not rows:
-        return html.P("No renewal needs attention: none is due within 60 days without a commitment, and none is "
-                      "high risk.", className="text-muted small mb-0")
+def at_risk_panel(rows: list[renewals.RenewalRow], today: dt.date, unrenewed: list[dict] = ()) -> html.Div:
+    """Renewals that need attention (``at_risk``), then customers whose contract ends within 60 days with
+    no renewal being worked on (``customers.contracts_ending_unrenewed``)."""
+    if not rows and not unrenewed:
+        return html.P("No renewal needs attention: none is due within 60 days without a commitment, none is "
+                      "high risk, and no contract ends within 60 days without a renewal.",
+                      className="text-muted small mb-0")
     items = []
-    for r in rows[:AT_RISK_SHOWN]:
+    for c in unrenewed[:AT_RISK_SHOWN]:
+        left = (c["contract_end"] - today).days
+        items.append(_risk_item(html.A(c["name"], href=f"/customers/{quote(c['customer_id'], safe='')}",
+                                       className="fw-semibold text-decoration-none"),
+                                f"Contract ends {'today' if left == 0 else 'in ' + formatting.plural(left, 'day')}, "
+                                f"no renewal · {c['owner'] or 'no owner'}",
+                                formatting.usd(c["arr_usd"]) + " ARR", "at-risk-item at-risk-contract"))
+    for r in rows[:max(0, AT_RISK_SHOWN - len(items))]:
         reasons = []
         if r.renewal_date < today:
             reasons.append(f"overdue by {formatting.plural((today - r.renewal_date).days, 'day')}")
@@ -101,10 +111,13 @@ def at_risk_panel(rows: list[renewals.RenewalRow], today: dt.date) -> html.Div:
         items.append(_risk_item(html.Div(r.customer_name, className="fw-semibold"),
                                 f"{', '.join(reasons).capitalize()} · {r.owner or 'no owner'}",
                                 formatting.usd(float(r.current_value_usd)), "at-risk-item"))
-    more = len(rows) - AT_RISK_SHOWN
+    more = len(rows) + len(unrenewed) - len(items)
+    summary = (f"{formatting.plural(len(rows), 'renewal')} · {formatting.usd(sum(float(r.current_value_usd) for r in rows))}"
+               " up for renewal")
+    if unrenewed:
+        summary += f"; {formatting.plural(len(unrenewed), 'contract')} ending without one"
     return html.Div([
-        html.P(f"{formatting.plural(len(rows), 'renewal')} · {formatting.usd(sum(float(r.current_value_usd) for r in rows))}"
-               " up for renewal", className="small text-muted mb-2"),
+        html.P(summary, className="small text-muted mb-2"),
         dbc.ListGroup(items, flush=True),
         html.A(f"and {more} more on Renewals", href="/renewals", className="small") if more > 0 else None,
     ])
@@ -238,7 +251,9 @@ def fill_filters(_):
     unresolved = renewals.list_renewals(rt.db(), end=today + dt.timedelta(days=364), statuses=UNCOMMITTED)
     return ([{"label": "Every segment", "value": ANY}, *({"label": v, "value": v} for v in options["segment"])],
             [{"label": "Every owner", "value": ANY}, *({"label": v, "value": v} for v in options["owner"])],
-            at_risk_panel(at_risk(unresolved, today), today), health_panel(*health.at_risk(rt.db(), AT_RISK_SHOWN)),
+            at_risk_panel(at_risk(unresolved, today), today, customers.contracts_ending_unrenewed(rt.db(), today,
+                                                                                                  AT_RISK_DAYS)),
+            health_panel(*health.at_risk(rt.db(), AT_RISK_SHOWN)),
             tooltips, actions_panel(*playbooks.open_actions(rt.db(), today, AT_RISK_SHOWN), today))
 
 

@@ -76,3 +76,22 @@ def test_prf003_the_customers_page_shows_tier_and_contract_end_and_filters_on_th
     export = customer_export(customers, AS_OF, sort="contract_end", descending=False)
     assert export["contract_end"].tolist() == ["2026-11-11", "2026-12-11", "2027-02-09", ""]
     assert export["tier"].tolist() == ["SMB", "SMB", "SMB", ""]
+
+
+def test_prf004_contracts_ending_within_60_days_with_no_renewal_worked_on(customers):
+    """Acme's contract ends in 20 days, no renewal: listed; Bloom's in 30, with an open renewal: not (the
+    renewal is in the At risk list already); Crest's in 59 with only a renewed (past) one: listed; Dune's
+    in 60 days: beyond the window (today + 59 is the last day)."""
+    from data_access import renewals
+    from data_access.customers import contracts_ending_unrenewed
+
+    for cid, end in (("101", 20), ("102", 30), ("103", 59), ("104", 60)):
+        profiles.update_profile(customers, cid, _version(customers, cid),
+                                check_profile({"contract_end": (AS_OF + dt.timedelta(days=end)).isoformat()}), "m@x.com")
+    for cid, days, status in (("102", 30, "open"), ("103", -300, "renewed")):
+        renewals.create_renewal(customers, renewals.check_renewal(
+            {"customer_id": cid, "renewal_date": (AS_OF + dt.timedelta(days=days)).isoformat(),
+             "current_value_usd": "100", "status": status}, customers), "m@x.com")
+    got = contracts_ending_unrenewed(customers, AS_OF)
+    assert [(c["name"], c["contract_end"], c["arr_usd"]) for c in got] == [
+        ("Acme Drinks", dt.date(2026, 12, 11), 3500.0), ("Crest Foods", dt.date(2027, 1, 19), 1000.0)]
