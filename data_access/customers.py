@@ -334,12 +334,10 @@ class CustomerDetail:
     activity_as_of: dt.datetime | None = None
 
 
-def customer_detail(rt, customer_id: str) -> CustomerDetail | None:
-    """One customer's page data (``CustomerDetail``), or ``None`` when ``customer_profile`` has no
-    such customer. Reads Pulse's database and the frame store only."""
-    from data_access.renewals import list_renewals
-
-    with session_scope(rt.db()) as s:
+def customer_profile(engine: Engine, customer_id: str) -> dict | None:
+    """The ``customer_profile`` row of ``customer_id`` as ``CustomerDetail.profile`` holds it, or
+    ``None`` when there is no such customer."""
+    with session_scope(engine) as s:
         row = s.get(CustomerProfile, str(customer_id))
         if row is None:
             return None
@@ -347,6 +345,17 @@ def customer_detail(rt, customer_id: str) -> CustomerDetail | None:
                                                  "last_invoice_date", "contract_start", "contract_end", "notes",
                                                  "in_warehouse", "synced_at", "version")}
         profile["arr_usd"] = float(row.arr_usd)
+        return profile
+
+
+def customer_detail(rt, customer_id: str) -> CustomerDetail | None:
+    """One customer's page data (``CustomerDetail``), or ``None`` when ``customer_profile`` has no
+    such customer. Reads Pulse's database and the frame store only."""
+    from data_access.renewals import list_renewals
+
+    profile = customer_profile(rt.db(), customer_id)
+    if profile is None:
+        return None
     revenue = rt.store.get(REVENUE_FRAME)
     by_month = None
     if revenue is not None:

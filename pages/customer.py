@@ -398,10 +398,9 @@ def open_profile(n_clicks, customer_id):
     blank = [None] * len(fields)
     if not auth.has_role("manager"):
         return True, [dash.no_update] * len(fields), blank, forms.message(PROFILE_REFUSED), None
-    detail = customers.customer_detail(get_runtime(), customer_id) if customer_id else None
-    if detail is None:
+    p = customers.customer_profile(get_runtime().db(), customer_id) if customer_id else None
+    if p is None:
         return True, blank, blank, forms.message("No customer with this id; reload."), None
-    p = detail.profile
     values = {"tier": p["tier"] or "", "owner": p["owner"] or "", "notes": p["notes"] or "",
               "contract_start": p["contract_start"].isoformat() if p["contract_start"] else "",
               "contract_end": p["contract_end"].isoformat() if p["contract_end"] else ""}
