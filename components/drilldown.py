@@ -1,6 +1,8 @@
 """The drill-down modal: shell, header, filter bar and a view's chart + table (pure builders)."""
 from __future__ import annotations
 
+import functools
+
 import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import dash_table, dcc, html
@@ -193,6 +195,12 @@ def scope_text(filters: dict, filterable: bool) -> str:
 
 
 def _column(name: str, dtype) -> dict:
+    """A DataTable column (title, type, number format) for ``name`` of ``dtype``; a fresh dict each call."""
+    return dict(_column_spec(name, dtype))
+
+
+@functools.lru_cache(maxsize=1024)
+def _column_spec(name: str, dtype) -> dict:  # views repeat their columns: built once per name and dtype
     kind = formatting.column_kind(name)
     col = {"name": formatting.column_title(name), "id": name}
     if kind == "usd":
@@ -251,7 +259,7 @@ def table_page(df: pd.DataFrame, page: int = 0, sort_by: list | None = None, pag
                                 na_position="last")
     start = max(int(page or 0), 0) * page_size
     rows = df.iloc[start:start + page_size]
-    records = display_records(rows[shown], month_format="%Y-%m")
+    records = display_records(rows, month_format="%Y-%m", columns=shown)  # the page's rows, then its columns
     if renewal_deals and lists_deals(rows):
         name = name_column(shown)
         for record, linked in zip(records, renewal_flags(rows, renewal_deals)):
@@ -305,11 +313,11 @@ def view_body(view: View, df: pd.DataFrame, page_size: int = PAGE_SIZE,
     draws it for the dark theme. ``renewal_deals``: the deal ids renewals link (``table_page`` marks them)."""
     if df.empty:
         return [dbc.Alert(NO_DATA, color="light", className="text-center my-4 py-4 no-data")]
-    shown = shown_columns(df)
+    shown, dtypes = shown_columns(df), df.dtypes
     renewal_style, renewal_tooltip = _renewal_styles(df, shown)
     table = dash_table.DataTable(
         data=table_page(df, 0, None, page_size, renewal_deals),
-        columns=[_column(c, df[c].dtype) for c in shown],
+        columns=[_column(c, dtypes[c]) for c in shown],
         sort_action="custom",
         sort_by=[],
         page_action="custom",

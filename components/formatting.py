@@ -5,7 +5,7 @@ import datetime as dt
 import math
 from zoneinfo import ZoneInfo
 
-UNIT_SUFFIX = {"usd": "", "ratio": "", "multiple": "×", "days": " days", "count": ""}
+UNIT_SUFFIX = {"usd": "", "ratio": "", "multiple": "×", "days": " days", "count": "", "hours": " h", "score": ""}
 
 
 def _missing(v) -> bool:
@@ -47,6 +47,10 @@ def value(v: float | None, unit: str) -> str:
         return f"{v:.1f}×"
     if unit == "days":
         return f"{v:.0f} days" if abs(v) != 1 else "1 day"
+    if unit == "hours":
+        return f"{v:.1f} h"
+    if unit == "score":
+        return f"{v:.0f}"
     return f"{v:,.0f}"
 
 
@@ -68,7 +72,8 @@ def delta_text(change: float | None, unit: str, period_label: str) -> str | None
     if _missing(change):
         return None
     shown = {"ratio": f"{abs(change):.1f} pts", "usd": f"{abs(change):.1f}%", "multiple": f"{abs(change):.1f}×",
-             "days": f"{abs(change):.1f} days", "count": f"{abs(change):,.0f}"}[unit]
+             "days": f"{abs(change):.1f} days", "count": f"{abs(change):,.0f}",
+             "hours": f"{abs(change):.1f} h", "score": f"{abs(change):.1f} pts"}[unit]
     if float(shown.split()[0].rstrip("%×").replace(",", "")) == 0:
         return f"No change vs {period_label}"
     return f"{'▲' if change > 0 else '▼'} {shown} vs {period_label}"
@@ -114,6 +119,8 @@ def column_kind(name: str) -> str:
         return "multiple"
     if name.endswith("_days"):
         return "days"
+    if name.endswith("_hours"):
+        return "hours"
     if name.endswith(("_date", "month", "week_start")):
         return "date"
     return "text"
@@ -126,10 +133,11 @@ def column_title(name: str) -> str:
                "company_name": "Company", "age_days": "Age (days)", "cycle_days": "Cycle (days)",
                "rep_target_rate": "Target", "rep_target_usd": "Target (USD)", "rep_target_days": "Target (days)",
                "rep_target_count": "Target (count)", "rep_target_multiple": "Target (×)", "vs_target": "Status",
-               "won_qtd_usd": "Won QTD (USD)", "open_deal_count": "Open deals"}
+               "won_qtd_usd": "Won QTD (USD)", "open_deal_count": "Open deals", "nps": "NPS"}
     if name in special:
         return special[name]
-    for suffix, unit in (("_usd", " (USD)"), ("_count", ""), ("_days", " (days)"), ("_multiple", " (×)")):
+    for suffix, unit in (("_usd", " (USD)"), ("_count", ""), ("_days", " (days)"), ("_multiple", " (×)"),
+                         ("_hours", " (h)")):
         if name.endswith(suffix):
             base = name[: -len(suffix)].replace("_", " ").capitalize()
             return base + (unit if suffix != "_count" else " (count)")

@@ -19,7 +19,7 @@ from data_access.warehouse import SQL_DIR, SqlFileError, expanded_sql, sql_files
 
 CATALOG_PATH = Path(__file__).resolve().parent / "catalog.yml"
 
-Unit = Literal["usd", "ratio", "multiple", "days", "count"]
+Unit = Literal["usd", "ratio", "multiple", "days", "count", "hours", "score"]  # hours: business hours; score: NPS −100…100
 FILTER_COLUMNS = {"owner": "owner_id", "month": "month"}
 
 

@@ -24,7 +24,7 @@ _DATASET_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,1023}$")
 # BigQuery project ids: 6-30 chars, lowercase letters, digits, hyphens (optionally "domain:").
 _PROJECT_RE = re.compile(r"^([a-z0-9.-]+:)?[a-z][a-z0-9-]{4,29}$")
 
-SOURCES = ("hubspot", "quickbooks", "zendesk", "marketplace", "finance")
+SOURCES = ("hubspot", "quickbooks", "zendesk", "marketplace", "finance", "surveys")
 
 
 def validate_identifier(value: str, what: str = "dataset") -> str:
@@ -62,6 +62,7 @@ class Settings(BaseSettings):
     zendesk_dataset: str = "zendesk"
     marketplace_dataset: str = "marketplace"  # the app database's venue inventory (not Fivetran HubSpot/QuickBooks)
     finance_dataset: str = "finance"  # the operating budget (month × expense category)
+    surveys_dataset: str = "surveys"  # CSAT / NPS survey responses the company loads (surveys.response)
     # KPI history (data_access.history): pulse_metrics.metric_daily, in BigQuery beside the sources or,
     # embedded, in its own DuckDB file (the warehouse file is opened read-only by web and worker)
     metrics_dataset: str = "pulse_metrics"
@@ -119,7 +120,7 @@ class Settings(BaseSettings):
     alert_email_to: Annotated[list[str], NoDecode] = []  # comma-separated: who gets alerts and the digest
 
     @field_validator("hubspot_dataset", "quickbooks_dataset", "zendesk_dataset", "marketplace_dataset",
-                     "finance_dataset", "metrics_dataset")
+                     "finance_dataset", "surveys_dataset", "metrics_dataset")
     @classmethod
     def _dataset_is_identifier(cls, v: str) -> str:
         return validate_identifier(v, "dataset")
@@ -222,6 +223,7 @@ class Settings(BaseSettings):
             "zendesk": self.zendesk_dataset,
             "marketplace": self.marketplace_dataset,
             "finance": self.finance_dataset,
+            "surveys": self.surveys_dataset,
         }
 
     def today(self) -> dt.date:

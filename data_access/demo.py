@@ -194,7 +194,7 @@ UNDATED_OPEN_DEAL_SHARE = 0.1  # open sales deals closing after this quarter who
 DELETED_COMPANY_SHARE = 0.004
 DELETED_INVOICE_SHARE = 0.01
 OPEN_BALANCE_DAYS = 45  # invoices younger than this are unpaid
-DEMO_SOURCES = ("hubspot", "quickbooks", "marketplace", "finance")  # what build_demo writes
+DEMO_SOURCES = ("hubspot", "quickbooks", "marketplace", "finance", "zendesk", "surveys")  # what build_demo writes
 
 
 # --------------------------------------------------------------------------------------
@@ -1744,7 +1744,8 @@ def _page_frames(deals: _Deals, comp: _Companies, owners: _Owners, invoice: pd.D
 def build_demo(scale: float, as_of: dt.date, seed: int = 7) -> dict[str, dict[str, pd.DataFrame]]:
     """Build the demo company as Fivetran tables: ``{source: {table: frame}}``.
 
-    Sources are ``DEMO_SOURCES`` (``hubspot``, ``quickbooks``, ``marketplace``, ``finance``);
+    Sources are ``DEMO_SOURCES`` (``hubspot``, ``quickbooks``, ``marketplace``, ``finance``, and
+    ``zendesk`` / ``surveys`` from ``data_access.demo_support``: the support desk and survey responses);
     each has every table of
     ``schema.TABLES[source]`` with exactly its columns, in order, typed so DuckDB
     stores them as the declared types (INT64 → ``Int64``, FLOAT64 → ``float64``,
@@ -1780,8 +1781,11 @@ def build_demo(scale: float, as_of: dt.date, seed: int = 7) -> dict[str, dict[st
     pages = _page_frames(deals, comp, owners, quickbooks["invoice"], scale, clock, seed)
     hubspot.update(pages["hubspot"])
     quickbooks.update(pages["quickbooks"])
+    from data_access.demo_support import support_frames  # tickets and surveys (issue 13), own generators
+
+    support = support_frames(quickbooks["customer"], clock, scale, seed)
     frames = {"hubspot": hubspot, "quickbooks": quickbooks, "marketplace": pages["marketplace"],
-              "finance": pages["finance"]}
+              "finance": pages["finance"], "zendesk": support["zendesk"], "surveys": support["surveys"]}
     return {source: {t: frames[source][t] for t in schema.TABLES[source]} for source in DEMO_SOURCES}
 
 

@@ -176,6 +176,40 @@ class MonthSums:
         return out
 
 
+def group_sums(view: View, frame: pd.DataFrame) -> pd.DataFrame | None:
+    """A ``group_by`` view's frame re-aggregated without filters, built once per cached frame (the caller
+    keeps it by refresh time, as ``MonthSums``): a rep or segment filter on a view grouped by that key
+    is then a selection of its groups (``view_frame``'s ``groups``). ``None`` for views without
+    ``group_by``, or whose rep/segment filter is not one of its keys."""
+    if not view.group_by or frame.empty or not _selectable(view):
+        return None
+    df = _decimals_to_float(frame)
+    return df.groupby(view.group_by, as_index=False, dropna=False)[_measures(view, df)].sum()
+
+
+FILTER_KEYS = {"owner": "owner_id", "segment": "segment"}  # a filter dimension → the column it keeps rows by
+
+
+def _selectable(view: View) -> bool:
+    """Whether every rep/segment filter of ``view`` keys on a ``group_by`` column, so filtering rows then
+    grouping equals grouping then keeping the groups with those keys."""
+    return all(FILTER_KEYS[d] in view.group_by for d in view.filters if d in FILTER_KEYS)
+
+
+def _filter_mask(df: pd.DataFrame, view: View, owners: list[int] | None, segments: list[str] | None) -> np.ndarray | None:
+    """Rows (or groups) kept by the rep and segment filters, as one boolean array; ``None`` when neither is set."""
+    keep = None
+    if "owner" in view.filters and owners:
+        ids = df["owner_id"]
+        keep = ids.isin(owners).to_numpy(dtype=bool)
+        if UNASSIGNED_OWNER in owners:
+            keep |= ids.isna().to_numpy()
+    if "segment" in view.filters and segments:
+        by_segment = df["segment"].isin(segments).to_numpy(dtype=bool)
+        keep = by_segment if keep is None else keep & by_segment
+    return keep
+
+
 def view_frame(
     view: View,
     frame: pd.DataFrame,
@@ -187,11 +221,15 @@ def view_frame(
     metric: Metric | None = None,
     as_of: dt.date | None = None,
     month_sums: MonthSums | None = None,
+    groups: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Filter and re-aggregate a view's cached frame; returns a new frame.
 
-    ``month_sums`` (``MonthSums.build(view, frame)``, kept by the caller per cached frame) replaces the
-    month filter and the ``group_by`` step when no owner or segment filter is set: same result, faster.
+    Two optional helpers, kept by the caller per cached frame, give the same result faster:
+    ``month_sums`` (``MonthSums.build(view, frame)``) replaces the month filter and the ``group_by``
+    step; ``groups`` (``group_sums(view, frame)``) replaces the ``group_by`` step when only rep or
+    segment filters are set and they key on ``group_by`` columns (a selection of groups). With both,
+    a month range and a rep/segment filter are a month-sum re-aggregation and a selection.
 
     - ``owners``: keep rows whose ``owner_id`` is in the list (views with the owner filter);
       ``UNASSIGNED_OWNER`` (-1) keeps the rows without an owner (the rep "Unassigned").
@@ -203,30 +241,32 @@ def view_frame(
       quota in force on ``as_of``, else the metric's target; in the metric's unit) and ``vs_target``
       (``On target`` | ``Near target`` | ``Off target`` | ``No data``) — these need ``metric`` and ``as_of``.
     """
-    by_owner, by_segment = "owner" in view.filters and owners, "segment" in view.filters and segments
-    if month_sums is not None and view.group_by and not by_owner and not by_segment:
-        df = _sorted_by_chart(view, month_sums.aggregate(start, end))
-        return _finish(view, df, targets, metric, as_of)
+    by_month = "month" in view.filters and "month" in frame.columns and bool(start or end)
+    by_key = ("owner" in view.filters and owners) or ("segment" in view.filters and segments)
+    if view.group_by and (not by_key or _selectable(view)):
+        base = (month_sums.aggregate(start, end) if month_sums is not None else None) if by_month else groups
+        if base is not None and not by_key:  # a shallow copy: ``groups`` is the caller's, kept for the next request
+            return _finish(view, _sorted_by_chart(view, base.copy(deep=False)), targets, metric, as_of)
+        if base is not None:
+            keep = _filter_mask(base, view, owners, segments)
+            if keep.any():  # no group left: the row path below gives the empty frame (its dtypes)
+                return _finish(view, _sorted_by_chart(view, base[keep].reset_index(drop=True)), targets, metric, as_of)
     df = _decimals_to_float(frame)
-    if "owner" in view.filters and owners:
-        keep = df["owner_id"].isin(owners)
-        if UNASSIGNED_OWNER in owners:
-            keep |= df["owner_id"].isna()
-        df = df[keep]
-    if "segment" in view.filters and segments:
-        df = df[df["segment"].isin(segments)]
-    if "month" in view.filters and "month" in df.columns and (start or end):
+    keep = _filter_mask(df, view, owners, segments)
+    if by_month:
         months = pd.to_datetime(df["month"])
-        keep = pd.Series(True, index=df.index)
+        in_range = np.ones(len(df), dtype=bool)
         if start:
-            keep &= months >= pd.Timestamp(start)
+            in_range &= (months >= pd.Timestamp(start)).to_numpy(dtype=bool)
         if end:
-            keep &= months <= pd.Timestamp(end)
-        df = df[keep]
+            in_range &= (months <= pd.Timestamp(end)).to_numpy(dtype=bool)
+        keep = in_range if keep is None else keep & in_range
+    if keep is not None:
+        df = df[keep]  # one selection for every filter: a new frame
     if view.group_by:
         df = _sorted_by_chart(view, df.groupby(view.group_by, as_index=False, dropna=False)[_measures(view, df)].sum())
-    else:
-        df = df.copy()
+    elif keep is None:
+        df = df.copy(deep=False)  # copy-on-write: the cached frame is never changed by what follows
     return _finish(view, df, targets, metric, as_of)
 
 
@@ -245,8 +285,7 @@ def _finish(view: View, df: pd.DataFrame, targets: Targets | None, metric: Metri
             as_of: dt.date | None) -> pd.DataFrame:
     """The steps after filtering and grouping: ratio, share, targets, rep targets."""
     if view.ratio:
-        denom = df[view.ratio.denominator].sum(axis=1)
-        df[view.ratio.name] = (df[view.ratio.numerator] / denom.where(denom > 0)).astype("float64")
+        df[view.ratio.name] = _ratio(df, view.ratio.numerator, view.ratio.denominator)
         df = df.sort_values(view.ratio.name, ascending=False, kind="stable")
     if view.share_of:
         total = df[view.share_of].sum()
@@ -263,6 +302,19 @@ def _finish(view: View, df: pd.DataFrame, targets: Targets | None, metric: Metri
             df.loc[df["quota_usd"].isna(), "vs_target"] = "No quota"
             df.loc[df["quota_usd"].notna() & (df["remaining_quota_usd"] <= 0), "vs_target"] = "Quota met"
     return df.reset_index(drop=True)
+
+
+def _ratio(df: pd.DataFrame, numerator: str, denominator: list[str]) -> np.ndarray:
+    """``df[numerator] / df[denominator].sum(axis=1)`` as float64, missing where the sum is not positive
+    (missing parts count 0): one array, without the row-wise frame sum."""
+    if not all(isinstance(df[c].dtype, np.dtype) or pd.api.types.is_numeric_dtype(df[c]) for c in denominator):
+        denom = df[denominator].sum(axis=1)  # not numbers: pandas' own sum decides
+        return (df[numerator] / denom.where(denom > 0)).astype("float64").to_numpy()
+    denom = np.zeros(len(df))
+    for c in denominator:
+        denom = denom + df[c].to_numpy(dtype="float64", na_value=0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return df[numerator].to_numpy(dtype="float64", na_value=np.nan) / np.where(denom > 0, denom, np.nan)
 
 
 def _with_quota_coverage(df: pd.DataFrame, targets: Targets, as_of: dt.date) -> pd.DataFrame:
@@ -282,7 +334,8 @@ def _with_quota_coverage(df: pd.DataFrame, targets: Targets, as_of: dt.date) -> 
 
 
 REP_TARGET_COLUMN = {"usd": "rep_target_usd", "ratio": "rep_target_rate", "days": "rep_target_days",
-                     "count": "rep_target_count", "multiple": "rep_target_multiple"}
+                     "count": "rep_target_count", "multiple": "rep_target_multiple", "hours": "rep_target_hours",
+                     "score": "rep_target_score"}
 VS_TARGET = {"green": "On target", "yellow": "Near target", "red": "Off target", "nodata": "No data"}
 
 
@@ -293,11 +346,9 @@ def _with_rep_targets(df: pd.DataFrame, view: View, metric: Metric, targets: Tar
     value_col = view.ratio.name if view.ratio else (view.chart.x if view.chart.kind == "hbar" else view.chart.y)
     reps = [int(o) if pd.notna(o) else None for o in df["owner_id"]]
     goal = [float(quotas.get(r, default)) for r in reps]
-    df = df.copy()
-    df[REP_TARGET_COLUMN[metric.unit]] = goal
-    df["vs_target"] = [VS_TARGET[status(None if pd.isna(v) else float(v), g, metric.direction, band)]
-                       for v, g in zip(df[value_col], goal)]
-    return df
+    vs_target = [VS_TARGET[status(None if pd.isna(v) else float(v), g, metric.direction, band)]
+                 for v, g in zip(df[value_col].tolist(), goal)]
+    return df.assign(**{REP_TARGET_COLUMN[metric.unit]: goal, "vs_target": vs_target})
 
 
 UNASSIGNED_OWNER = -1  # the rep filter's value for rows without an owner (HubSpot owner ids are positive)
@@ -337,18 +388,23 @@ def display_frame(df: pd.DataFrame, month_format: str = "%Y-%m-%d") -> pd.DataFr
 SMALL_PAGE_ROWS = 500  # up to here, converting value by value beats pandas' per-column work
 
 
-def display_records(df: pd.DataFrame, month_format: str = "%Y-%m-%d") -> list[dict]:
-    """``display_frame(df, month_format).to_dict("records")`` for a page of rows (a table page, an API
-    page): the same values, built column by column in Python, which for a few dozen rows costs a
-    fraction of ``display_frame``'s per-column pandas work; longer frames go through ``display_frame``."""
+def display_records(df: pd.DataFrame, month_format: str = "%Y-%m-%d", columns: list[str] | None = None) -> list[dict]:
+    """``display_frame(df[columns], month_format).to_dict("records")`` for a page of rows (a table page,
+    an API page; ``columns`` default: all): the same values, built column by column in Python, which for
+    a few dozen rows costs a fraction of ``display_frame``'s per-column pandas work; longer frames go
+    through ``display_frame``."""
+    names = list(df.columns) if columns is None else list(columns)
     if len(df) > SMALL_PAGE_ROWS:
-        return display_frame(df, month_format).to_dict("records")
-    columns = {}
-    for c in df.columns:
-        if c.endswith(DATE_SUFFIXES) or pd.api.types.is_datetime64_any_dtype(df[c]):
-            values = pd.to_datetime(df[c]).dt.strftime(month_format if c == "month" else "%Y-%m-%d").tolist()
+        return display_frame(df[names] if columns is not None else df, month_format).to_dict("records")
+    values_of = []
+    for c in names:
+        s = df[c]
+        fmt = month_format if c == "month" else "%Y-%m-%d"
+        if s.dtype.kind == "M":  # datetime64: each Timestamp formatted (what ``.dt.strftime`` gives)
+            values = [None if v is pd.NaT else v.strftime(fmt) for v in s.tolist()]
+        elif c.endswith(DATE_SUFFIXES) or pd.api.types.is_datetime64_any_dtype(s):
+            values = pd.to_datetime(s).dt.strftime(fmt).tolist()
         else:
-            values = df[c].tolist()
-        columns[c] = [None if v is None or (not isinstance(v, str) and pd.isna(v)) else v for v in values]
-    names = list(columns)
-    return [dict(zip(names, row)) for row in zip(*columns.values())] if names else [{} for _ in range(len(df))]
+            values = s.tolist()
+        values_of.append([None if v is None or (not isinstance(v, str) and pd.isna(v)) else v for v in values])
+    return [dict(zip(names, row)) for row in zip(*values_of)] if names else [{} for _ in range(len(df))]

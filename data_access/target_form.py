@@ -31,7 +31,7 @@ from data_access.catalog import Metric
 from data_access.target_store import Edit, plan_metric
 from data_access.targets import MAX_NUMBER, ratio_ceiling
 
-UNIT_MAX = {"usd": MAX_NUMBER, "multiple": 1000.0, "days": 3650.0, "count": 1e9}
+UNIT_MAX = {"usd": MAX_NUMBER, "multiple": 1000.0, "days": 3650.0, "count": 1e9, "hours": 8760.0, "score": 100.0}
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ def target_spec(metric: Metric) -> FieldSpec:
         return FieldSpec("Target", None, "%", 0.0, ratio_ceiling(metric) * 100)
     if metric.unit == "usd":
         return FieldSpec("Target", "$", None, 0.0, MAX_NUMBER)
-    suffix = {"multiple": "×", "days": "days", "count": None}[metric.unit]
+    suffix = {"multiple": "×", "days": "days", "count": None, "hours": "h", "score": None}[metric.unit]
     return FieldSpec("Target", None, suffix, 0.0, UNIT_MAX[metric.unit])
 
 

@@ -23,7 +23,7 @@ from flask_caching.backends.rediscache import RedisCache
 
 from data_access.catalog import Metric, View
 from data_access.frame_store import CachedFrame, FrameMeta, frame_from_bytes, frame_to_bytes
-from data_access.metrics import MonthSums, view_frame
+from data_access.metrics import MonthSums, group_sums, view_frame
 
 log = logging.getLogger(__name__)
 
@@ -87,17 +87,25 @@ def _month_sums(metric_id: str, view: View, frame: CachedFrame) -> MonthSums | N
     return MonthSums.build(view, frame.frame)
 
 
+@cached(LRUCache(maxsize=32), lock=threading.Lock(),
+        key=lambda metric_id, view, frame: (metric_id, view.id, view.query, frame.meta.refreshed_at))
+def _group_sums(metric_id: str, view: View, frame: CachedFrame) -> pd.DataFrame | None:
+    """``group_sums`` of a view's cached frame (its groups without filters), built on its first rep or
+    segment filter in this process; a refresh is a new key."""
+    return group_sums(view, frame.frame)
+
+
 def _compute(rt, metric_id: str, view_id: str, owners: tuple[int, ...], start: dt.date | None,
              end: dt.date | None, segments: tuple[str, ...] = ()) -> pd.DataFrame | None:
     view = rt.catalog.metrics[metric_id].view(view_id)
     cached = rt.store.get(view.query)
     if cached is None:
         return None
-    wanted = (start or end) and view.group_by and not owners and not segments
-    month_sums = _month_sums(metric_id, view, cached) if wanted else None
+    month_sums = _month_sums(metric_id, view, cached) if view.group_by and (start or end) else None
+    groups = _group_sums(metric_id, view, cached) if view.group_by and (owners or segments) else None
     return view_frame(view, cached.frame, owners=list(owners), start=start, end=end, targets=rt.targets().targets,
                       segments=list(segments), metric=rt.catalog.metrics[metric_id], as_of=cached.meta.as_of,
-                      month_sums=month_sums)
+                      month_sums=month_sums, groups=groups)
 
 
 @cache.memoize(timeout=TIMEOUT_S, args_to_ignore=["rt"])

@@ -277,7 +277,7 @@ def _rewrite_tables(tree: exp.Expression, datasets: Mapping[str, str], project: 
     reference inside that model to an absent input is replaced by its stand-in (``_stand_in``).
     ``model`` names the model a tree without model CTEs is (a batch unit). Returns ``tree``."""
     for t in list(tree.find_all(exp.Table)):
-        if t.db not in datasets:
+        if t.db not in datasets and t.db not in SOURCES:
             continue
         if gaps:
             owner = _enclosing_model(t, model)
@@ -285,7 +285,8 @@ def _rewrite_tables(tree: exp.Expression, datasets: Mapping[str, str], project: 
             if owner in gaps and key in gaps[owner]:
                 t.replace(_stand_in(t, gaps[owner][key], datasets, project))
                 continue
-        t.set("db", exp.to_identifier(validate_identifier(datasets[t.db])))
+        # a source the mapping leaves out reads its own name, as present_optional looks it up
+        t.set("db", exp.to_identifier(validate_identifier(datasets.get(t.db, t.db))))
         if project:
             t.set("catalog", exp.to_identifier(project))
     return tree

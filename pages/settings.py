@@ -34,7 +34,8 @@ dash.register_page(__name__, path="/settings", name="Settings", title="Pulse · 
 
 REFUSED = "Only admins can change targets."
 DIRECTION = {"higher": "higher is better", "lower": "lower is better"}
-UNIT_NAME = {"usd": "USD", "ratio": "percent", "multiple": "multiple (×)", "days": "days", "count": "count"}
+UNIT_NAME = {"usd": "USD", "ratio": "percent", "multiple": "multiple (×)", "days": "days", "count": "count",
+             "hours": "business hours", "score": "score (−100…100)"}
 FIELD_LABEL = {"target": "target", "monthly_plan_usd": "monthly plan", "yellow_band": "band"}
 
 

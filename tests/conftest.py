@@ -56,7 +56,7 @@ def seeds_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def seeds_file(tmp_path_factory) -> Path:
-    """The Fivetran HubSpot and QuickBooks seeds loaded with the loader into one DuckDB file
+    """The Fivetran HubSpot, QuickBooks and Zendesk seeds loaded with the loader into one DuckDB file
     (every source dataset under its own name). Tests that change it copy it first."""
     from data_access.config import SOURCES
     from data_access.load import load_folder
@@ -67,6 +67,7 @@ def seeds_file(tmp_path_factory) -> Path:
     wh = DuckDBWarehouse(path, {source: source for source in SOURCES})
     load_folder(wh, "hubspot", SEEDS / "dbt_hubspot")
     load_folder(wh, "quickbooks", SEEDS / "dbt_quickbooks")
+    load_folder(wh, "zendesk", SEEDS / "dbt_zendesk")
     wh.close()
     return path
 

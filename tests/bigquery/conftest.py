@@ -25,7 +25,7 @@ DEMO_AS_OF = dt.date(2026, 11, 21)
 SEED_AS_OF = dt.date(2021, 2, 15)  # the seeds' invoices are 2019–2021: this date has revenue
 DEMO_DATASETS = {source: source for source in SOURCES}
 SEED_DATASETS = {source: f"seed_{source}" for source in SOURCES}
-SEED_SOURCES = ("hubspot", "quickbooks")  # the Fivetran seeds Pulse reads (../shared/data/fivetran/dbt_*)
+SEED_SOURCES = ("hubspot", "quickbooks", "zendesk")  # the Fivetran seeds Pulse reads (../shared/data/fivetran/dbt_*)
 
 
 @dataclass

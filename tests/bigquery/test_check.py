@@ -85,7 +85,7 @@ def test_chk002_what_the_seeds_lack(seeds_file, env, capsys):
     wh.close()
     assert [t for t in report.tables if not t.ok] == []
     assert report.missing == [] and report.failed_queries == []
-    assert report.absent_optional == ["finance.budget", "marketplace.inventory"]
+    assert report.absent_optional == ["finance.budget", "marketplace.inventory", "surveys.response"]
     assert report.degraded["finance.budget"] == ["coo/opex_vs_budget", "coo/opex_by_category", "coo/opex_by_month"]
     assert report.degraded["marketplace.inventory"] == ["supply/new_unique_inventory",
                                                         "supply/inventory_by_event_type"]
@@ -100,7 +100,7 @@ def test_chk002_what_the_seeds_lack(seeds_file, env, capsys):
     out = capsys.readouterr().out
     assert "  ok       quickbooks.invoice_line: 3 columns\n" in out
     assert "  absent   finance.budget: dataset finance not found (optional)\n" in out
-    assert ("Optional inputs absent (2): the models below degrade, nothing fails:\n"
+    assert ("Optional inputs absent (3): the models below degrade, nothing fails:\n"
             "  finance.budget (staging/budget): no operating budget: OpEx vs budget has no budget to compare with\n"
             "    degrades 3 queries: coo/opex_vs_budget, coo/opex_by_category, coo/opex_by_month\n") in out
     assert "Query plans (DuckDB EXPLAIN; dry-run bytes are BigQuery-only):" in out

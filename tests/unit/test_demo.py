@@ -73,7 +73,7 @@ def test_demo003_rows_grow_linearly_with_scale_and_reps_sublinearly(demo):
 
 
 def test_demo004_every_schema_table_has_exactly_its_columns(demo):
-    assert list(demo) == list(DEMO_SOURCES) == ["hubspot", "quickbooks", "marketplace", "finance"]
+    assert list(demo) == list(DEMO_SOURCES) == ["hubspot", "quickbooks", "marketplace", "finance", "zendesk", "surveys"]
     for source in DEMO_SOURCES:
         assert list(demo[source]) == list(schema.TABLES[source])
         for table, frame in demo[source].items():
