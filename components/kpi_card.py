@@ -31,6 +31,7 @@ def metric_tooltip(metric: Metric, target_text: str) -> list:
             className="tt-pills",
         ),
     ]
+    body.append(html.Div(f"Owner: {metric.owner} · {metric.criticality} criticality", className="tt-owner"))
     if t.edge_cases:
         body.append(
             html.Div(
@@ -79,6 +80,8 @@ def kpi_card(
     trend: list[float] | None = None,
     delta: str | None = None,
     delta_tone: str = "flat",
+    breakdown: list[tuple[str, str]] | None = None,
+    band: str | None = None,
 ) -> html.Div:
     """A clickable KPI card: title, value in its unit, target, status badge, freshness line.
 
@@ -91,6 +94,8 @@ def kpi_card(
     refresh round is filling a card that has no value yet. ``trend``: the last 90 days' values
     (oldest first) drawn as a sparkline; ``delta`` (``formatting.delta_text``) the change vs the
     previous period, coloured by ``delta_tone`` (good | bad | flat); neither shows without history.
+    ``breakdown`` (label, text) pairs list a composite metric's components under the value (the health
+    score's component scores), ``band`` names its band (``Good``) beside the value.
     Clicking the card (id ``ids.kpi_card(metric.id)``) opens the metric's drill-down; hovering it,
     or tapping (focusing) its "i" button, shows the tooltip.
     """
@@ -119,7 +124,11 @@ def kpi_card(
         dbc.CardBody(
             [
                 html.Div(html.Span(metric.title, className="kpi-title"), className="kpi-head"),
-                html.Div(value_text, className=f"kpi-value kpi-value-{status}"),
+                html.Div([value_text, *([html.Span(band, className="kpi-band ms-2")] if band and status != "nodata" else [])],
+                         className=f"kpi-value kpi-value-{status}"),
+                *([html.Ul([html.Li([html.Span(label), html.Span(text, className="kpi-breakdown-value")])
+                            for label, text in breakdown], className="kpi-breakdown")]
+                  if breakdown and status != "nodata" else []),
                 *([html.Div(trend_row, className="kpi-trend")] if trend_row else []),
                 html.Div(
                     [

@@ -94,6 +94,14 @@ class Drill(_Strict):
     by: Literal["owner"] = "owner"
 
 
+class Component(_Strict):
+    """One component of a derived metric: another catalog metric and its weight (any positive number;
+    the weights of the components with data are renormalised to sum to 1)."""
+
+    metric: str
+    weight: float = Field(gt=0)
+
+
 class Entity(_Strict):
     """A view whose rows are values of the metric per rep, segment or customer: the KPI history keeps
     one row per ``id`` (grouped with ``name``; ``value`` summed, or the view's ``ratio`` recomputed)."""
@@ -129,7 +137,9 @@ class Metric(_Strict):
     ``source`` is ``warehouse`` (``query`` and view queries are SQL files) or the name of an
     external API integration (``simplefin``), whose refresh produces the frames named by
     ``query`` and the views' ``query`` (``api/<source>/<frame>``), or ``pulse_db``: computed from
-    Pulse's own database (``data_access.renewal_metrics``; frames ``pulse_db/<frame>``).
+    Pulse's own database (``data_access.renewal_metrics``; frames ``pulse_db/<frame>``), or ``derived``:
+    worked out from the cached values of its ``components`` (``data_access.health_score``; frames
+    ``derived/<frame>``).
     """
 
     id: str
@@ -138,7 +148,7 @@ class Metric(_Strict):
     also_on: list[str] = []
     unit: Unit
     direction: Literal["higher", "lower"]
-    source: Literal["warehouse", "simplefin", "pulse_db"] = "warehouse"
+    source: Literal["warehouse", "simplefin", "pulse_db", "derived"] = "warehouse"
     query: str
     target: float | None = None
     target_rule: Literal["revenue_plan_ytd"] | None = None
@@ -147,11 +157,16 @@ class Metric(_Strict):
     freshness_sla_minutes: int = Field(gt=0)
     tooltip: Tooltip
     views: list[View] = []
+    components: list[Component] = []  # source derived: the metrics it is worked out from
+    owner: str = ""  # the team that owns it (the seed's exposures); empty in YAML = its page's owner
+    criticality: Criticality = "medium"
 
     @model_validator(mode="after")
     def _target_given(self) -> "Metric":
         if self.target is None and self.target_rule is None:
             raise ValueError("give a target or a target_rule")
+        if (self.source == "derived") != bool(self.components):
+            raise ValueError("a derived metric lists its components, and only a derived metric does")
         ids = [v.id for v in self.views]
         if len(ids) != len(set(ids)):
             raise ValueError(f"duplicate view ids {ids}")
@@ -168,10 +183,15 @@ class Metric(_Strict):
         return list(dict.fromkeys([self.query] + [v.query for v in self.views]))
 
 
+Criticality = Literal["critical", "high", "medium", "low"]
+CRITICALITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3}  # /status sorts problems by this
+
+
 class Page(_Strict):
     title: str
     path: str
     description: str = ""
+    owner: str = "Executive Leadership"  # the team that owns the page's metrics unless a metric names its own
 
 
 class Catalog(_Strict):
@@ -187,6 +207,21 @@ class Catalog(_Strict):
         if isinstance(v, dict):
             return {k: ({"id": k, **m} if isinstance(m, dict) else m) for k, m in v.items()}
         return v
+
+    @model_validator(mode="before")
+    @classmethod
+    def _page_owners(cls, data):
+        """A metric without an ``owner`` is owned by its page's owner."""
+        if not isinstance(data, dict) or not isinstance(data.get("metrics"), dict):
+            return data
+        pages = data.get("pages") if isinstance(data.get("pages"), dict) else {}
+        metrics = {}
+        for k, m in data["metrics"].items():
+            page = pages.get(m.get("page")) if isinstance(m, dict) else None
+            if isinstance(m, dict) and not m.get("owner") and isinstance(page, dict):
+                m = {**m, "owner": page.get("owner") or Page.model_fields["owner"].default}
+            metrics[k] = m
+        return {**data, "metrics": metrics}
 
     def metrics_on(self, page: str) -> list[Metric]:
         """The metrics shown on ``page``: its own, then those it borrows (``also_on``)."""
@@ -214,8 +249,11 @@ def _check_sql(catalog: Catalog) -> None:
         for page in [m.page, *m.also_on]:
             if page not in catalog.pages:
                 raise CatalogError(f"metrics.{mid}.page: unknown page {page!r}")
+        for c in m.components:
+            if c.metric not in catalog.metrics or catalog.metrics[c.metric].source == "derived":
+                raise CatalogError(f"metrics.{mid}.components: {c.metric!r} is not a catalog metric of its own")
         if m.source != "warehouse":
-            prefix = "pulse_db/" if m.source == "pulse_db" else f"api/{m.source}/"
+            prefix = {"pulse_db": "pulse_db/", "derived": "derived/"}.get(m.source, f"api/{m.source}/")
             bad = [q for q in m.frames() if not q.startswith(prefix)]
             if bad:
                 raise CatalogError(f"metrics.{mid}: frames of source {m.source} must be named {prefix}…, not {bad}")

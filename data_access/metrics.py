@@ -44,6 +44,8 @@ class MetricSnapshot:
             "page": self.metric.page,
             "unit": self.metric.unit,
             "direction": self.metric.direction,
+            "owner": self.metric.owner,
+            "criticality": self.metric.criticality,
             "value": self.value,
             "target": self.target,
             "yellow_band": self.yellow_band,

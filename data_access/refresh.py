@@ -149,6 +149,10 @@ def api_source(source: str):
         from data_access import renewal_metrics
 
         return renewal_metrics
+    if source == "derived":
+        from data_access import health_score
+
+        return health_score
     raise ValueError(f"unknown API source {source!r}")
 
 
@@ -265,7 +269,11 @@ def refresh_metric(rt, metric_id: str, force: bool = False, claim_ttl_s: int | N
             log.info("refresh of %s skipped: already running", metric_id)
             return None
         as_of = rt.settings.today()
-        if metric.source != "warehouse":
+        if metric.source == "derived":
+            from data_access import health_score
+
+            results = health_score.refresh([metric], rt.catalog, rt.store, rt.targets().targets, as_of)
+        elif metric.source != "warehouse":
             results = refresh_api_metric(metric, rt.store, rt.settings, as_of)
         else:
             results = refresh_all(rt.warehouse(), rt.store, rt.catalog, rt.settings, rt.targets().targets,

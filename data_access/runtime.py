@@ -194,9 +194,16 @@ class Runtime:
             for metric in metrics:
                 if metric.source != "warehouse":
                     by_source.setdefault(metric.source, []).append(metric)
+            derived = by_source.pop("derived", [])
             for source_metrics in by_source.values():  # each source fetched once for all its metrics
                 results += refresh_api_metrics(source_metrics, self.store, self.settings, self.today())
                 for metric in source_metrics:
+                    self.record_round("step_round", metric.id)
+            if derived:  # last: worked out from the values just stored (data_access.health_score)
+                from data_access import health_score
+
+                results += health_score.refresh(derived, self.catalog, self.store, self.targets().targets, self.today())
+                for metric in derived:
                     self.record_round("step_round", metric.id)
             self.record_history(m.id for m in metrics)
         finally:

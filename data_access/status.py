@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 from components import formatting  # pure wording, as data_access.target_form
+from data_access.catalog import CRITICALITY_ORDER
 from data_access.metrics import is_stale
 from data_access.refresh import api_source
 
@@ -16,9 +17,11 @@ WORKER_STALE_S = 120
 
 
 def frame_statuses(rt, now: dt.datetime | None = None) -> list[dict]:
-    """One row per frame (metric value or view) the refresh produces, problems first.
+    """One row per frame (metric value or view) the refresh produces: problems (failing, stale) first,
+    the most critical first, then the rest by state.
 
-    Keys: ``frame``, ``source`` (warehouse | API name), ``metrics`` (ids), ``state``
+    Keys: ``frame``, ``source`` (warehouse | API name), ``metrics`` (ids), ``criticality`` (the highest of
+    its metrics: critical | high | medium | low), ``owners`` (their teams), ``state``
     (failing | stale | never | ok | not_connected), ``last_success`` / ``last_attempt`` (ISO UTC or None),
     ``duration_s``, ``rows``, ``bytes_processed``, ``sla_minutes`` (the strictest of its
     metrics), ``error_class`` and ``error`` of the last failed attempt, ``messages`` (an API's
@@ -52,6 +55,8 @@ def frame_statuses(rt, now: dt.datetime | None = None) -> list[dict]:
                 "frame": frame,
                 "source": metric.source,
                 "metrics": [m.id for m in metrics],
+                "criticality": min((m.criticality for m in metrics), key=CRITICALITY_ORDER.get),
+                "owners": list(dict.fromkeys(m.owner for m in metrics)),
                 "state": state,
                 "last_success": success.isoformat() if success else None,
                 "last_attempt": outcome.get("attempted_at"),
@@ -64,7 +69,11 @@ def frame_statuses(rt, now: dt.datetime | None = None) -> list[dict]:
                 "messages": outcome.get("messages", []),
             })
             rows[-1]["message"] = state_message(rows[-1])
-    return sorted(rows, key=lambda r: (STATE_ORDER[r["state"]], r["frame"]))
+    def order(r):
+        problem = r["state"] in ("failing", "stale")
+        return (not problem, CRITICALITY_ORDER[r["criticality"]] if problem else 0, STATE_ORDER[r["state"]], r["frame"])
+
+    return sorted(rows, key=order)
 
 
 def state_message(row: dict) -> str:

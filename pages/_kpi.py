@@ -37,6 +37,20 @@ GRID_POLL_MS = 60_000  # cards re-read the cache every minute…
 GRID_POLL_REFRESHING_MS = 3_000  # …and every 3 s while a refresh round fills cards that have no value
 
 
+def components_breakdown(rt, metric) -> tuple[list[tuple[str, str]] | None, str | None]:
+    """For a derived metric (``data_access.health_score``): its components' scores as card lines
+    (``("Win Rate (90 days)", "83")``, ``"No data"`` for a component left out) and its band, read from
+    the cached components frame; ``(None, None)`` for other metrics or before the first refresh."""
+    if not metric.components or not metric.views:
+        return None, None
+    comps, value = rt.store.get(metric.views[0].query), rt.store.get(metric.query)
+    if comps is None or value is None:
+        return None, None
+    lines = [(r.title, "No data" if r.score != r.score else f"{r.score:.0f}") for r in comps.frame.itertuples()]
+    band = value.frame["band"].iloc[0] if "band" in value.frame.columns and len(value.frame) else None
+    return lines, band
+
+
 def round_progress(rt) -> str | None:
     """``"12 of 26 metrics done"`` while a refresh round runs (``Runtime.refresh_round``), else None."""
     rnd = rt.refresh_round()
@@ -82,7 +96,8 @@ def _grid(page: str, period: str = DEFAULT_PERIOD, as_of: dt.date | None = None)
         tr = trend(rt.store, metric.id, snap.as_of, period) if snap.as_of else None
         moved = change(snap.value, tr.previous, metric.unit) if tr else None
         delta = formatting.delta_text(moved, metric.unit, PERIODS[period][0])
-        card = kpi_card(metric, snap.value, snap.target, snap.status, as_of,
+        breakdown, band = components_breakdown(rt, metric)
+        card = kpi_card(metric, snap.value, snap.target, snap.status, as_of, breakdown=breakdown, band=band,
                         stale_sla=formatting.sla_text(metric.freshness_sla_minutes) if snap.stale else None,
                         failure=failure_text(snap, rt.settings.timezone),
                         not_connected=(hint if auth.has_role("admin") else NOT_CONNECTED_FOR_VIEWERS) if hint else None,

@@ -25,6 +25,9 @@ def _when(iso: str | None, tz: str):
             html.Div(formatting.age_text(at), className="small text-muted")]
 
 
+CRITICALITY_COLOR = {"critical": "danger", "high": "warning", "medium": "secondary", "low": "light"}
+
+
 def _badge(state: str, label: str | None = None):
     text, color = status_parts.STATE_BADGE[state]
     if color == "light":  # light: dark text, or it vanishes
@@ -73,7 +76,11 @@ def status_body() -> list:
         cells = [
             html.Td(_badge(f["state"])),
             html.Td([html.Div(f["frame"], className="fw-semibold"),
-                     html.Div(", ".join(f["metrics"]) + f" · {f['source']}", className="small text-muted")]),
+                     html.Div(", ".join(f["metrics"]) + f" · {f['source']} · {' / '.join(f['owners'])}",
+                              className="small text-muted")]),
+            html.Td(dbc.Badge(f["criticality"].capitalize(), color=CRITICALITY_COLOR[f["criticality"]],
+                              text_color="dark" if f["criticality"] in ("high", "low") else None,
+                              className="status-criticality")),
             html.Td(_when(f["last_success"], tz), className="text-nowrap"),
             html.Td(_when(f["last_attempt"], tz), className="text-nowrap"),
             html.Td(f"{f['duration_s'] * 1000:,.0f} ms" if f["duration_s"] is not None else "—",
@@ -86,7 +93,7 @@ def status_body() -> list:
         cells += [html.Td(formatting.sla_text(f["sla_minutes"]), className="text-end text-nowrap"),
                   html.Td(status_parts.message(f), className="small status-message")]
         rows.append(html.Tr(cells))
-    heads = ["State", "Frame", "Last success", "Last attempt", "Duration", "Rows"] + \
+    heads = ["State", "Frame", "Criticality", "Last success", "Last attempt", "Duration", "Rows"] + \
         (["Bytes processed"] if bytes_col else []) + ["SLA", "Details"]
     table = dbc.Table(
         [html.Thead(html.Tr([html.Th(h) for h in heads])), html.Tbody(rows)],

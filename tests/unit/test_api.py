@@ -18,7 +18,7 @@ def test_api001_list_metrics(client):
     r = client.get("/api/metrics")
     assert r.status_code == 200
     metrics = {m["id"]: m for m in r.get_json()["metrics"]}
-    assert len(metrics) == 35  # 29 + the six Support metrics (issue 13)
+    assert len(metrics) == 36  # 29 + the six Support metrics and the health score (issue 13)
     assert metrics["renewal_rate"]["value"] is None  # no renewal resolved in Pulse's database
     assert metrics["renewals_due_90_days_usd"]["value"] == 0
     assert metrics["cash_position"]["value"] is None  # SimpleFIN not connected in tests: no value, no error
@@ -29,6 +29,10 @@ def test_api001_list_metrics(client):
     assert metrics["win_rate"]["target"] == pytest.approx(0.30)
     assert metrics["win_rate"]["as_of"] == "2026-11-21"
     assert metrics["win_rate"]["details"] == {"won_count": 2, "lost_count": 1}
+    # health score: contract spend 0 (0 points), coverage 5.8× and win rate 0.67 (100 each); no tickets or
+    # survey responses, so those two are left out: (0 + 100 + 100) ÷ 3
+    assert metrics["health_score"]["value"] == pytest.approx(200 / 3)
+    assert metrics["health_score"]["details"] == {"band": "Fair", "components_used": 3, "components_total": 5}
 
 
 def test_api002_one_metric_and_unknown(client):

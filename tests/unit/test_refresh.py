@@ -55,7 +55,7 @@ def test_ref002_worker_once_refreshes_everything(tmp_path):
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     catalog = load_catalog()  # the warehouse's queries and the frames of Pulse's database (SimpleFIN is not set)
-    n = len(catalog.queries()) + len({f for m in catalog.metrics.values() if m.source == "pulse_db" for f in m.frames()})
+    n = len(catalog.queries()) + len({f for m in catalog.metrics.values() if m.source in ("pulse_db", "derived") for f in m.frames()})
     assert f"{n}/{n} frames refreshed for 2026-11-21" in r.stdout
 
 

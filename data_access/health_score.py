@@ -1,0 +1,126 @@
+"""The company health score (catalog source ``derived``): 0–100 from other metrics' cached values.
+
+A derived metric has no SQL of its own: every component is a catalog metric with its own single
+definition and SQL, and the score is worked out from their latest cached values and the targets in
+force — one definition per number. The worker computes it after its components (every
+``refresh_everything`` round, and on the metric's own cadence), so the web process only reads it.
+
+Scoring (the five-part tooltip of ``health_score`` says the same):
+
+- each component scores ``100 × min(1, value ÷ target)`` when higher is better, ``100 × min(1,
+  target ÷ value)`` when lower is better (a value of 0 or less then scores 100), never below 0;
+- the score is ``Σ weight × component score ÷ Σ weight`` over the components **with data**: a component
+  without a value (no frame, no data, target 0) is left out and the others' weights renormalise;
+- status: excellent ≥ 85, good ≥ 70, fair ≥ 50, poor below (``health_band``).
+
+Frames (prefix ``derived/``):
+
+- ``derived/<metric>``: one row, ``value`` (float64, 0–100; missing when no component has data),
+  ``band`` (str), ``components_used`` (int64), ``components_total`` (int64);
+- ``derived/<metric>_components``: one row per component in catalog order — ``component`` (metric id),
+  ``title`` (str), ``unit`` (str), ``value`` (float64, the component's unit), ``target`` (float64),
+  ``score`` (float64, 0–100, missing without data), ``weight`` (float64, as declared),
+  ``weight_share`` (float64, 0–1 of the weights used; 0 when left out), ``points`` (float64, score ×
+  weight share: what it adds to the score), ``as_of`` (date of the component's frame, missing without one).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+import time
+
+import pandas as pd
+
+from data_access.catalog import Catalog, Metric
+from data_access.config import Settings
+from data_access.frame_store import FrameStore
+from data_access.targets import Targets, target_for
+
+PREFIX = "derived/"
+CONNECT_HINT = None  # nothing to connect: computed from the cache
+BANDS = ((85.0, "Excellent"), (70.0, "Good"), (50.0, "Fair"))
+
+
+def is_connected(settings: Settings) -> bool:  # noqa: ARG001 — the API-source interface of refresh.api_source
+    """Always: a derived metric needs no credentials."""
+    return True
+
+
+def health_band(score: float | None) -> str:
+    """``Excellent`` (≥ 85) | ``Good`` (≥ 70) | ``Fair`` (≥ 50) | ``Poor`` | ``No data`` (``None``/NaN)."""
+    if score is None or math.isnan(score):
+        return "No data"
+    return next((name for floor, name in BANDS if score >= floor), "Poor")
+
+
+def component_score(value: float | None, target: float, direction: str) -> float | None:
+    """One component's 0–100 score against its target (see the module docstring); ``None`` without a
+    value, or with a target of 0 or less where higher is better (nothing to score against)."""
+    if value is None or math.isnan(value):
+        return None
+    if direction == "higher":
+        if target <= 0:
+            return None
+        return max(0.0, min(1.0, value / target)) * 100.0
+    if value <= 0:
+        return 100.0
+    return max(0.0, min(1.0, target / value)) * 100.0
+
+
+def _latest_value(store: FrameStore, metric: Metric) -> tuple[float | None, dt.date | None]:
+    cached = store.get(metric.query)
+    if cached is None or cached.frame.empty or "value" not in cached.frame.columns:
+        return None, None if cached is None else cached.meta.as_of
+    v = cached.frame["value"].iloc[0]
+    return (None if pd.isna(v) else float(v)), cached.meta.as_of
+
+
+def frames(metric: Metric, catalog: Catalog, store: FrameStore, targets: Targets,
+           as_of: dt.date) -> dict[str, pd.DataFrame]:
+    """The derived metric's frames (shapes in the module docstring) from its components' cached values
+    and the targets in force on each component's as-of date (``as_of`` when it has no frame).
+
+    Raises:
+        ValueError: ``metric`` has no components (the catalog refuses that for source ``derived``).
+    """
+    if not metric.components:
+        raise ValueError(f"{metric.id} has no components")
+    rows = []
+    for comp in metric.components:
+        m = catalog.metrics[comp.metric]
+        value, day = _latest_value(store, m)
+        target, _ = target_for(m, targets, day or as_of)
+        rows.append({"component": m.id, "title": m.title, "unit": m.unit, "value": value, "target": float(target),
+                     "score": component_score(value, float(target), m.direction), "weight": float(comp.weight),
+                     "as_of": day})
+    df = pd.DataFrame(rows)
+    df["score"] = df["score"].astype("float64")
+    df["value"] = df["value"].astype("float64")
+    used = df["score"].notna()
+    total_weight = df.loc[used, "weight"].sum()
+    df["weight_share"] = (df["weight"].where(used, 0.0) / total_weight) if total_weight > 0 else 0.0
+    df["points"] = (df["score"] * df["weight_share"]).astype("float64")
+    df["as_of"] = pd.to_datetime(df["as_of"])
+    score = float(df.loc[used, "points"].sum()) if used.any() else None
+    value = pd.DataFrame([{"value": score, "band": health_band(score), "components_used": int(used.sum()),
+                           "components_total": len(df)}]).astype({"value": "float64", "components_used": "int64",
+                                                                  "components_total": "int64"})
+    cols = ["component", "title", "unit", "value", "target", "score", "weight", "weight_share", "points", "as_of"]
+    return {metric.query: value, **{v.query: df[cols] for v in metric.views}}
+
+
+def refresh(metrics: list[Metric], catalog: Catalog, store: FrameStore, targets: Targets, as_of: dt.date) -> list:
+    """Compute and store every frame of the derived ``metrics`` (``refresh.RefreshResult`` each). A failure
+    (a component frame that cannot be read, say) is recorded and the last good frames stay."""
+    from data_access.refresh import record_failure, store_frame
+
+    out = []
+    for metric in metrics:
+        started, now = time.perf_counter(), dt.datetime.now(dt.timezone.utc)
+        try:
+            computed = frames(metric, catalog, store, targets, as_of)
+        except Exception as e:  # noqa: BLE001 — recorded per frame; the last good value stays on screen
+            out += [record_failure(store, name, e, started, now) for name in metric.frames()]
+            continue
+        out += [store_frame(store, name, computed[name], as_of, started, now) for name in metric.frames()]
+    return out
