@@ -211,6 +211,8 @@ def _column_spec(name: str, dtype) -> dict:  # views repeat their columns: built
     elif kind == "multiple":
         col.update(type="numeric", format=Format(precision=1, scheme=Scheme.fixed, symbol=Symbol.yes,
                                                  symbol_suffix="×"))
+    elif kind == "hours":  # business hours: 1.5 h, not 2
+        col.update(type="numeric", format=Format(precision=1, scheme=Scheme.fixed, group=Group.yes))
     elif kind == "id":
         col.update(type="text")  # an identifier: 22154, never "22,154"
     elif kind in ("count", "days") or pd.api.types.is_numeric_dtype(dtype):

@@ -137,6 +137,8 @@ def test_dd004_tables_and_exports_show_no_internal_columns():
     assert drilldown.shown_columns(df) == ["stage_label", "invoice_id", "amount_usd", "deal_count"]
     cols = {c["id"]: c for c in (drilldown._column(c, df[c].dtype) for c in df.columns)}
     assert cols["invoice_id"]["type"] == "text" and "format" not in cols["invoice_id"]  # 22154, not 22,154
+    hours = drilldown._column("first_reply_hours", pd.Series([1.5]).dtype)
+    assert hours["type"] == "numeric" and hours["format"].to_plotly_json()["specifier"] == ",.1f"  # 1.5 h, not 2
     assert drilldown.totals_text(df) == "2 rows · Amount (USD) $314K · Deal (count) 5"
     assert drilldown.totals_text(df.head(1)).startswith("1 row ·")
     assert drilldown.totals_text(df, not_additive=("deal_count",)) == "2 rows · Amount (USD) $314K"  # a funnel
