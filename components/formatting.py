@@ -128,7 +128,7 @@ def column_kind(name: str) -> str:
 
 def column_title(name: str) -> str:
     """Human header for a tidy column name: ``amount_usd`` → ``Amount (USD)``."""
-    special = {"owner_name": "Rep", "owner_id": "Rep id", "share": "Share", "stage_label": "Stage",
+    special = {"owner_name": "Rep", "owner_id": "Rep id", "share": "Share", "weight_share_pct": "Weight share", "stage_label": "Stage",
                "week_start": "Week of", "close_week": "Close week", "close_timing": "Close timing", "deal_name": "Deal", "customer_name": "Customer",
                "company_name": "Company", "age_days": "Age (days)", "cycle_days": "Cycle (days)",
                "rep_target_rate": "Target", "rep_target_usd": "Target (USD)", "rep_target_days": "Target (days)",

@@ -17,11 +17,12 @@ Frames (prefix ``derived/``):
 
 - ``derived/<metric>``: one row, ``value`` (float64, 0–100; missing when no component has data),
   ``band`` (str), ``components_used`` (int64), ``components_total`` (int64);
-- ``derived/<metric>_components``: one row per component in catalog order — ``component`` (metric id),
-  ``title`` (str), ``unit`` (str), ``value`` (float64, the component's unit), ``target`` (float64),
-  ``score`` (float64, 0–100, missing without data), ``weight`` (float64, as declared),
-  ``weight_share`` (float64, 0–1 of the weights used; 0 when left out), ``points`` (float64, score ×
-  weight share: what it adds to the score), ``as_of`` (date of the component's frame, missing without one).
+- ``derived/<metric>_components``: one row per component in catalog order — ``component`` (str, the
+  metric's title), ``value`` and ``target`` (str: the component's value and target in its unit, as its
+  card shows them, ``No data``), ``score`` (float64, 0–100, missing without data), ``weight`` (float64,
+  as declared), ``weight_share_pct`` (float64, 0–1 of the weights used; 0 when left out), ``points``
+  (float64, score × weight share: what it adds to the score), ``as_of`` (datetime64, the component
+  frame's as-of date, missing without one), ``metric`` (str, the component's metric id).
 """
 from __future__ import annotations
 
@@ -85,27 +86,30 @@ def frames(metric: Metric, catalog: Catalog, store: FrameStore, targets: Targets
     """
     if not metric.components:
         raise ValueError(f"{metric.id} has no components")
+    from components import formatting  # pure wording (as data_access.status)
+
     rows = []
     for comp in metric.components:
         m = catalog.metrics[comp.metric]
         value, day = _latest_value(store, m)
         target, _ = target_for(m, targets, day or as_of)
-        rows.append({"component": m.id, "title": m.title, "unit": m.unit, "value": value, "target": float(target),
+        rows.append({"component": m.title,
+                     "value": "No data" if value is None else formatting.value(value, m.unit),
+                     "target": formatting.target_text(float(target), m.unit, m.direction).removeprefix("Target "),
                      "score": component_score(value, float(target), m.direction), "weight": float(comp.weight),
-                     "as_of": day})
+                     "as_of": day, "metric": m.id})
     df = pd.DataFrame(rows)
     df["score"] = df["score"].astype("float64")
-    df["value"] = df["value"].astype("float64")
     used = df["score"].notna()
     total_weight = df.loc[used, "weight"].sum()
-    df["weight_share"] = (df["weight"].where(used, 0.0) / total_weight) if total_weight > 0 else 0.0
-    df["points"] = (df["score"] * df["weight_share"]).astype("float64")
+    df["weight_share_pct"] = (df["weight"].where(used, 0.0) / total_weight) if total_weight > 0 else 0.0
+    df["points"] = (df["score"] * df["weight_share_pct"]).astype("float64")
     df["as_of"] = pd.to_datetime(df["as_of"])
     score = float(df.loc[used, "points"].sum()) if used.any() else None
     value = pd.DataFrame([{"value": score, "band": health_band(score), "components_used": int(used.sum()),
                            "components_total": len(df)}]).astype({"value": "float64", "components_used": "int64",
                                                                   "components_total": "int64"})
-    cols = ["component", "title", "unit", "value", "target", "score", "weight", "weight_share", "points", "as_of"]
+    cols = ["component", "value", "target", "score", "weight", "weight_share_pct", "points", "as_of", "metric"]
     return {metric.query: value, **{v.query: df[cols] for v in metric.views}}
 
 

@@ -46,7 +46,7 @@ def components_breakdown(rt, metric) -> tuple[list[tuple[str, str]] | None, str 
     comps, value = rt.store.get(metric.views[0].query), rt.store.get(metric.query)
     if comps is None or value is None:
         return None, None
-    lines = [(r.title, "No data" if r.score != r.score else f"{r.score:.0f}") for r in comps.frame.itertuples()]
+    lines = [(r.component, "No data" if r.score != r.score else f"{r.score:.0f}") for r in comps.frame.itertuples()]
     band = value.frame["band"].iloc[0] if "band" in value.frame.columns and len(value.frame) else None
     return lines, band
 

@@ -65,10 +65,14 @@ def test_hs003_the_score_is_the_weighted_mean_of_the_five_components():
     assert value["band"] == "Excellent"
     assert (value["components_used"], value["components_total"]) == (5, 5)
     comps = out["derived/health_score_components"]
-    assert comps["component"].tolist() == ["contract_spend_pct", "pipeline_coverage", "win_rate",
+    assert comps["component"].tolist() == ["Contract Spend", "Pipeline Coverage", "Win Rate (90 days)",
+                                           "Ticket SLA Compliance (30 days)", "CSAT (30 days)"]
+    assert comps["value"].tolist() == ["40.0%", "3.6×", "24.0%", "90.0%", "68.0%"]
+    assert comps["target"].tolist() == ["≥ 50.0%", "≥ 3.0×", "≥ 30.0%", "≥ 90.0%", "≥ 85.0%"]
+    assert comps["metric"].tolist() == ["contract_spend_pct", "pipeline_coverage", "win_rate",
                                            "ticket_sla_compliance", "csat_score"]
     assert comps["score"].tolist() == pytest.approx([80, 100, 80, 100, 80])
-    assert comps["weight_share"].tolist() == pytest.approx([0.2] * 5)
+    assert comps["weight_share_pct"].tolist() == pytest.approx([0.2] * 5)
     assert comps["points"].sum() == pytest.approx(88.0)
     assert str(comps["score"].dtype) == "float64"
 
@@ -82,10 +86,11 @@ def test_hs004_a_component_without_data_is_left_out_and_the_weights_renormalise(
     value = out["derived/health_score"].iloc[0]
     assert value["value"] == pytest.approx(260 / 3)
     assert (value["components_used"], value["components_total"]) == (3, 5)
-    comps = out["derived/health_score_components"].set_index("component")
-    assert comps.loc[["ticket_sla_compliance", "csat_score"], "weight_share"].tolist() == [0.0, 0.0]
+    comps = out["derived/health_score_components"].set_index("metric")
+    assert comps.loc[["ticket_sla_compliance", "csat_score"], "weight_share_pct"].tolist() == [0.0, 0.0]
     assert comps.loc["ticket_sla_compliance", "as_of"] is pd.NaT
-    assert comps.loc[["contract_spend_pct", "pipeline_coverage", "win_rate"], "weight_share"].tolist() == \
+    assert comps.loc[["ticket_sla_compliance", "csat_score"], "value"].tolist() == ["No data", "No data"]
+    assert comps.loc[["contract_spend_pct", "pipeline_coverage", "win_rate"], "weight_share_pct"].tolist() == \
         pytest.approx([1 / 3] * 3)
 
 
@@ -109,8 +114,8 @@ def test_hs006_targets_in_force_and_weights_count():
     targets = parse_targets(NO_TARGETS.replace('"metrics": {}', '"metrics": {"win_rate": {"target": 0.48}}'))
     out = frames(catalog.metrics["health_score"], catalog, store, targets, AS_OF)
     assert out["derived/health_score"]["value"].iloc[0] == pytest.approx(570 / 7)
-    comps = out["derived/health_score_components"].set_index("component")
-    assert comps.loc["win_rate", ["target", "score"]].tolist() == pytest.approx([0.48, 50.0])
+    comps = out["derived/health_score_components"].set_index("metric")
+    assert comps.loc["win_rate", ["target", "score"]].tolist() == ["≥ 48.0%", 50.0]
 
 
 def test_hs007_refresh_stores_both_frames_and_a_failure_keeps_the_last_good_value():
