@@ -347,7 +347,8 @@ def view_body(view: View, df: pd.DataFrame, page_size: int = PAGE_SIZE,
         dcc.Graph(figure=figures.view_figure(view.chart, df, view_title(view, df), reference, dark), config=figures.GRAPH_CONFIG,
                   id=ids.drill_graph(view.id)),
         *hint,
-        html.Div(totals_text(df, (view.chart.x,) if view.chart.kind == "funnel" else ()),
+        html.Div(totals_text(df, (view.chart.x,) if view.chart.kind == "funnel"
+                             else tuple(df.columns) if view.chart.kind == "heatmap" else ()),
                  className="small text-muted mb-2 drilldown-totals"),
         table,
     ]

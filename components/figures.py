@@ -163,10 +163,48 @@ def _top_rows(df: pd.DataFrame, col: str, n: int) -> pd.DataFrame:
     return df.iloc[values[values.notna()].sort_values(ascending=False).head(n).index.to_numpy()]
 
 
+def _heatmap(layout: dict, data: list[dict], chart: Chart, df: pd.DataFrame, dark: bool) -> None:
+    """Heat map(s) of ``chart.z`` over ``chart.x`` (columns) × ``chart.y`` (rows, newest at the
+    bottom), one panel per ``chart.facet`` value side by side sharing one colour scale; empty cells
+    (a cohort too young for that month) stay blank. Hover: the cell's formatted value."""
+    if chart.facet and chart.facet in df.columns:
+        by = df.sort_values(chart.order) if chart.order and chart.order in df.columns else df
+        facets = by[chart.facet].drop_duplicates().tolist()
+    else:
+        facets = [None]
+    n = max(1, len(facets))
+    gap = 0.03
+    width = (1 - gap * (n - 1)) / n
+    zmax = pd.to_numeric(df[chart.z], errors="coerce").max() if len(df) else None
+    zmax = 1.0 if zmax is None or pd.isna(zmax) else max(1.0, float(zmax))
+    rows = sorted(df[chart.y].dropna().unique().tolist())
+    is_date = formatting.column_kind(chart.y) == "date"
+    ylabels = [pd.Timestamp(v).strftime("%b %Y") if is_date else str(v) for v in rows]
+    for i, key in enumerate(facets):
+        part = df if key is None else df[df[chart.facet] == key]
+        grid = part.pivot_table(index=chart.y, columns=chart.x, values=chart.z, aggfunc="first").reindex(rows)
+        cols = list(grid.columns)
+        z = [[None if pd.isna(v) else float(v) for v in r] for r in grid.to_numpy()]
+        text = [[("" if v is None else _hover_values(pd.Series([v]), chart.z)[0]) for v in r] for r in z]
+        axis = "" if i == 0 else str(i + 1)
+        data.append({"type": "heatmap", "x": [str(c) for c in cols], "y": ylabels, "z": z, "text": text,
+                     "xaxis": f"x{axis}", "yaxis": f"y{axis}", "zmin": 0, "zmax": zmax,
+                     "colorscale": "Blues", "showscale": i == n - 1, "name": "" if key is None else str(key),
+                     "hoverongaps": False,
+                     "hovertemplate": ("" if key is None else f"{key} · ") + "%{y}, month %{x}: %{text}<extra></extra>"})
+        lo = i * (width + gap)
+        layout[f"xaxis{axis}"] = {"domain": [lo, lo + width], "title": {"text": (f"{key}: " if key else "")
+                                  + _axis_title(chart.x)}, "type": "category"}
+        layout[f"yaxis{axis}"] = {"anchor": f"x{axis}", "type": "category", "autorange": "reversed",
+                                  **({"showticklabels": False} if i else {"title": {"text": _axis_title(chart.y)}})}
+    layout["height"] = max(320, 24 * len(rows) + 140)
+
+
 def view_figure(chart: Chart, df: pd.DataFrame, title: str, reference: Reference | None = None,
                 dark: bool = False) -> dict:
     """The chart of a drill-down view as a figure dict. ``df`` columns are named by ``chart``
-    (x, y, color, line, order); kinds: hbar (ranked, top N), funnel, line, stacked_bar, bar, bar_line.
+    (x, y, z, color, line, order, facet); kinds: hbar (ranked, top N), funnel, line, stacked_bar, bar,
+    bar_line, heatmap (cohort triangles, one panel per facet).
     With ``reference`` (the metric's target, direction and band) bars are coloured by status and, for
     ``chart.target``, the target is drawn as a line (``_status_colors``, ``_reference_line``). ``dark``:
     the dark template (the page's dark mode)."""
@@ -197,6 +235,8 @@ def view_figure(chart: Chart, df: pd.DataFrame, title: str, reference: Reference
                      "marker": {"color": PALETTE[0]}, "textinfo": "value+percent initial",
                      "customdata": _hover_values(steps[chart.x], chart.x),
                      "hovertemplate": "%{y}: %{customdata}<extra></extra>"})
+    elif chart.kind == "heatmap":
+        _heatmap(layout, data, chart, df, dark)
     elif chart.kind == "line":
         x = _x(df, chart.x)
         data.append({"type": "scatter", "x": x, "y": _values(df[chart.y]), "mode": "lines+markers",

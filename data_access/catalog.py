@@ -65,11 +65,22 @@ class Chart(_Strict):
     ``target``: draw the metric's target in force as a reference line on the value axis and colour
     each bar (point) by its status against it (the metric's direction and yellow band).
     ``status_colors``: a status colour per category of the category axis (``At risk: yellow``).
-    ``series_colors``: a fixed colour per series of a stacked bar (``Renewed: "#16a34a"``)."""
+    ``series_colors``: a fixed colour per series of a stacked bar (``Renewed: "#16a34a"``).
+    ``heatmap``: cells ``z`` over ``x`` × ``y`` (a cohort triangle), optionally one panel per ``facet``."""
 
-    kind: Literal["bar", "hbar", "stacked_bar", "bar_line", "line", "funnel"]
+    @model_validator(mode="after")
+    def _heatmap_has_z(self) -> "Chart":
+        if (self.kind == "heatmap") != (self.z is not None):
+            raise ValueError("a heatmap needs z (its cell values), and only a heatmap takes z")
+        if self.facet is not None and self.kind != "heatmap":
+            raise ValueError("only a heatmap takes facet")
+        return self
+
+    kind: Literal["bar", "hbar", "stacked_bar", "bar_line", "line", "funnel", "heatmap"]
     x: str
     y: str
+    z: str | None = None  # heatmap: the cell value column (x and y are its axes)
+    facet: str | None = None  # heatmap: one panel per value of this column, side by side (ordered by ``order``)
     color: str | None = None
     line: str | None = None
     order: str | None = None

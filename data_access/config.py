@@ -26,6 +26,13 @@ _PROJECT_RE = re.compile(r"^([a-z0-9.-]+:)?[a-z][a-z0-9-]{4,29}$")
 
 SOURCES = ("hubspot", "quickbooks", "zendesk", "marketplace", "finance", "surveys")
 
+# HubSpot lifecycle stages of the lead funnel, in order, and the contact property holding the date a
+# contact entered each (Fivetran: column ``property_<name>``). Portals with custom stages map them to
+# ``hs_v2_date_entered_<stage id>`` with PULSE_HUBSPOT_LIFECYCLE_DATE_PROPERTIES (JSON, any subset).
+LIFECYCLE_STAGES = ("lead", "marketingqualifiedlead", "salesqualifiedlead", "opportunity", "customer")
+DEFAULT_LIFECYCLE_DATE_PROPERTIES = {s: f"hs_lifecyclestage_{s}_date" for s in LIFECYCLE_STAGES}
+_PROPERTY_RE = re.compile(r"^[a-z][a-z0-9_]{0,99}$")  # HubSpot internal property names
+
 
 def validate_identifier(value: str, what: str = "dataset") -> str:
     """Return ``value`` if it is a safe BigQuery/DuckDB dataset or table identifier.
@@ -73,6 +80,10 @@ class Settings(BaseSettings):
     sales_pipeline_ids: Annotated[list[str], NoDecode] = ["default"]
     sales_pipeline_id: str | None = None  # deprecated single-id form of sales_pipeline_ids
     supply_pipeline_ids: Annotated[list[str], NoDecode] = ["supply_onboarding"]  # venue onboarding pipeline(s)
+    # lifecycle stage → HubSpot contact property with the date it was entered (JSON object; stages not
+    # given keep the default hs_lifecyclestage_<stage>_date). Mapped on the parsed staging SQL at
+    # refresh (data_access.warehouse.lifecycle_columns), never formatted into SQL text.
+    hubspot_lifecycle_date_properties: dict[str, str] = dict(DEFAULT_LIFECYCLE_DATE_PROPERTIES)
 
     redis_url: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("PULSE_REDIS_URL", "REDIS_URL")
@@ -124,6 +135,21 @@ class Settings(BaseSettings):
     @classmethod
     def _dataset_is_identifier(cls, v: str) -> str:
         return validate_identifier(v, "dataset")
+
+    @field_validator("hubspot_lifecycle_date_properties")
+    @classmethod
+    def _lifecycle_properties(cls, v: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(v) - set(LIFECYCLE_STAGES))
+        if unknown:
+            raise ValueError(f"unknown lifecycle stage(s) {unknown}; the stages are {list(LIFECYCLE_STAGES)}")
+        for stage, name in v.items():
+            if not isinstance(name, str) or not _PROPERTY_RE.match(name):
+                raise ValueError(f"lifecycle property for {stage} is not a HubSpot property name "
+                                 "(lower-case letters, digits, _)")
+        merged = {**DEFAULT_LIFECYCLE_DATE_PROPERTIES, **v}
+        if len(set(merged.values())) != len(merged):
+            raise ValueError("two lifecycle stages read the same property")
+        return merged
 
     @field_validator("bigquery_project")
     @classmethod

@@ -886,8 +886,66 @@ def _company_frame(comp: _Companies, created: np.ndarray, clock: _Clock, seed: i
     })
 
 
-def _contact_frame(comp: _Companies, created: np.ndarray, clock: _Clock, seed: int) -> pd.DataFrame:
-    """1–4 contacts per brand, 1–3 per venue; ~2% soft-deleted."""
+LIFECYCLE_MQL_SKIP_SHARE = 0.12  # primary contacts made SQL without ever being marked MQL
+OTHER_CONTACT_MQL_SHARE, OTHER_CONTACT_SQL_SHARE = 0.5, 0.15  # a brand's other contacts: → MQL, MQL → SQL
+
+
+def _lifecycle_dates(comp: _Companies, created: np.ndarray, deals: _Deals, c: np.ndarray,
+                     contact_created: np.ndarray, seed: int) -> dict[str, np.ndarray]:
+    """Seconds (NaN = never) at which each contact entered the lead funnel's lifecycle stages, from its
+    own random stream (the other contact columns are unchanged), consistent with the company's deals:
+
+    * a brand with a (live) demand deal: its first contact (the primary) became a lead 0–3 days after
+      the company was created, MQL and SQL between then and the first deal (12 % skip MQL: SQL with no
+      MQL date), Opportunity when the first deal was created and Customer when the first deal was won
+      (a brand that never won stops at Opportunity);
+    * every other brand contact is a lead when created; 50 % become MQL (lognormal, median 20 days
+      later) and 15 % of those SQL (median 15 days after that), never later stages;
+    * venue contacts are supply partners, not leads: no dates. Nothing is dated after the as-of day."""
+    rng = _rng(seed, "lifecycle")
+    n, n_comp = len(c), len(comp)
+    live = ~deals.is_deleted & (deals.pipeline == 0)
+    big = np.iinfo(np.int64).max
+    first_deal = np.full(n_comp, big)
+    np.minimum.at(first_deal, deals.company[live], deals.create[live])
+    won = live & (deals.outcome == WON)
+    first_won = np.full(n_comp, big)
+    np.minimum.at(first_won, deals.company[won], deals.close[won])
+    brand = np.isin(comp.kind[c], (CUSTOMER, PROSPECT))
+    primary = np.r_[True, c[1:] != c[:-1]] & brand & (first_deal[c] != big)
+    u = rng.random((n, 6))
+    lead = np.where(brand, contact_created.astype(float), np.nan)
+    mql = np.full(n, np.nan)
+    sql = np.full(n, np.nan)
+    opp = np.full(n, np.nan)
+    cust = np.full(n, np.nan)
+    # primaries: lead → MQL → SQL → opportunity (first deal) → customer (first win)
+    f = first_deal[c].astype(float)
+    p_lead = np.minimum(created[c] + u[:, 0] * 3 * DAY, f - DAY)
+    gap = f - p_lead
+    lo, hi = np.minimum(u[:, 1], u[:, 2]), np.maximum(u[:, 1], u[:, 2])
+    lead = np.where(primary, p_lead, lead)
+    mql = np.where(primary & (u[:, 3] >= LIFECYCLE_MQL_SKIP_SHARE), p_lead + gap * (0.05 + 0.45 * lo), mql)
+    sql = np.where(primary, p_lead + gap * (0.5 + 0.45 * hi), sql)
+    opp = np.where(primary, f, opp)
+    cust = np.where(primary & (first_won[c] != big), first_won[c].astype(float), cust)
+    # other brand contacts: some become MQL, a few SQL
+    other = brand & ~primary
+    to_mql = other & (u[:, 4] < OTHER_CONTACT_MQL_SHARE)
+    mql_at = lead + rng.lognormal(np.log(20), 0.8, n) * DAY
+    mql = np.where(to_mql, mql_at, mql)
+    sql = np.where(to_mql & (u[:, 5] < OTHER_CONTACT_SQL_SHARE), mql_at + rng.lognormal(np.log(15), 0.8, n) * DAY, sql)
+    out = {}
+    for name, v in (("lead", lead), ("marketingqualifiedlead", mql), ("salesqualifiedlead", sql),
+                    ("opportunity", opp), ("customer", cust)):
+        out[name] = np.where(v < DAY - 600, np.floor(v), np.nan)  # on or before the as-of day
+    return out
+
+
+def _contact_frame(comp: _Companies, created: np.ndarray, clock: _Clock, seed: int,
+                   deals: _Deals | None = None) -> pd.DataFrame:
+    """1–4 contacts per brand, 1–3 per venue; ~2% soft-deleted; lifecycle stage dates from the
+    company's deals (``_lifecycle_dates``)."""
     rng = _rng(seed, "contacts")
     n_comp = len(comp)
     is_venue = comp.kind == VENUE
@@ -914,7 +972,19 @@ def _contact_frame(comp: _Companies, created: np.ndarray, clock: _Clock, seed: i
         "property_lastname": last,
         "property_createdate": clock.ts(contact_created),
         "property_jobtitle": titles,
+        **{f"property_hs_lifecyclestage_{stage}_date": _nullable_ts(clock, secs) for stage, secs in
+           (_lifecycle_dates(comp, created, deals, c, contact_created, seed) if deals is not None else
+            {s: np.full(n, np.nan) for s in ("lead", "marketingqualifiedlead", "salesqualifiedlead",
+                                              "opportunity", "customer")}).items()},
     })
+
+
+def _nullable_ts(clock: _Clock, secs: np.ndarray) -> pd.Series:
+    """Timestamps from seconds relative to the as-of date, NaN → NaT."""
+    ok = ~np.isnan(secs)
+    out = np.full(len(secs), np.datetime64("NaT"), dtype="datetime64[s]")
+    out[ok] = clock.ts(secs[ok].astype(np.int64))
+    return pd.Series(out.astype("datetime64[us]"))
 
 
 # --------------------------------------------------------------------------------------
@@ -1773,7 +1843,7 @@ def build_demo(scale: float, as_of: dt.date, seed: int = 7) -> dict[str, dict[st
     hubspot = {
         **_owner_frames(owners, clock, seed),
         "company": _company_frame(comp, created, clock, seed),
-        "contact": _contact_frame(comp, created, clock, seed),
+        "contact": _contact_frame(comp, created, clock, seed, deals),
         **_pipeline_frames(clock),
         **_deal_frames(deals, comp, owners, clock, seed),
     }

@@ -56,6 +56,13 @@ TABLES: dict[str, dict[str, dict[str, str]]] = {
             "property_lastname": "STRING",
             "property_createdate": "TIMESTAMP",
             "property_jobtitle": "STRING",
+            # the date a contact entered each lifecycle stage of the lead funnel (optional:
+            # sources.yml; other property names via PULSE_HUBSPOT_LIFECYCLE_DATE_PROPERTIES)
+            "property_hs_lifecyclestage_lead_date": "TIMESTAMP",
+            "property_hs_lifecyclestage_marketingqualifiedlead_date": "TIMESTAMP",
+            "property_hs_lifecyclestage_salesqualifiedlead_date": "TIMESTAMP",
+            "property_hs_lifecyclestage_opportunity_date": "TIMESTAMP",
+            "property_hs_lifecyclestage_customer_date": "TIMESTAMP",
         },
         "deal_pipeline": {
             "pipeline_id": "STRING",

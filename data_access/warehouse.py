@@ -155,15 +155,47 @@ def _parse_text(text: str) -> exp.Expression:
     return sqlglot.parse_one(text, read="bigquery")
 
 
+LIFECYCLE_MODEL = "staging/contact_lifecycle"  # the one model that reads lifecycle date properties
+
+
+def lifecycle_columns() -> dict[str, str]:
+    """Default contact column → the column in force, ``{"property_hs_lifecyclestage_lead_date":
+    "property_hs_v2_date_entered_lead", …}``, from ``Settings.hubspot_lifecycle_date_properties``
+    (``PULSE_HUBSPOT_LIFECYCLE_DATE_PROPERTIES``, validated as HubSpot property names). Read like
+    ``sql_overrides_dir``: through ``Settings`` once per value of the variable."""
+    return dict(_lifecycle_columns(os.environ.get("PULSE_HUBSPOT_LIFECYCLE_DATE_PROPERTIES")))
+
+
+@lru_cache(maxsize=16)
+def _lifecycle_columns(_raw: str | None) -> tuple[tuple[str, str], ...]:
+    from data_access.config import DEFAULT_LIFECYCLE_DATE_PROPERTIES
+
+    chosen = Settings().hubspot_lifecycle_date_properties
+    return tuple((f"property_{DEFAULT_LIFECYCLE_DATE_PROPERTIES[s]}", f"property_{chosen[s]}")
+                 for s in DEFAULT_LIFECYCLE_DATE_PROPERTIES)
+
+
+def _map_lifecycle_columns(tree: exp.Expression) -> exp.Expression:
+    """Rename the default lifecycle date columns of ``staging/contact_lifecycle`` to the configured
+    ones, on the parsed tree (identifiers, never SQL text)."""
+    mapping = {a: b for a, b in lifecycle_columns().items() if a != b}
+    if mapping:
+        for col in list(tree.find_all(exp.Column)):
+            if col.name in mapping:
+                col.set("this", exp.to_identifier(mapping[col.name]))
+    return tree
+
+
 def parse_sql(query_name: str) -> exp.Expression:
     """Parse a query's SQL as BigQuery (a fresh copy: parses are cached by text, since a
-    refresh expands each model many times). Raises ``SqlFileError`` naming the file."""
+    refresh expands each model many times). Raises ``SqlFileError`` naming the file.
+    ``staging/contact_lifecycle`` reads the lifecycle date columns in force (``lifecycle_columns``)."""
     text = load_sql(query_name)
     try:
         tree = _parse_text(text).copy()
     except sqlglot.errors.ParseError as e:
         raise SqlFileError(f"SQL file {sql_path(query_name).name} ({query_name}) does not parse: {e}") from e
-    return tree
+    return _map_lifecycle_columns(tree) if query_name == LIFECYCLE_MODEL else tree
 
 
 MODEL_LAYERS = ("staging", "intermediate")
@@ -365,7 +397,8 @@ def batch_unit(query_name: str, datasets: Mapping[str, str], gaps: Mapping | Non
     not once per refresh. Raises ``SqlFileError`` for a missing or unparsable file."""
     from data_access.sources import gaps_key
 
-    key = (query_name, tuple(sorted(datasets.items())), gaps_key(gaps))
+    key = (query_name, tuple(sorted(datasets.items())), gaps_key(gaps),
+           tuple(sorted(lifecycle_columns().items())) if query_name == LIFECYCLE_MODEL else ())
     sig = _file_signature(query_name)
     with _UNITS_LOCK:
         hit = _UNITS.get(key)

@@ -20,7 +20,7 @@ def test_cat001_shipped_catalog_is_valid():
     assert set(catalog.metrics) == {
         "revenue_ytd", "pipeline_coverage", "win_rate", "avg_deal_size", "sales_cycle_days", "nrr", "grr",
         "customer_concentration", "cash_position", "time_to_fulfill_days", "churned_customers",
-        "pipeline_usd", "weighted_pipeline_usd", "open_deals_without_close_date",
+        "pipeline_usd", "weighted_pipeline_usd", "open_deals_without_close_date", "mql_to_sql_rate",
         "opex_vs_budget", "bill_payment_timeliness", "current_assets", "working_capital",
         "new_unique_inventory", "onboarded_last_7_days", "onboarding_days_in_stage", "meetings_next_7_days",
         "meetings_last_7_days", "contacts_stuck_supply_target",
