@@ -138,3 +138,29 @@ def test_act008_rep_and_month_filters_apply_in_memory(refreshed):
     by_channel = _view(refreshed, "activity_conversion_by_channel", owners=[BEN])
     assert {r.channel: (int(r.converted_contacts), int(r.contacts_touched)) for r in by_channel.itertuples()} == \
         {"call": (1, 3), "email": (0, 1), "meeting": (0, 1)}
+
+
+@pytest.mark.parametrize("table, activities", [
+    ("engagement_call", 7),  # 12 − 5 calls
+    ("engagement_email", 8),  # 12 − 4 emails
+    ("engagement_meeting", 9),  # 12 − 3 meetings
+    ("engagement", 12),  # every activity still counts; meetings and call 106 lose their rep
+    ("engagement_contact", 12),
+    ("deal_contact", 12),
+])
+def test_act009_each_optional_table_gone_still_runs(tmp_path, table, activities):
+    """A portal that syncs no calls, emails, meetings, parent engagements or associations
+    (sources.yml: optional) still gets the cards: the missing table reads as empty."""
+    wh = DuckDBWarehouse(tmp_path / "gone.duckdb", {s: s for s in SOURCES})
+    wh.replace_tables("hubspot", {t: f for t, f in known_activity.hubspot().items() if t != table})
+    store, catalog = MemoryFrameStore(), load_catalog()
+    results = refresh_all(wh, store, catalog, Settings(), DEFAULT_TARGETS, as_of=AS_OF, queries=QUERIES)
+    assert [(r.query, r.error) for r in results if not r.ok] == []
+    assert snapshot(catalog.metrics["activities_last_30_days"], store, DEFAULT_TARGETS, AS_OF).value == activities
+    frame = store.get("sales/rep_activity_by_channel").frame
+    if table in ("engagement_contact", "deal_contact"):
+        assert int(frame["converted_contacts"].sum()) == 0
+    if table == "engagement":
+        meetings = frame[frame["channel"] == "meeting"]
+        assert set(meetings["owner_name"]) == {"Unassigned"}
+    wh.close()
