@@ -34,8 +34,9 @@ CALL_DISPOSITIONS = [CONNECTED,
                      "a4c4c377-d246-4b32-a13b-75a56a4cd0ff",  # Left live message
                      "17b47fee-58de-441e-a44c-c6300d46f273"]  # Wrong number
 OTHER_WEIGHTS = np.array([0.45, 0.35, 0.08, 0.08, 0.04])
-# HubSpot association type ids (engagement → contact) per engagement type.
-CONTACT_TYPE_ID = {"CALL": 194, "EMAIL": 198, "INCOMING_EMAIL": 198, "MEETING": 200}
+ENGAGEMENT_TYPES = ["MEETING", "CALL", "EMAIL", "INCOMING_EMAIL"]
+# HubSpot association type ids (engagement → contact) per ENGAGEMENT_TYPES entry.
+CONTACT_TYPE_IDS = np.array([200, 194, 198, 198], dtype=np.int64)
 FIRST_CALL_ID, FIRST_EMAIL_ID = 41_000_000_001, 51_000_000_001
 
 
@@ -138,26 +139,26 @@ def activity_frames(deals, comp, owners, clock, seed: int, meeting: pd.DataFrame
     m_at = clock.days(meeting["start_time"].to_numpy().astype("datetime64[D]")) * DAY
 
     ids = np.concatenate([m_ids, c_ids, e_ids])
-    kinds = np.concatenate([np.full(len(m_ids), "MEETING", dtype=object), np.full(n_c, "CALL", dtype=object),
-                            direction])
+    # engagement kind codes: index into ENGAGEMENT_TYPES (no per-row Python mapping)
+    kind = np.concatenate([np.zeros(len(m_ids), dtype=np.int64), np.ones(n_c, dtype=np.int64),
+                           np.where(np.arange(n_all) < n_e, 2, 3)])
     owner = np.concatenate([m_owner, c_owner, e_all_owner])
     at = np.concatenate([m_at, c_at, e_all_at])
     deal_of = np.concatenate([m_deal_all, c_deal, e_all_deal])
     synced = clock.synced(rng, np.minimum(at, clock.sync))
     engagement = _frame("hubspot", "engagement", {
         "id": ids,
-        "type": np.where(kinds == "INCOMING_EMAIL", "INCOMING_EMAIL", kinds).astype(object),
+        "type": _pick(ENGAGEMENT_TYPES, kind),
         "_fivetran_synced": synced,
         "portal_id": PORTAL_ID,
         "owner_id": owner_ids(owner),
         "created_at": clock.ts(np.minimum(at, clock.sync)),
     })
-    type_ids = pd.Series(kinds).map(CONTACT_TYPE_ID).to_numpy(dtype=np.int64)
     engagement_contact = _frame("hubspot", "engagement_contact", {
         "contact_id": contact_ids[deal_of],
         "engagement_id": ids,
-        "engagement_type": np.where(kinds == "INCOMING_EMAIL", "EMAIL", kinds).astype(object),
-        "type_id": type_ids,
+        "engagement_type": _pick(["MEETING", "CALL", "EMAIL", "EMAIL"], kind),
+        "type_id": CONTACT_TYPE_IDS[kind],
         "_fivetran_synced": synced,
         "category": "HUBSPOT_DEFINED",
     })
