@@ -1850,6 +1850,10 @@ def build_demo(scale: float, as_of: dt.date, seed: int = 7) -> dict[str, dict[st
     quickbooks = _quickbooks_frames(deals, comp, clock, seed)
     pages = _page_frames(deals, comp, owners, quickbooks["invoice"], scale, clock, seed)
     hubspot.update(pages["hubspot"])
+    from data_access.demo_activity import activity_frames  # calls, emails, engagements (issue 13)
+
+    hubspot.update(activity_frames(deals, comp, owners, clock, seed, hubspot["engagement_meeting"],
+                                   hubspot["engagement_deal"]))
     quickbooks.update(pages["quickbooks"])
     from data_access.demo_support import support_frames  # tickets and surveys (issue 13), own generators
 

@@ -123,8 +123,11 @@ def _decimals_to_float(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _measures(view: View, df: pd.DataFrame) -> list[str]:
-    """The columns a ``group_by`` view sums: every numeric column but the keys and ``month``."""
-    return [c for c in df.columns if c not in view.group_by and c != "month" and pd.api.types.is_numeric_dtype(df[c])]
+    """The columns a ``group_by`` view sums: every numeric column but the keys, ``month`` and ``owner_id``
+    (the rep filter's key: a view grouped by channel only, ``activity_conversion_by_channel``, drops it
+    rather than summing ids)."""
+    return [c for c in df.columns
+            if c not in view.group_by and c not in ("month", "owner_id") and pd.api.types.is_numeric_dtype(df[c])]
 
 
 class MonthSums:

@@ -118,6 +118,58 @@ TABLES: dict[str, dict[str, dict[str, str]]] = {
             "source_id": "STRING",
             "value": "STRING",
         },
+        # Engagements (issue 13, rep activity): the parent table with its type and owner, the call and
+        # email tables in the property_ layout of the seeds (plus the standard HubSpot properties
+        # Pulse reads: call disposition, email direction/status/thread, owner), and the contact
+        # associations; deal_contact links deals to their contacts.
+        "engagement": {
+            "id": "INT64",
+            "type": "STRING",
+            "_fivetran_synced": "TIMESTAMP",
+            "portal_id": "INT64",
+            "owner_id": "INT64",
+            "created_at": "TIMESTAMP",
+        },
+        "engagement_call": {
+            "engagement_id": "INT64",
+            "_fivetran_deleted": "BOOL",
+            "_fivetran_synced": "TIMESTAMP",
+            "property_hs_createdate": "TIMESTAMP",
+            "property_hs_timestamp": "TIMESTAMP",
+            "property_hubspot_owner_id": "INT64",
+            "property_hs_call_disposition": "STRING",
+            "property_hs_call_status": "STRING",
+            "property_hs_call_duration": "INT64",
+            "type": "STRING",
+        },
+        "engagement_email": {
+            "engagement_id": "INT64",
+            "_fivetran_deleted": "BOOL",
+            "_fivetran_synced": "TIMESTAMP",
+            "property_hs_createdate": "TIMESTAMP",
+            "property_hs_timestamp": "TIMESTAMP",
+            "property_hs_email_subject": "STRING",
+            "property_hubspot_owner_id": "INT64",
+            "property_hs_email_direction": "STRING",
+            "property_hs_email_status": "STRING",
+            "property_hs_email_thread_id": "STRING",
+            "type": "STRING",
+        },
+        "engagement_contact": {
+            "contact_id": "INT64",
+            "engagement_id": "INT64",
+            "engagement_type": "STRING",
+            "type_id": "INT64",
+            "_fivetran_synced": "TIMESTAMP",
+            "category": "STRING",
+        },
+        "deal_contact": {
+            "contact_id": "INT64",
+            "deal_id": "INT64",
+            "_fivetran_synced": "TIMESTAMP",
+            "type_id": "INT64",
+            "category": "STRING",
+        },
         # Meetings in Fivetran's legacy engagement layout (start_time/end_time/title, no
         # property_ prefix), as in the seeds; the v3 layout needs a staging/meetings.sql override.
         "engagement_meeting": {

@@ -25,7 +25,8 @@ def test_cat001_shipped_catalog_is_valid():
         "new_unique_inventory", "onboarded_last_7_days", "onboarding_days_in_stage", "meetings_next_7_days",
         "meetings_last_7_days", "contacts_stuck_supply_target",
         "contract_spend_pct", "unspent_contract_usd", "renewals_due_90_days_usd", "renewal_rate", "at_risk_arr_usd",
-        "ticket_sla_compliance", "first_reply_time_hours", "open_tickets", "csat_score", "nps", "zendesk_satisfaction", "health_score"}
+        "ticket_sla_compliance", "first_reply_time_hours", "open_tickets", "csat_score", "nps", "zendesk_satisfaction",
+        "activities_last_30_days", "meetings_held_last_30_days", "health_score"}
     assert len(catalog.version) == 12
     for m in catalog.metrics.values():
         assert m.tooltip.definition and m.tooltip.calculation and m.views

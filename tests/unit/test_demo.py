@@ -428,3 +428,34 @@ def test_demo024_new_tables_grow_linearly(demo):
     assert len(big["quickbooks"]["account"]) == len(demo["quickbooks"]["account"]) == 28  # one chart of accounts
     # vendors: the fixed operating-expense vendors plus one per onboarded venue
     assert len(demo["quickbooks"]["vendor"]) < len(big["quickbooks"]["vendor"]) < 4 * len(demo["quickbooks"]["vendor"])
+
+
+def test_demo025_rep_activity_is_consistent_with_reps_contacts_and_deals(hs):
+    """Calls, emails and meetings (issue 13): every one has a parent engagement of its type (ids
+    unique across types) and one contact, a live contact id of the demo; a call's or email's rep is
+    its engagement's; each live deal has one contact of its own company; a reply comes after the
+    email it answers, on its thread; nothing is dated after the last sync."""
+    eng, calls, emails = hs["engagement"], hs["engagement_call"], hs["engagement_email"]
+    meetings, ec, dc = hs["engagement_meeting"], hs["engagement_contact"], hs["deal_contact"]
+    assert eng["id"].is_unique and len(eng) == len(calls) + len(emails) + len(meetings)
+    by_id = eng.set_index("id")
+    assert (by_id.loc[calls["engagement_id"], "type"] == "CALL").all()
+    assert (by_id.loc[meetings["engagement_id"], "type"] == "MEETING").all()
+    assert set(by_id.loc[emails["engagement_id"], "type"]) == {"EMAIL", "INCOMING_EMAIL"}
+    owners = by_id.loc[calls["engagement_id"], "owner_id"].reset_index(drop=True)
+    assert owners.equals(calls["property_hubspot_owner_id"].reset_index(drop=True))
+    assert ec["engagement_id"].is_unique and set(ec["engagement_id"]) == set(eng["id"])
+    assert set(ec["contact_id"]) <= set(hs["contact"]["id"])
+    live = hs["deal"][~hs["deal"]["is_deleted"].astype(bool)]
+    assert dc["deal_id"].is_unique and set(dc["deal_id"]) == set(live["deal_id"])
+    contact_company = hs["contact"].set_index("id")["property_company"]
+    deal_company = hs["deal_company"].set_index("deal_id")["company_id"].map(hs["company"].set_index("id")["property_name"])
+    assert (contact_company.loc[dc["contact_id"]].to_numpy() == deal_company.loc[dc["deal_id"]].to_numpy()).all()
+    sent = emails[emails["property_hs_email_direction"] == "EMAIL"].set_index("property_hs_email_thread_id")
+    replies = emails[emails["property_hs_email_direction"] == "INCOMING_EMAIL"]
+    assert 0.15 < len(replies) / len(sent) < 0.3
+    assert (replies["property_hs_timestamp"].to_numpy() >
+            sent.loc[replies["property_hs_email_thread_id"], "property_hs_timestamp"].to_numpy()).all()
+    assert (sent.loc[replies["property_hs_email_thread_id"], "property_hs_email_status"] == "SENT").all()
+    last_sync = max(calls["_fivetran_synced"].max(), emails["_fivetran_synced"].max())
+    assert calls["property_hs_timestamp"].max() <= last_sync and emails["property_hs_timestamp"].max() <= last_sync

@@ -65,7 +65,9 @@ def dates(series) -> list:
 def test_pages001_every_page_has_its_metrics():
     catalog = load_catalog()
     on = {p: [m.id for m in catalog.metrics_on(p)] for p in ("sales", "coo", "supply", "demand_am")}
-    assert on["sales"] == ["pipeline_usd", "weighted_pipeline_usd", "open_deals_without_close_date", "mql_to_sql_rate", "win_rate", "avg_deal_size", "sales_cycle_days", "nrr"]
+    assert on["sales"] == ["pipeline_usd", "weighted_pipeline_usd", "open_deals_without_close_date", "mql_to_sql_rate",
+                           "activities_last_30_days", "meetings_held_last_30_days", "win_rate", "avg_deal_size",
+                           "sales_cycle_days", "nrr"]
     # top_customer_pct is customer_concentration (the same number), shown on COO through also_on
     assert on["coo"] == ["opex_vs_budget", "bill_payment_timeliness", "current_assets", "working_capital",
                          "customer_concentration"]
