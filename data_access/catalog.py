@@ -67,9 +67,10 @@ class Chart(_Strict):
     ``status_colors``: a status colour per category of the category axis (``At risk: yellow``).
     ``series_colors``: a fixed colour per series of a stacked bar (``Renewed: "#16a34a"``)."""
 
-    kind: Literal["bar", "hbar", "stacked_bar", "bar_line", "line", "funnel"]
+    kind: Literal["bar", "hbar", "stacked_bar", "grouped_bar", "bar_line", "line", "funnel"]
     x: str
     y: str
+    bars: list[str] = []  # grouped_bar: the columns drawn side by side per x (y is the first)
     color: str | None = None
     line: str | None = None
     order: str | None = None
@@ -117,6 +118,7 @@ class View(_Strict):
     add_monthly_target: bool = False
     rep_target: bool = False  # add each rep's target (their quota, else the metric's) and status
     quota_coverage: bool = False  # add each rep's quarterly quota (revenue plan) and pipeline coverage of it
+    scenarios: bool = False  # add the pipeline scenarios' columns (data_access.scenarios) before grouping
     drill: Drill | None = None
     entity: Entity | None = None  # snapshot its rows as entities in the KPI history
     chart: Chart

@@ -15,6 +15,7 @@ import pandas as pd
 
 from data_access.catalog import Metric, View
 from data_access.frame_store import FrameStore
+from data_access.scenarios import with_scenarios
 from data_access.targets import Status, Targets, rep_quotas, status, target_for
 
 
@@ -122,7 +123,8 @@ def _decimals_to_float(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _measures(view: View, df: pd.DataFrame) -> list[str]:
     """The columns a ``group_by`` view sums: every numeric column but the keys and ``month``."""
-    return [c for c in df.columns if c not in view.group_by and c != "month" and pd.api.types.is_numeric_dtype(df[c])]
+    return [c for c in df.columns if c not in view.group_by and c != "month" and pd.api.types.is_numeric_dtype(df[c])
+            and not (view.scenarios and c == "owner_id")]  # scenarios by month: the rep filter's key, not a sum
 
 
 class MonthSums:
@@ -241,6 +243,9 @@ def view_frame(
       quota in force on ``as_of``, else the metric's target; in the metric's unit) and ``vs_target``
       (``On target`` | ``Near target`` | ``Off target`` | ``No data``) — these need ``metric`` and ``as_of``.
     """
+    if view.scenarios and targets is not None:  # the governed weights, applied to the cached per-stage rows
+        frame = with_scenarios(frame, targets.pipeline_scenarios).drop(columns=["probability", "stage_order"])
+        month_sums = groups = None  # built from the frame without scenario columns
     by_month = "month" in view.filters and "month" in frame.columns and bool(start or end)
     by_key = ("owner" in view.filters and owners) or ("segment" in view.filters and segments)
     if view.group_by and (not by_key or _selectable(view)):
