@@ -125,3 +125,14 @@ def test_scen008_apply_keeps_targets(tmp_path):
     new, changes = apply_scenarios(TARGETS, catalog, {"commit_threshold": 0.7, "best_weights": {},
                                                       "worst_weights": {}})
     assert changes == [] and new is TARGETS  # the defaults: nothing to save
+
+
+def test_scen009_grouped_bar_draws_the_scenarios_side_by_side(stages):
+    from components.figures import view_figure
+
+    metric = load_catalog().metrics["weighted_pipeline_usd"]
+    v = metric.view("scenarios_by_rep")
+    fig = view_figure(v.chart, view_frame(v, stages, targets=TARGETS), v.title)
+    assert fig["layout"]["barmode"] == "group"
+    assert [t["name"] for t in fig["data"]] == ["Base (USD)", "Commit (USD)", "Best (USD)", "Worst (USD)"]
+    assert sum(fig["data"][2]["y"]) == pytest.approx(8500)
