@@ -907,9 +907,9 @@ def scenarios_form(stages: list[str], scenarios, revision: str) -> html.Div:
                                        step="any", value=scenarios.worst_weights.get(stage),
                                        placeholder=f"{DEFAULT_WORST_WEIGHT:g}"))]) for stage in stages]
     return html.Div([
-        dcc.Store(id=ids.SETTINGS_SCENARIOS_REVISION, data=revision),
-        dbc.Label("Commit threshold (stage probability, %)", html_for=ids.SETTINGS_SCENARIO_THRESHOLD),
-        dbc.InputGroup([dbc.Input(id=ids.SETTINGS_SCENARIO_THRESHOLD, type="number", step="any",
+        dcc.Store(id=ids.scenario_weight(ids.SETTINGS_SCENARIOS_REVISION, "revision"), data=revision),
+        dbc.Label("Commit threshold (stage probability, %)"),
+        dbc.InputGroup([dbc.Input(id=ids.scenario_weight(ids.SETTINGS_SCENARIO_THRESHOLD, "threshold"), type="number", step="any",
                                   value=shown_band(scenarios.commit_threshold)), dbc.InputGroupText("%")],
                        className="mb-3 settings-scenario-threshold", style={"maxWidth": "14rem"}),
         dbc.Table([html.Thead(html.Tr([html.Th("Stage"), html.Th("Best weight"), html.Th("Worst weight")])),
@@ -938,13 +938,13 @@ def fill_scenarios(_effective):
     Output(ids.SETTINGS_HISTORY, "children", allow_duplicate=True),
     Output(ids.SETTINGS_FILE_STATUS, "children", allow_duplicate=True),
     Input(ids.SETTINGS_SCENARIOS_SAVE, "n_clicks"),
-    State(ids.SETTINGS_SCENARIO_THRESHOLD, "value"),
+    State(ids.scenario_weight(ids.SETTINGS_SCENARIO_THRESHOLD, ALL), "value"),  # pattern ids: filled later
     State(ids.scenario_weight(ids.SETTINGS_SCENARIO_BEST, ALL), "value"),
     State(ids.scenario_weight(ids.SETTINGS_SCENARIO_WORST, ALL), "value"),
-    State(ids.SETTINGS_SCENARIOS_REVISION, "data"),
+    State(ids.scenario_weight(ids.SETTINGS_SCENARIOS_REVISION, ALL), "data"),
     prevent_initial_call=True,
 )
-def save_pipeline_scenarios(n_clicks, threshold, _best, _worst, revision):
+def save_pipeline_scenarios(n_clicks, _threshold, _best, _worst, _revision):
     """Validate the threshold and every weight, then write the section (locked, atomic, audited; refused
     when someone saved since the form was filled). Admins only."""
     if not n_clicks:
@@ -953,6 +953,8 @@ def save_pipeline_scenarios(n_clicks, threshold, _best, _worst, revision):
     if user is None or not user.can("admin"):
         return (_alert(REFUSED), *NO_CHANGE)
     rt = get_runtime()
+    threshold = _by_id(ctx.states_list[0], "stage").get("threshold")
+    revision = next((i.get("value") for i in ctx.states_list[3] or [] if isinstance(i, dict)), None)
     values, problems = check_scenarios(threshold, _by_id(ctx.states_list[1], "stage"),
                                        _by_id(ctx.states_list[2], "stage"))
     try:

@@ -30,10 +30,10 @@ def _files(rt):
 def _save(client, rt, threshold, best: dict, worst: dict, email: str, revision=None):
     stage = lambda kind, values: [{"id": {"type": kind, "stage": s}, "property": "value", "value": v}  # noqa: E731
                                   for s, v in values.items()]
-    state = [{"id": "settings-scenario-threshold", "property": "value", "value": threshold},
+    state = [stage("settings-scenario-threshold", {"threshold": threshold}),
              stage("settings-scenario-best", best), stage("settings-scenario-worst", worst),
-             {"id": "settings-scenarios-revision", "property": "data",
-              "value": revision if revision is not None else scenarios_revision(rt.targets().targets)}]
+             [{"id": {"type": "settings-scenarios-revision", "stage": "revision"}, "property": "data",
+               "value": revision if revision is not None else scenarios_revision(rt.targets().targets)}]]
     inputs = [{"id": "settings-scenarios-save", "property": "n_clicks", "value": 1}]
     r = post_callback(client, "settings-scenarios-save", "n_clicks", inputs, state, **_as(email))
     assert r.status_code == 200
