@@ -262,6 +262,20 @@ def view_figure(chart: Chart, df: pd.DataFrame, title: str, reference: Reference
                          "hovertemplate": f"%{{x}} · {key}: %{{customdata}}<extra></extra>"})
         layout["barmode"] = "stack"
         layout["yaxis"] = {"title": {"text": _axis_title(chart.y)}, **_tickformat(chart.y)}
+    elif chart.kind == "grouped_bar":  # several columns side by side per x (scenarios by rep, by month)
+        x = _x(df, chart.x)
+        for i, col in enumerate([c for c in (chart.bars or [chart.y]) if c in df.columns]):
+            data.append({"type": "bar", "x": x, "y": _values(df[col]), "name": _axis_title(col),
+                         "marker": {"color": PALETTE[i % len(PALETTE)]},
+                         "customdata": _hover_values(df[col], col),
+                         "hovertemplate": (f"%{{x|%b %Y}} · {_axis_title(col)}: %{{customdata}}<extra></extra>"
+                                           if chart.x == "month" else
+                                           f"%{{x}} · {_axis_title(col)}: %{{customdata}}<extra></extra>")})
+        layout["barmode"] = "group"
+        layout["yaxis"] = {"title": {"text": "Weighted pipeline (USD)" if chart.bars else _axis_title(chart.y)},
+                           **_tickformat(chart.y)}
+        layout["xaxis"] = {"title": {"text": _axis_title(chart.x)},
+                           **({"type": "category"} if formatting.column_kind(chart.x) in ("text", "id") else {})}
     else:
         x = _x(df, chart.x)
         data.append({"type": "bar", "x": x, "y": _values(df[chart.y]), "name": _axis_title(chart.y),

@@ -32,6 +32,12 @@ AS_OF_PICKER = "as-of-picker"  # the navbar's date picker
 AS_OF_NAV = "as-of-nav"  # output of the clientside navigation to ?as_of=
 DELTA_PERIOD = "delta-period"  # the previous period the cards' deltas compare with (remembered per browser)
 
+# Sales page: the weighted pipeline scenario toggle (pages/sales.py, components/scenario_panel.py)
+SALES_SCENARIO = "sales-scenario"  # base | commit | best | worst (?scenario= in the URL)
+SALES_SCENARIO_SUMMARY = "sales-scenario-summary"  # the scenario's card: total, beside the other scenarios
+SALES_SCENARIO_FIGURE = "sales-scenario-figure"  # the scenario's weighted pipeline by stage
+SALES_SCENARIO_INFO = "sales-scenario-info"  # the card's "i": its tooltip gives the formula
+
 # Drill-down modal
 DRILLDOWN_MODAL = "drilldown-modal"
 DRILLDOWN_STATE = "drilldown-state"
@@ -95,6 +101,13 @@ SETTINGS_REP_TARGET = "settings-rep-target"
 SETTINGS_REP_TARGET_HINT = "settings-rep-target-hint"
 SETTINGS_REP_TARGETS_SAVE = "settings-rep-targets-save"
 SETTINGS_REP_TARGETS_MESSAGE = "settings-rep-targets-message"
+SETTINGS_SCENARIOS = "settings-scenarios"  # the pipeline scenario rows (threshold, per-stage weights)
+SETTINGS_SCENARIOS_REVISION = "settings-scenarios-revision"  # the fingerprint the form was filled from
+SETTINGS_SCENARIO_THRESHOLD = "settings-scenario-threshold"
+SETTINGS_SCENARIOS_SAVE = "settings-scenarios-save"
+SETTINGS_SCENARIOS_MESSAGE = "settings-scenarios-message"
+SETTINGS_SCENARIO_BEST = "settings-scenario-best"
+SETTINGS_SCENARIO_WORST = "settings-scenario-worst"
 # Renewals page (pages/renewals.py): the pipeline chart, the table and the renewal form
 RENEWALS_CHART = "renewals-chart"
 RENEWALS_TABLE = "renewals-table"  # the table and the recent changes
@@ -300,3 +313,9 @@ def customer_profile_field(field: Any) -> dict:
 def customer_profile_feedback(field: Any) -> dict:
     """The message under an input of the customer profile form."""
     return {"type": CUSTOMER_PROFILE_FEEDBACK, "field": field}
+
+
+def scenario_weight(kind: str, stage: Any) -> dict:
+    """Pattern-matching id of a stage's weight input on Settings › Pipeline scenarios (``kind``:
+    ``SETTINGS_SCENARIO_BEST`` | ``SETTINGS_SCENARIO_WORST``; ``stage``: its label, or ``ALL``)."""
+    return {"type": kind, "stage": stage}

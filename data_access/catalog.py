@@ -76,11 +76,12 @@ class Chart(_Strict):
             raise ValueError("only a heatmap takes facet")
         return self
 
-    kind: Literal["bar", "hbar", "stacked_bar", "bar_line", "line", "funnel", "heatmap"]
+    kind: Literal["bar", "hbar", "stacked_bar", "grouped_bar", "bar_line", "line", "funnel", "heatmap"]
     x: str
     y: str
     z: str | None = None  # heatmap: the cell value column (x and y are its axes)
     facet: str | None = None  # heatmap: one panel per value of this column, side by side (ordered by ``order``)
+    bars: list[str] = []  # grouped_bar: the columns drawn side by side per x (y is the first)
     color: str | None = None
     line: str | None = None
     order: str | None = None
@@ -136,6 +137,7 @@ class View(_Strict):
     add_monthly_target: bool = False
     rep_target: bool = False  # add each rep's target (their quota, else the metric's) and status
     quota_coverage: bool = False  # add each rep's quarterly quota (revenue plan) and pipeline coverage of it
+    scenarios: bool = False  # add the pipeline scenarios' columns (data_access.scenarios) before grouping
     drill: Drill | None = None
     entity: Entity | None = None  # snapshot its rows as entities in the KPI history
     chart: Chart

@@ -15,6 +15,7 @@ import pandas as pd
 
 from data_access.catalog import Metric, View
 from data_access.frame_store import FrameStore
+from data_access.scenarios import with_scenarios
 from data_access.targets import Status, Targets, rep_quotas, status, target_for
 
 
@@ -246,6 +247,9 @@ def view_frame(
       quota in force on ``as_of``, else the metric's target; in the metric's unit) and ``vs_target``
       (``On target`` | ``Near target`` | ``Off target`` | ``No data``) — these need ``metric`` and ``as_of``.
     """
+    if view.scenarios and targets is not None:  # the governed weights, applied to the cached per-stage rows
+        frame = with_scenarios(frame, targets.pipeline_scenarios).drop(columns=["probability", "stage_order"])
+        month_sums = groups = None  # built from the frame without scenario columns
     by_month = "month" in view.filters and "month" in frame.columns and bool(start or end)
     by_key = ("owner" in view.filters and owners) or ("segment" in view.filters and segments)
     if view.group_by and (not by_key or _selectable(view)):

@@ -225,3 +225,32 @@ def zone_text(metric: Metric, edit: Edit) -> str:
         return f"Green ≤ {formatting.value(t, unit)} · red above"
     return (f"Green ≤ {formatting.value(t, unit)} · yellow {formatting.value(t, unit)}–"
             f"{formatting.value(high, unit)} · red above {formatting.value(high, unit)}")
+
+
+SCENARIO_WEIGHT_MAX = 10.0
+
+
+def check_scenarios(raw_threshold, best: dict[str, object], worst: dict[str, object]) -> tuple[dict, list[str]]:
+    """The Pipeline scenarios form (the threshold as a percentage; stage label → weight, blank: the
+    default) → ``(values in stored units, problems)``; the values are only meant to be saved when there
+    is no problem. A weight is a JSON number from 0 to 10."""
+    problems = []
+    threshold, msg = parse_number(raw_threshold)
+    if msg is None and not 0 <= threshold <= 100:
+        msg = "A percentage between 0 and 100."
+    if msg:
+        problems.append(f"Commit threshold: {msg}")
+    values = {"commit_threshold": round(threshold / 100, 10) if msg is None else None,
+              "best_weights": {}, "worst_weights": {}}
+    for key, name, raw in (("best_weights", "Best", best), ("worst_weights", "Worst", worst)):
+        for stage, w in raw.items():
+            if _blank(w):
+                continue
+            weight, msg = parse_number(w)
+            if msg is None and not 0 <= weight <= SCENARIO_WEIGHT_MAX:
+                msg = f"A weight from 0 to {SCENARIO_WEIGHT_MAX:g}."
+            if msg:
+                problems.append(f"{name} weight of {stage}: {msg}")
+            else:
+                values[key][stage] = weight
+    return values, problems

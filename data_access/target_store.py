@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
+import hashlib
 import json
 import logging
 import math
@@ -262,6 +263,8 @@ def render(targets: Targets) -> str:
 
     out = {"revenue_plan": {"entries": dated(data["revenue_plan"]["entries"])},
            "metrics": {mid: {"entries": dated(mt["entries"])} for mid, mt in data.get("metrics", {}).items()}}
+    if "pipeline_scenarios" in data:  # only once an admin set them (the shipped defaults are in code)
+        out["pipeline_scenarios"] = targets.pipeline_scenarios.model_dump()
     return json.dumps(out, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -485,3 +488,51 @@ def _save(targets_path: Path, catalog: Catalog, change: Callable[[Targets], tupl
                               "old": c.old, "new": c.new} for c in changes])
     log.info("targets saved by %s: %s", user, ", ".join(c.metric for c in changes))
     return SaveResult(changes, new, replaced)
+
+
+SCENARIO_METRIC = "weighted_pipeline_usd"  # the audit's metric for the pipeline scenarios' weights
+
+
+def scenarios_revision(targets: Targets) -> str:
+    """A short fingerprint of the pipeline scenarios in force: the Settings form keeps the one it was
+    filled from, and a save whose fingerprint no longer matches the file is refused (a stale edit)."""
+    text = json.dumps(targets.pipeline_scenarios.model_dump(), sort_keys=True)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def apply_scenarios(base: Targets, catalog: Catalog, values: dict, revision: str | None = None,
+                    ) -> tuple[Targets, list[Change]]:
+    """``base`` with the pipeline scenarios ``values`` (``commit_threshold``, ``best_weights``,
+    ``worst_weights``: the whole section). ``revision``: the fingerprint the form was filled from;
+    when the scenarios in ``base`` have another, someone saved in between and nothing is applied.
+    Returns one ``Change`` (metric ``SCENARIO_METRIC``, field ``pipeline_scenarios``), or none.
+
+    Raises:
+        EditError: a stale edit, or a value the schema rejects (threshold outside 0–1, a weight
+        outside 0–10 or not a number, an empty stage label).
+    """
+    if revision is not None and revision != scenarios_revision(base):
+        raise EditError("the scenario weights were changed by someone else — reload")
+    data = json.loads(base.model_dump_json())
+    data["pipeline_scenarios"] = values
+    try:
+        new = parse_targets(json.dumps(data, allow_nan=True), catalog)
+    except ValueError as e:
+        raise EditError(str(e)) from None
+    old, after = base.pipeline_scenarios.model_dump(), new.pipeline_scenarios.model_dump()
+    if old == after:
+        return base, []
+    return new, [Change(SCENARIO_METRIC, {"pipeline_scenarios": old}, {"pipeline_scenarios": after})]
+
+
+def save_scenarios(targets_path: Path, catalog: Catalog, values: dict, revision: str | None, user: str,
+                   fallback: Targets, now: dt.datetime | None = None) -> SaveResult:
+    """Set the pipeline scenarios in the live file (in force at once; the audit's ``effective_from`` is
+    the day of the save); see ``apply_scenarios`` and ``_save``. The stale check runs under the lock.
+
+    Raises:
+        EditError: nothing was written. TargetsBusy: the lock was not free within 10 s.
+    """
+    day = (now or dt.datetime.now(dt.timezone.utc)).date()
+    return _save(targets_path, catalog, lambda base: apply_scenarios(base, catalog, values, revision),
+                 day, user, fallback, now)

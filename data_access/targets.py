@@ -229,9 +229,34 @@ class RevenuePlan(_Strict):
         return sum(self.month_usd(as_of.year, m) for m in range(first, first + 3))
 
 
+Weight = Annotated[float, Field(ge=0, le=10, allow_inf_nan=False)]
+Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+STAGE_LABEL_MAX = 100
+
+
+class PipelineScenarios(_Strict):
+    """The weighted pipeline's named scenarios (``data_access.scenarios``): ``commit_threshold`` (a
+    probability, 0–1: *commit* counts only the stages at or above it) and the per-stage weights of
+    *best* and *worst* (stage label → weight; a stage without one gets ``DEFAULT_BEST_WEIGHT`` /
+    ``DEFAULT_WORST_WEIGHT``). *base* is the stage probabilities (weight 1)."""
+
+    commit_threshold: Share = 0.7
+    best_weights: dict[str, Weight] = {}
+    worst_weights: dict[str, Weight] = {}
+
+    @field_validator("best_weights", "worst_weights")
+    @classmethod
+    def _stage_labels(cls, v: dict[str, float]) -> dict[str, float]:
+        for k in v:
+            if not k.strip() or len(k) > STAGE_LABEL_MAX:
+                raise ValueError(f"stage {k[:20]!r} must be a stage label (1–{STAGE_LABEL_MAX} characters)")
+        return v
+
+
 class Targets(_Strict):
     revenue_plan: RevenuePlan
     metrics: dict[str, MetricTarget] = {}
+    pipeline_scenarios: PipelineScenarios = PipelineScenarios()
 
 
 def ratio_ceiling(metric: Metric) -> float:

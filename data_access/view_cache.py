@@ -121,7 +121,7 @@ def view_version(rt, view: View) -> str | None:
     if meta is None:
         return None
     version = f"{meta.refreshed_at.isoformat()}|{meta.as_of.isoformat()}"  # a past day's frames: their own
-    if view.add_monthly_target or view.rep_target or view.quota_coverage or view.chart.target:
+    if view.add_monthly_target or view.rep_target or view.quota_coverage or view.chart.target or view.scenarios:
         version += f"|targets:{rt.targets_revision()}"
     return version
 

@@ -24,7 +24,9 @@ from data_access.target_form import (check_rep_target, check_row, check_usd, sho
                                      zone_text)
 from data_access.target_store import (EditError, TargetsBusy, default_targets, form_values, plan_metric, plan_months,
                                       read_audit, rep_target_metrics, save_edits, save_metric_rep_targets,
-                                      save_plan_months, save_rep_quotas)
+                                      save_plan_months, save_rep_quotas, save_scenarios, scenarios_revision)
+from data_access.scenarios import DEFAULT_BEST_WEIGHT, DEFAULT_WORST_WEIGHT, STAGE_FRAME
+from data_access.target_form import check_scenarios
 from pages._alert_rules import rules_tab  # the Alert rules tab (its callbacks register on import)
 from pages._health_config import health_tab  # the Health score tab (likewise)
 from pages._playbooks import playbooks_tab  # the Playbooks tab (likewise)
@@ -245,6 +247,23 @@ def _quota_change_text(old: dict, new: dict, names: dict[str, str]) -> list[str]
             f"{formatting.usd(v) if v is not None else 'none'}" for o, v in new.items()]
 
 
+def _scenario_change_text(old: dict, new: dict) -> list[str]:
+    """``commit threshold 70% → 60%``, ``best weight of Proposal 1.25 → 1.5`` (only what changed)."""
+    out = []
+    if old.get("commit_threshold") != new.get("commit_threshold"):
+        out.append(f"commit threshold {_change_text(None, 'yellow_band', old.get('commit_threshold'))} → "
+                   f"{_change_text(None, 'yellow_band', new.get('commit_threshold'))}")
+    for key, name in (("best_weights", "best"), ("worst_weights", "worst")):
+        before, after = old.get(key) or {}, new.get(key) or {}
+        if not isinstance(before, dict) or not isinstance(after, dict):
+            continue
+        for stage in sorted(set(before) | set(after)):
+            if before.get(stage) != after.get(stage):
+                out.append(f"{name} weight of {stage} {_change_text(None, 'weight', before.get(stage))} → "
+                           f"{_change_text(None, 'weight', after.get(stage))}")
+    return out or ["pipeline scenarios unchanged"]
+
+
 def _change_text(metric: Metric | None, field: str, value) -> str:
     if value is None or not isinstance(value, (int, float)) or isinstance(value, bool):
         return "—"
@@ -270,6 +289,8 @@ def history_table(records: list[dict], catalog, tz: str, names: dict[str, str] |
                 changes += _quota_change_text(old.get(k) or {}, v, names or {})
             elif k == "plan_months" and isinstance(v, dict) and isinstance(old.get(k) or {}, dict):
                 changes += _plan_change_text(old.get(k) or {}, v)
+            elif k == "pipeline_scenarios" and isinstance(v, dict) and isinstance(old.get(k) or {}, dict):
+                changes += _scenario_change_text(old.get(k) or {}, v)
             elif k == "rep_targets" and metric is not None and isinstance(v, dict) and isinstance(old.get(k) or {}, dict):
                 changes += _rep_target_change_text(metric, old.get(k) or {}, v, names or {})
             else:
@@ -379,6 +400,21 @@ def layout(**_query) -> html.Div:
             dbc.CardFooter([
                 dbc.Button("Save rep targets", id=ids.SETTINGS_REP_TARGETS_SAVE, color="primary"),
                 html.Div(id=ids.SETTINGS_REP_TARGETS_MESSAGE, className="settings-message mt-2"),
+            ]),
+          ], className="mb-4 settings-card")),
+          dbc.Tab(label="Pipeline scenarios", tab_id="scenarios", children=dbc.Card([
+            dbc.CardBody([
+                html.P("The Weighted Pipeline's scenarios on the Sales page: each counts an open deal at amount × "
+                       "min(1, stage probability × stage weight). Base: every weight 1. Commit: only the stages whose "
+                       "probability is at or above the threshold. Best and worst: a weight per stage (0–10; blank: "
+                       f"{DEFAULT_BEST_WEIGHT:g} for best, {DEFAULT_WORST_WEIGHT:g} for worst). In force as soon as "
+                       "saved.", className="text-muted small"),
+                dcc.Loading(html.Div(id=ids.SETTINGS_SCENARIOS), type="dot", delay_show=300,
+                            target_components={ids.SETTINGS_SCENARIOS: "children"}),
+            ]),
+            dbc.CardFooter([
+                dbc.Button("Save scenarios", id=ids.SETTINGS_SCENARIOS_SAVE, color="primary"),
+                html.Div(id=ids.SETTINGS_SCENARIOS_MESSAGE, className="settings-message mt-2"),
             ]),
           ], className="mb-4 settings-card")),
           dbc.Tab(label="Alert rules", tab_id="alerts", children=rules_tab(rt.catalog)),
@@ -845,3 +881,91 @@ def reset_to_default(n_clicks, effective, rep_metric_id=None):
              for o in ctx.outputs_list[4]]  # blank: the metric's target
     return t_out, b_out, q_out, p_out, r_out, _alert("Defaults filled in (targets, the plan by month, quotas and "
                                                      "rep targets). Save each part to apply it.", "info")
+
+
+# ---------------------------------------------------------------- pipeline scenarios
+
+def scenario_stages(store, scenarios) -> list[str]:
+    """The stages the form offers: those of the cached per-stage frame in pipeline order, then any
+    that only the saved weights name (a stage with no open deal this quarter keeps its weight)."""
+    cached = store.get(STAGE_FRAME)
+    labels = []
+    if cached is not None and not cached.frame.empty:
+        ordered = cached.frame.sort_values(["stage_order", "stage_label"], kind="stable")
+        labels = [str(v) for v in ordered["stage_label"].drop_duplicates()]
+    extra = sorted((set(scenarios.best_weights) | set(scenarios.worst_weights)) - set(labels))
+    return labels + extra
+
+
+def scenarios_form(stages: list[str], scenarios, revision: str) -> html.Div:
+    """The commit threshold (a percentage) and each stage's best / worst weight, pre-filled."""
+    rows = [html.Tr([html.Td(stage),
+                     html.Td(dbc.Input(id=ids.scenario_weight(ids.SETTINGS_SCENARIO_BEST, stage), type="number",
+                                       step="any", value=scenarios.best_weights.get(stage),
+                                       placeholder=f"{DEFAULT_BEST_WEIGHT:g}")),
+                     html.Td(dbc.Input(id=ids.scenario_weight(ids.SETTINGS_SCENARIO_WORST, stage), type="number",
+                                       step="any", value=scenarios.worst_weights.get(stage),
+                                       placeholder=f"{DEFAULT_WORST_WEIGHT:g}"))]) for stage in stages]
+    return html.Div([
+        dcc.Store(id=ids.scenario_weight(ids.SETTINGS_SCENARIOS_REVISION, "revision"), data=revision),
+        dbc.Label("Commit threshold (stage probability, %)"),
+        dbc.InputGroup([dbc.Input(id=ids.scenario_weight(ids.SETTINGS_SCENARIO_THRESHOLD, "threshold"), type="number", step="any",
+                                  value=shown_band(scenarios.commit_threshold)), dbc.InputGroupText("%")],
+                       className="mb-3 settings-scenario-threshold", style={"maxWidth": "14rem"}),
+        dbc.Table([html.Thead(html.Tr([html.Th("Stage"), html.Th("Best weight"), html.Th("Worst weight")])),
+                   html.Tbody(rows)], size="sm", className="settings-scenarios-table")
+        if rows else html.P("No stage yet: the weights appear after the first refresh.", className="text-muted small"),
+    ])
+
+
+def _scenarios_form(rt) -> html.Div:
+    scenarios = rt.targets().targets
+    return scenarios_form(scenario_stages(rt.store, scenarios.pipeline_scenarios), scenarios.pipeline_scenarios,
+                          scenarios_revision(scenarios))
+
+
+@callback(Output(ids.SETTINGS_SCENARIOS, "children"), Input(ids.SETTINGS_EFFECTIVE, "value"))
+def fill_scenarios(_effective):
+    """The scenario form, pre-filled with the weights in force (admins only)."""
+    if not auth.has_role("admin"):
+        return dbc.Alert(REFUSED, color="danger")
+    return _scenarios_form(get_runtime())
+
+
+@callback(
+    Output(ids.SETTINGS_SCENARIOS_MESSAGE, "children"),
+    Output(ids.SETTINGS_SCENARIOS, "children", allow_duplicate=True),
+    Output(ids.SETTINGS_HISTORY, "children", allow_duplicate=True),
+    Output(ids.SETTINGS_FILE_STATUS, "children", allow_duplicate=True),
+    Input(ids.SETTINGS_SCENARIOS_SAVE, "n_clicks"),
+    State(ids.scenario_weight(ids.SETTINGS_SCENARIO_THRESHOLD, ALL), "value"),  # pattern ids: filled later
+    State(ids.scenario_weight(ids.SETTINGS_SCENARIO_BEST, ALL), "value"),
+    State(ids.scenario_weight(ids.SETTINGS_SCENARIO_WORST, ALL), "value"),
+    State(ids.scenario_weight(ids.SETTINGS_SCENARIOS_REVISION, ALL), "data"),
+    prevent_initial_call=True,
+)
+def save_pipeline_scenarios(n_clicks, _threshold, _best, _worst, _revision):
+    """Validate the threshold and every weight, then write the section (locked, atomic, audited; refused
+    when someone saved since the form was filled). Admins only."""
+    if not n_clicks:
+        return (no_update, *NO_CHANGE)
+    user = auth.current_user()
+    if user is None or not user.can("admin"):
+        return (_alert(REFUSED), *NO_CHANGE)
+    rt = get_runtime()
+    threshold = _by_id(ctx.states_list[0], "stage").get("threshold")
+    revision = next((i.get("value") for i in ctx.states_list[3] or [] if isinstance(i, dict)), None)
+    values, problems = check_scenarios(threshold, _by_id(ctx.states_list[1], "stage"),
+                                       _by_id(ctx.states_list[2], "stage"))
+    try:
+        result = _write(problems, lambda: save_scenarios(rt.settings.targets_path, rt.catalog, values,
+                                                         revision if isinstance(revision, str) else "",
+                                                         user.email, rt.targets().targets))
+    except _NotSaved as e:
+        return (e.message, *NO_CHANGE)
+    loaded = rt.targets()
+    form = _scenarios_form(rt)
+    if not result.changes:
+        return _alert("No changes to save.", "secondary"), form, _history(rt), file_status(loaded.error)
+    return (_alert("Saved the pipeline scenarios; the Sales page uses them from its next read.", "success",
+                   "settings-saved"), form, _history(rt), file_status(loaded.error))
