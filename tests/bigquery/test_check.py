@@ -85,7 +85,13 @@ def test_chk002_what_the_seeds_lack(seeds_file, env, capsys):
     wh.close()
     assert [t for t in report.tables if not t.ok] == []
     assert report.missing == [] and report.failed_queries == []
-    assert report.absent_optional == ["finance.budget", "marketplace.inventory", "surveys.response"]
+    assert report.absent_optional == [  # the seeds have no lifecycle dates, no reply/connected fields, no engagement owners
+        "finance.budget", *(f"hubspot.contact.property_hs_lifecyclestage_{stage}_date"
+                            for stage in ("customer", "lead", "marketingqualifiedlead", "opportunity", "salesqualifiedlead")),
+        "hubspot.engagement.owner_id", "hubspot.engagement_call.property_hs_call_disposition",
+        "hubspot.engagement_call.property_hubspot_owner_id", "hubspot.engagement_email.property_hs_email_direction",
+        "hubspot.engagement_email.property_hs_email_status", "hubspot.engagement_email.property_hs_email_thread_id",
+        "marketplace.inventory", "surveys.response"]
     assert report.degraded["finance.budget"] == ["coo/opex_vs_budget", "coo/opex_by_category", "coo/opex_by_month"]
     assert report.degraded["marketplace.inventory"] == ["supply/new_unique_inventory",
                                                         "supply/inventory_by_event_type"]
@@ -100,9 +106,12 @@ def test_chk002_what_the_seeds_lack(seeds_file, env, capsys):
     out = capsys.readouterr().out
     assert "  ok       quickbooks.invoice_line: 3 columns\n" in out
     assert "  absent   finance.budget: dataset finance not found (optional)\n" in out
-    assert ("Optional inputs absent (3): the models below degrade, nothing fails:\n"
+    assert ("Optional inputs absent (14): the models below degrade, nothing fails:\n"
             "  finance.budget (staging/budget): no operating budget: OpEx vs budget has no budget to compare with\n"
             "    degrades 3 queries: coo/opex_vs_budget, coo/opex_by_category, coo/opex_by_month\n") in out
+    assert ("  surveys.response (staging/survey_responses): no survey responses: CSAT and NPS have no data\n"
+            "    degrades 7 queries: support/csat_score, support/nps, support/csat_by_month, support/csat_by_channel,"
+            " support/survey_responses, support/nps_by_month, support/nps_by_customer\n") in out
     assert "Query plans (DuckDB EXPLAIN; dry-run bytes are BigQuery-only):" in out
     assert f"  PROBLEM  {PIPELINE_PROBLEMS[0]}\n    fix: none to suggest: no pipeline of this HubSpot holds deals\n" in out
     assert out.endswith("Result: FAILED: 2 pipeline settings find no deals.\n")

@@ -25,7 +25,7 @@ def test_kpi001_page_renders_every_card_with_values(dash_duo, pulse_app):
     _start(dash_duo, pulse_app)
     dash_duo.wait_for_text_to_equal(".page-title", "Company Health", timeout=10)
     cards = dash_duo.find_elements(".kpi-card")
-    assert len(cards) == 11  # 9 + time to fulfill and churned customers
+    assert len(cards) == 12  # 9 + time to fulfill, churned customers and the health score
     assert "Not connected" in _card(dash_duo, "cash_position").text
     assert "PULSE_SIMPLEFIN_ACCESS_URL" in _card(dash_duo, "cash_position").text
     assert "$5.30K" in _card(dash_duo, "revenue_ytd").text

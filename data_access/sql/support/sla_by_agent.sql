@@ -18,4 +18,4 @@ final as (
     group by 1, 2
 )
 
-select * from final order by compliance_rate, solved_count desc, agent_name
+select * from final order by compliance_rate, solved_count desc, agent_name, group_name
