@@ -5,6 +5,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 SCALE  ?= 1
 SEED   ?= 7
+TEST_WORKERS ?= 2
 export PYTHONPATH := $(CURDIR)
 
 .PHONY: run test deps venv demo db-upgrade demo-renewals refresh load-seeds run-seeds test-unit test-browser clean
@@ -52,7 +53,7 @@ deps:
 	@bash scripts/deps.sh
 
 test: deps venv
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadgroup
 
 test-unit: venv
 	$(PY) -m pytest -q tests/unit

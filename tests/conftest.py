@@ -155,3 +155,13 @@ def smtp_server():
     controller.start()
     yield port, inbox
     controller.stop()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist (``make test`` runs ``-n 2 --dist loadgroup``), the BigQuery tests share
+    one worker (one emulator and one demo export per run) and so do the browser tests (one
+    Chromium at a time, so their waits are not starved of CPU); every other test is spread."""
+    for item in items:
+        parts = Path(str(item.fspath)).relative_to(PROJECT_ROOT).parts
+        if len(parts) > 1 and parts[0] == "tests" and parts[1] in ("bigquery", "browser"):
+            item.add_marker(pytest.mark.xdist_group(parts[1]))
