@@ -121,11 +121,13 @@ def human_bytes(n: float) -> str:
 # ------------------------------------------------------------------------------------------
 
 def generator_fingerprint() -> str:
-    """Hash of the demo generator's source (data_access/demo.py and schema.py)."""
+    """Hash of the demo generator's source (data_access/demo.py, its parts demo_*.py — support
+    desk, rep activity, renewals — and schema.py)."""
     import hashlib
 
     h = hashlib.sha256()
-    for rel in ("data_access/demo.py", "data_access/schema.py"):
+    parts = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "data_access").glob("demo_*.py"))
+    for rel in ("data_access/demo.py", *parts, "data_access/schema.py"):
         h.update((ROOT / rel).read_bytes())
     return h.hexdigest()[:12]
 
@@ -152,7 +154,7 @@ def ensure_demo(scale: float, seed: int = DEMO_SEED, as_of: dt.date = DEMO_AS_OF
                     info["reused"] = True
                     return path, info
                 if not quiet:
-                    print(f"{path.name} was built by another version of data_access/demo.py or schema.py: rebuilding")
+                    print(f"{path.name} was built by another version of the demo generator (data_access/demo*.py, schema.py): rebuilding")
         except ValueError:
             pass
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
