@@ -162,6 +162,6 @@ def pytest_collection_modifyitems(config, items):
     one worker (one emulator and one demo export per run) and so do the browser tests (one
     Chromium at a time, so their waits are not starved of CPU); every other test is spread."""
     for item in items:
-        parts = Path(str(item.fspath)).relative_to(PROJECT_ROOT).parts
+        parts = item.path.relative_to(PROJECT_ROOT).parts
         if len(parts) > 1 and parts[0] == "tests" and parts[1] in ("bigquery", "browser"):
             item.add_marker(pytest.mark.xdist_group(parts[1]))
