@@ -108,6 +108,11 @@ SETTINGS_SCENARIOS_SAVE = "settings-scenarios-save"
 SETTINGS_SCENARIOS_MESSAGE = "settings-scenarios-message"
 SETTINGS_SCENARIO_BEST = "settings-scenario-best"
 SETTINGS_SCENARIO_WORST = "settings-scenario-worst"
+SETTINGS_SLA = "settings-sla"  # Settings › Support SLA: first reply / resolution hours per priority
+SETTINGS_SLA_FIELD = "settings-sla-field"  # pattern type: sla_field(priority, part)
+SETTINGS_SLA_REVISION = "settings-sla-revision"  # the fingerprint the form was filled from
+SETTINGS_SLA_SAVE = "settings-sla-save"
+SETTINGS_SLA_MESSAGE = "settings-sla-message"
 # Renewals page (pages/renewals.py): the pipeline chart, the table and the renewal form
 RENEWALS_CHART = "renewals-chart"
 RENEWALS_TABLE = "renewals-table"  # the table and the recent changes
@@ -319,3 +324,15 @@ def scenario_weight(kind: str, stage: Any) -> dict:
     """Pattern-matching id of a stage's weight input on Settings › Pipeline scenarios (``kind``:
     ``SETTINGS_SCENARIO_BEST`` | ``SETTINGS_SCENARIO_WORST``; ``stage``: its label, or ``ALL``)."""
     return {"type": kind, "stage": stage}
+
+
+def sla_field(priority: Any, part: Any) -> dict:
+    """Pattern-matching id of one hours input on Settings › Support SLA (``priority``: urgent | high |
+    normal | low; ``part``: ``first_reply_hours`` | ``resolution_hours``; or ``ALL``)."""
+    return {"type": SETTINGS_SLA_FIELD, "priority": priority, "part": part}
+
+
+def sla_revision(form: Any = "sla") -> dict:
+    """Pattern-matching id of the Support SLA form's revision store (filled with the form, so the
+    Save callback reads it through ``ALL``: absent until the form is drawn)."""
+    return {"type": SETTINGS_SLA_REVISION, "form": form}

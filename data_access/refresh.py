@@ -40,12 +40,16 @@ class RefreshResult:
 def query_params(settings: Settings, targets: Targets, as_of: dt.date) -> dict:
     """The parameters every query may use: ``as_of_date`` (DATE), ``sales_pipeline_ids`` and
     ``supply_pipeline_ids`` (ARRAY<STRING>, as tuples: HubSpot pipeline ids) and
-    ``quarter_revenue_target_usd`` (FLOAT64, the revenue plan of the as-of quarter)."""
+    ``quarter_revenue_target_usd`` (FLOAT64, the revenue plan of the as-of quarter) and the support
+    SLA targets ``sla_<priority>_first_reply_minutes`` / ``sla_<priority>_resolution_minutes``
+    (FLOAT64, business minutes; ``SupportSlaTargets.sql_params``). A warehouse binds only those a
+    query and its models use."""
     return {
         "as_of_date": as_of,
         "sales_pipeline_ids": tuple(settings.sales_pipeline_ids),
         "supply_pipeline_ids": tuple(settings.supply_pipeline_ids),
         "quarter_revenue_target_usd": float(targets.revenue_plan.quarter_usd(as_of)),
+        **targets.support_sla_targets.sql_params(),
     }
 
 

@@ -29,7 +29,7 @@ from babel.numbers import NumberFormatError, parse_decimal
 from components import formatting
 from data_access.catalog import Metric
 from data_access.target_store import Edit, plan_metric
-from data_access.targets import MAX_NUMBER, ratio_ceiling
+from data_access.targets import MAX_NUMBER, SLA_HOURS_MAX, SLA_PRIORITIES, ratio_ceiling
 
 UNIT_MAX = {"usd": MAX_NUMBER, "multiple": 1000.0, "days": 3650.0, "count": 1e9, "hours": 8760.0, "score": 100.0}
 
@@ -253,4 +253,27 @@ def check_scenarios(raw_threshold, best: dict[str, object], worst: dict[str, obj
                 problems.append(f"{name} weight of {stage}: {msg}")
             else:
                 values[key][stage] = weight
+    return values, problems
+
+
+def check_sla_targets(raw: dict[tuple[str, str], object]) -> tuple[dict, list[str]]:
+    """The Support SLA form ((priority, part) → hours as typed; parts ``first_reply_hours`` and
+    ``resolution_hours``) → ``(values for targets.SupportSlaTargets, problems)``; the values are only
+    meant to be saved when there is no problem. Each is business hours, above 0 and at most
+    ``SLA_HOURS_MAX``; a resolution shorter than its first reply is a problem."""
+    names = {"first_reply_hours": "first reply", "resolution_hours": "resolution"}
+    values, problems = {}, []
+    for priority in SLA_PRIORITIES:
+        row = {}
+        for part, name in names.items():
+            value, msg = parse_number(raw.get((priority, part)))
+            if msg is None and not 0 < value <= SLA_HOURS_MAX:
+                msg = f"Business hours above 0 and at most {SLA_HOURS_MAX:,}."
+            if msg:
+                problems.append(f"{priority.capitalize()} {name}: {msg}")
+            row[part] = value if msg is None else None
+        if None not in row.values() and row["resolution_hours"] < row["first_reply_hours"]:
+            problems.append(f"{priority.capitalize()}: the resolution target ({row['resolution_hours']:g} h) "
+                            f"is shorter than the first reply target ({row['first_reply_hours']:g} h).")
+        values[priority] = row
     return values, problems

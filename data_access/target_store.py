@@ -263,8 +263,9 @@ def render(targets: Targets) -> str:
 
     out = {"revenue_plan": {"entries": dated(data["revenue_plan"]["entries"])},
            "metrics": {mid: {"entries": dated(mt["entries"])} for mid, mt in data.get("metrics", {}).items()}}
-    if "pipeline_scenarios" in data:  # only once an admin set them (the shipped defaults are in code)
-        out["pipeline_scenarios"] = targets.pipeline_scenarios.model_dump()
+    for section in SECTIONS:  # only once an admin set them (the shipped defaults are in code)
+        if section in data:
+            out[section] = getattr(targets, section).model_dump()
     return json.dumps(out, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -490,49 +491,70 @@ def _save(targets_path: Path, catalog: Catalog, change: Callable[[Targets], tupl
     return SaveResult(changes, new, replaced)
 
 
-SCENARIO_METRIC = "weighted_pipeline_usd"  # the audit's metric for the pipeline scenarios' weights
+# The whole-section settings of the targets file (not dated: in force from the save on) → the metric
+# the audit files the change under.
+SECTIONS = {"pipeline_scenarios": "weighted_pipeline_usd", "support_sla_targets": "ticket_sla_compliance"}
+SCENARIO_METRIC = SECTIONS["pipeline_scenarios"]
+SECTION_NAMES = {"pipeline_scenarios": "the scenario weights", "support_sla_targets": "the support SLA targets"}
 
 
-def scenarios_revision(targets: Targets) -> str:
-    """A short fingerprint of the pipeline scenarios in force: the Settings form keeps the one it was
-    filled from, and a save whose fingerprint no longer matches the file is refused (a stale edit)."""
-    text = json.dumps(targets.pipeline_scenarios.model_dump(), sort_keys=True)
+def section_revision(targets: Targets, section: str) -> str:
+    """A short fingerprint of one section in force (``SECTIONS``): the Settings form keeps the one it
+    was filled from, and a save whose fingerprint no longer matches the file is refused (a stale edit)."""
+    text = json.dumps(getattr(targets, section).model_dump(), sort_keys=True)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-def apply_scenarios(base: Targets, catalog: Catalog, values: dict, revision: str | None = None,
-                    ) -> tuple[Targets, list[Change]]:
-    """``base`` with the pipeline scenarios ``values`` (``commit_threshold``, ``best_weights``,
-    ``worst_weights``: the whole section). ``revision``: the fingerprint the form was filled from;
-    when the scenarios in ``base`` have another, someone saved in between and nothing is applied.
-    Returns one ``Change`` (metric ``SCENARIO_METRIC``, field ``pipeline_scenarios``), or none.
+def apply_section(base: Targets, catalog: Catalog, section: str, values: dict, revision: str | None = None,
+                  ) -> tuple[Targets, list[Change]]:
+    """``base`` with the whole section ``section`` (a key of ``SECTIONS``) replaced by ``values``.
+    ``revision``: the fingerprint the form was filled from; when the section in ``base`` has another,
+    someone saved in between and nothing is applied. Returns one ``Change`` (metric
+    ``SECTIONS[section]``, field ``section``), or none when nothing changed.
 
     Raises:
-        EditError: a stale edit, or a value the schema rejects (threshold outside 0–1, a weight
-        outside 0–10 or not a number, an empty stage label).
+        EditError: a stale edit, or a value the schema rejects (e.g. a commit threshold outside 0–1,
+        a weight outside 0–10, an SLA target of 0 h or a resolution shorter than the first reply).
     """
-    if revision is not None and revision != scenarios_revision(base):
-        raise EditError("the scenario weights were changed by someone else — reload")
+    if revision is not None and revision != section_revision(base, section):
+        raise EditError(f"{SECTION_NAMES[section]} were changed by someone else — reload")
     data = json.loads(base.model_dump_json())
-    data["pipeline_scenarios"] = values
+    data[section] = values
     try:
         new = parse_targets(json.dumps(data, allow_nan=True), catalog)
     except ValueError as e:
         raise EditError(str(e)) from None
-    old, after = base.pipeline_scenarios.model_dump(), new.pipeline_scenarios.model_dump()
+    old, after = getattr(base, section).model_dump(), getattr(new, section).model_dump()
     if old == after:
         return base, []
-    return new, [Change(SCENARIO_METRIC, {"pipeline_scenarios": old}, {"pipeline_scenarios": after})]
+    return new, [Change(SECTIONS[section], {section: old}, {section: after})]
 
 
-def save_scenarios(targets_path: Path, catalog: Catalog, values: dict, revision: str | None, user: str,
-                   fallback: Targets, now: dt.datetime | None = None) -> SaveResult:
-    """Set the pipeline scenarios in the live file (in force at once; the audit's ``effective_from`` is
-    the day of the save); see ``apply_scenarios`` and ``_save``. The stale check runs under the lock.
+def save_section(targets_path: Path, catalog: Catalog, section: str, values: dict, revision: str | None,
+                 user: str, fallback: Targets, now: dt.datetime | None = None) -> SaveResult:
+    """Set one whole section in the live file (in force at once; the audit's ``effective_from`` is the
+    day of the save); see ``apply_section`` and ``_save``. The stale check runs under the lock.
 
     Raises:
         EditError: nothing was written. TargetsBusy: the lock was not free within 10 s.
     """
     day = (now or dt.datetime.now(dt.timezone.utc)).date()
-    return _save(targets_path, catalog, lambda base: apply_scenarios(base, catalog, values, revision),
+    return _save(targets_path, catalog, lambda base: apply_section(base, catalog, section, values, revision),
                  day, user, fallback, now)
+
+
+def scenarios_revision(targets: Targets) -> str:
+    """``section_revision`` of the pipeline scenarios."""
+    return section_revision(targets, "pipeline_scenarios")
+
+
+def apply_scenarios(base: Targets, catalog: Catalog, values: dict, revision: str | None = None,
+                    ) -> tuple[Targets, list[Change]]:
+    """``apply_section`` of the pipeline scenarios (``commit_threshold``, ``best_weights``, ``worst_weights``)."""
+    return apply_section(base, catalog, "pipeline_scenarios", values, revision)
+
+
+def save_scenarios(targets_path: Path, catalog: Catalog, values: dict, revision: str | None, user: str,
+                   fallback: Targets, now: dt.datetime | None = None) -> SaveResult:
+    """``save_section`` of the pipeline scenarios."""
+    return save_section(targets_path, catalog, "pipeline_scenarios", values, revision, user, fallback, now)

@@ -253,10 +253,53 @@ class PipelineScenarios(_Strict):
         return v
 
 
+SLA_HOURS_MAX = 8760  # a year of business hours: no SLA target is longer
+SlaHours = Annotated[float, Field(gt=0, le=SLA_HOURS_MAX, allow_inf_nan=False)]
+SLA_PRIORITIES = ("urgent", "high", "normal", "low")  # Zendesk's priorities, most urgent first
+
+
+class SlaTarget(_Strict):
+    """One priority's support SLA: first reply and full resolution, in business hours of the support
+    schedule (> 0; resolution at least the first reply)."""
+
+    first_reply_hours: SlaHours
+    resolution_hours: SlaHours
+
+    @model_validator(mode="after")
+    def _resolution_after_reply(self) -> "SlaTarget":
+        if self.resolution_hours < self.first_reply_hours:
+            raise ValueError(f"resolution ({self.resolution_hours:g} h) must be at least the first reply "
+                             f"({self.first_reply_hours:g} h)")
+        return self
+
+
+class SupportSlaTargets(_Strict):
+    """Support SLA targets by Zendesk priority (``ticket_sla_compliance`` and the Support views):
+    defaults from seed 001 (its critical / medium are Zendesk's urgent / normal). The refresh binds
+    them as ``@sla_<priority>_first_reply_minutes`` / ``@sla_<priority>_resolution_minutes`` (FLOAT64,
+    business minutes; ``sql_params``) for ``intermediate/support_sla_targets``. In force from the
+    save on, for every day computed after it (not dated like metric targets)."""
+
+    urgent: SlaTarget = SlaTarget(first_reply_hours=1, resolution_hours=4)
+    high: SlaTarget = SlaTarget(first_reply_hours=2, resolution_hours=24)
+    normal: SlaTarget = SlaTarget(first_reply_hours=4, resolution_hours=72)
+    low: SlaTarget = SlaTarget(first_reply_hours=8, resolution_hours=120)
+
+    def sql_params(self) -> dict[str, float]:
+        """The eight query parameters: name → business minutes (float)."""
+        out = {}
+        for priority in SLA_PRIORITIES:
+            t: SlaTarget = getattr(self, priority)
+            out[f"sla_{priority}_first_reply_minutes"] = float(t.first_reply_hours) * 60
+            out[f"sla_{priority}_resolution_minutes"] = float(t.resolution_hours) * 60
+        return out
+
+
 class Targets(_Strict):
     revenue_plan: RevenuePlan
     metrics: dict[str, MetricTarget] = {}
     pipeline_scenarios: PipelineScenarios = PipelineScenarios()
+    support_sla_targets: SupportSlaTargets = SupportSlaTargets()
 
 
 def ratio_ceiling(metric: Metric) -> float:

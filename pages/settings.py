@@ -18,15 +18,16 @@ from components import formatting, ids
 from data_access.catalog import Metric
 from data_access.metrics import UNASSIGNED_OWNER, owner_options
 from data_access.runtime import get_runtime
-from data_access.targets import MONTH_RE, rep_quotas, target_for
+from data_access.targets import MONTH_RE, SLA_PRIORITIES, rep_quotas, target_for
 from data_access.warehouse import parameters_of
 from data_access.target_form import (check_rep_target, check_row, check_usd, shown_band, shown_input, target_spec,
                                      zone_text)
 from data_access.target_store import (EditError, TargetsBusy, default_targets, form_values, plan_metric, plan_months,
                                       read_audit, rep_target_metrics, save_edits, save_metric_rep_targets,
-                                      save_plan_months, save_rep_quotas, save_scenarios, scenarios_revision)
+                                      save_plan_months, save_rep_quotas, save_scenarios, save_section, scenarios_revision,
+                                      section_revision)
 from data_access.scenarios import DEFAULT_BEST_WEIGHT, DEFAULT_WORST_WEIGHT, STAGE_FRAME
-from data_access.target_form import check_scenarios
+from data_access.target_form import check_scenarios, check_sla_targets
 from pages._alert_rules import rules_tab  # the Alert rules tab (its callbacks register on import)
 from pages._health_config import health_tab  # the Health score tab (likewise)
 from pages._playbooks import playbooks_tab  # the Playbooks tab (likewise)
@@ -264,6 +265,20 @@ def _scenario_change_text(old: dict, new: dict) -> list[str]:
     return out or ["pipeline scenarios unchanged"]
 
 
+def _sla_change_text(old: dict, new: dict) -> list[str]:
+    """``urgent first reply 1 h → 2 h`` (only what changed)."""
+    out = []
+    for priority in SLA_PRIORITIES:
+        before, after = old.get(priority) or {}, new.get(priority) or {}
+        if not isinstance(before, dict) or not isinstance(after, dict):
+            continue
+        for part, name in (("first_reply_hours", "first reply"), ("resolution_hours", "resolution")):
+            if before.get(part) != after.get(part):
+                out.append(f"{priority} {name} {_change_text(None, 'weight', before.get(part))} h → "
+                           f"{_change_text(None, 'weight', after.get(part))} h")
+    return out or ["support SLA targets unchanged"]
+
+
 def _change_text(metric: Metric | None, field: str, value) -> str:
     if value is None or not isinstance(value, (int, float)) or isinstance(value, bool):
         return "—"
@@ -291,6 +306,8 @@ def history_table(records: list[dict], catalog, tz: str, names: dict[str, str] |
                 changes += _plan_change_text(old.get(k) or {}, v)
             elif k == "pipeline_scenarios" and isinstance(v, dict) and isinstance(old.get(k) or {}, dict):
                 changes += _scenario_change_text(old.get(k) or {}, v)
+            elif k == "support_sla_targets" and isinstance(v, dict) and isinstance(old.get(k) or {}, dict):
+                changes += _sla_change_text(old.get(k) or {}, v)
             elif k == "rep_targets" and metric is not None and isinstance(v, dict) and isinstance(old.get(k) or {}, dict):
                 changes += _rep_target_change_text(metric, old.get(k) or {}, v, names or {})
             else:
@@ -417,6 +434,21 @@ def layout(**_query) -> html.Div:
                 html.Div(id=ids.SETTINGS_SCENARIOS_MESSAGE, className="settings-message mt-2"),
             ]),
           ], className="mb-4 settings-card")),
+          dbc.Tab(label="Support SLA", tab_id="sla", children=dbc.Card([
+            dbc.CardBody([
+                html.P("Each Zendesk priority's targets, in business hours of the support schedule (holidays "
+                       "excluded): the first public reply by an agent, and full resolution (creation to the last "
+                       "solve). Ticket SLA Compliance counts a solved ticket as met when both are within them; "
+                       "the Support drill-downs show each ticket against them. In force as soon as saved, for "
+                       "every day computed from then on.", className="text-muted small"),
+                dcc.Loading(html.Div(id=ids.SETTINGS_SLA), type="dot", delay_show=300,
+                            target_components={ids.SETTINGS_SLA: "children"}),
+            ]),
+            dbc.CardFooter([
+                dbc.Button("Save SLA targets", id=ids.SETTINGS_SLA_SAVE, color="primary"),
+                html.Div(id=ids.SETTINGS_SLA_MESSAGE, className="settings-message mt-2"),
+            ]),
+          ], className="mb-4 settings-card")),
           dbc.Tab(label="Alert rules", tab_id="alerts", children=rules_tab(rt.catalog)),
           dbc.Tab(label="Health score", tab_id="health", children=health_tab()),
           dbc.Tab(label="Playbooks", tab_id="playbooks", children=playbooks_tab()),
@@ -529,23 +561,31 @@ def _alert(text, color: str = "danger", class_name: str = "") -> dbc.Alert:
 
 
 PLAN_PARAMETER = "quarter_revenue_target_usd"  # the plan, as data_access.refresh.query_params binds it
+SLA_PARAMETER_PREFIX = "sla_"  # the support SLA targets (sla_<priority>_first_reply_minutes, …)
 
 
-def recompute_with_plan(rt) -> str:
-    """Ask the worker to refresh now every metric whose SQL takes the revenue plan as a parameter
-    (``@quarter_revenue_target_usd``: Pipeline Coverage), so a plan change reaches those cards within
-    a minute rather than at their next scheduled refresh. Returns the sentence for the Save message."""
+def recompute_using(rt, uses, what: str) -> str:
+    """Ask the worker to refresh now every warehouse metric whose SQL (its views' included) takes a
+    parameter for which ``uses(name)`` is true, so a saved setting reaches those cards within a
+    minute rather than at their next scheduled refresh. ``what``: the setting, for the sentence the
+    Save message shows (returned; "" when no metric uses it)."""
     using = [m for m in rt.catalog.metrics.values() if m.source == "warehouse"
-             and any(PLAN_PARAMETER in parameters_of(q) for q in (m.query, *(v.query for v in m.views)))]
+             and any(uses(p) for q in (m.query, *(v.query for v in m.views)) for p in parameters_of(q))]
     if not using:
         return ""
     titles = ", ".join(m.title for m in using)
+    verb = "is" if len(using) == 1 else "are"
     try:
         for m in using:
             rt.coordinator.request_refresh(m.id)
     except Exception as e:  # the queue (Redis) is down: the save stands, the cards follow at their next refresh
-        return f"{titles} will use the new plan at its next scheduled refresh ({type(e).__name__})."
-    return f"{titles} is being recomputed with the new plan (within a minute)."
+        return f"{titles} will use {what} at the next scheduled refresh ({type(e).__name__})."
+    return f"{titles} {verb} being recomputed with {what} (within a minute)."
+
+
+def recompute_with_plan(rt) -> str:
+    """``recompute_using`` for the revenue plan (``@quarter_revenue_target_usd``: Pipeline Coverage)."""
+    return recompute_using(rt, lambda p: p == PLAN_PARAMETER, "the new plan")
 
 
 class _NotSaved(Exception):
@@ -969,3 +1009,79 @@ def save_pipeline_scenarios(n_clicks, _threshold, _best, _worst, _revision):
         return _alert("No changes to save.", "secondary"), form, _history(rt), file_status(loaded.error)
     return (_alert("Saved the pipeline scenarios; the Sales page uses them from its next read.", "success",
                    "settings-saved"), form, _history(rt), file_status(loaded.error))
+
+
+# ---------------------------------------------------------------- support SLA targets
+
+SLA_PARTS = (("first_reply_hours", "First reply (business hours)"), ("resolution_hours", "Resolution (business hours)"))
+
+
+def sla_form(sla, revision: str) -> html.Div:
+    """One row per Zendesk priority (most urgent first) with its first reply and resolution targets
+    in business hours, pre-filled with ``sla`` (``targets.SupportSlaTargets``)."""
+    rows = [html.Tr([html.Td(priority.capitalize(), className="fw-semibold")]
+                    + [html.Td(dbc.InputGroup([
+                        dbc.Input(id=ids.sla_field(priority, part), type="number", step="any",
+                                  value=getattr(getattr(sla, priority), part), inputmode="decimal"),
+                        dbc.InputGroupText("h")], size="sm", className="settings-input"))
+                       for part, _ in SLA_PARTS])
+            for priority in SLA_PRIORITIES]
+    return html.Div([
+        dcc.Store(id=ids.sla_revision(), data=revision),
+        dbc.Table([html.Thead(html.Tr([html.Th("Priority")] + [html.Th(label) for _, label in SLA_PARTS])),
+                   html.Tbody(rows)], size="sm", className="settings-sla-table", style={"maxWidth": "40rem"}),
+    ])
+
+
+def _sla_form(rt) -> html.Div:
+    targets = rt.targets().targets
+    return sla_form(targets.support_sla_targets, section_revision(targets, "support_sla_targets"))
+
+
+@callback(Output(ids.SETTINGS_SLA, "children"), Input(ids.SETTINGS_EFFECTIVE, "value"))
+def fill_sla(_effective):
+    """The Support SLA form, pre-filled with the targets in force (admins only)."""
+    if not auth.has_role("admin"):
+        return dbc.Alert(REFUSED, color="danger")
+    return _sla_form(get_runtime())
+
+
+@callback(
+    Output(ids.SETTINGS_SLA_MESSAGE, "children"),
+    Output(ids.SETTINGS_SLA, "children", allow_duplicate=True),
+    Output(ids.SETTINGS_HISTORY, "children", allow_duplicate=True),
+    Output(ids.SETTINGS_FILE_STATUS, "children", allow_duplicate=True),
+    Input(ids.SETTINGS_SLA_SAVE, "n_clicks"),
+    State(ids.sla_field(ALL, ALL), "value"),  # pattern ids: filled later
+    State(ids.sla_revision(ALL), "data"),
+    prevent_initial_call=True,
+)
+def save_sla_targets(n_clicks, _hours, _revision):
+    """Validate the eight targets, then write the section (locked, atomic, audited; refused when someone
+    saved since the form was filled) and ask the worker to recompute the support metrics. Admins only."""
+    if not n_clicks:
+        return (no_update, *NO_CHANGE)
+    user = auth.current_user()
+    if user is None or not user.can("admin"):
+        return (_alert(REFUSED), *NO_CHANGE)
+    rt = get_runtime()
+    raw = {}
+    for item in ctx.states_list[0] or []:
+        ident = item.get("id") if isinstance(item, dict) else None
+        if isinstance(ident, dict) and ident.get("priority") in SLA_PRIORITIES:
+            raw[(ident["priority"], ident.get("part"))] = item.get("value")
+    revision = next((i.get("value") for i in ctx.states_list[1] or [] if isinstance(i, dict)), None)
+    values, problems = check_sla_targets(raw)
+    try:
+        result = _write(problems, lambda: save_section(rt.settings.targets_path, rt.catalog, "support_sla_targets",
+                                                       values, revision if isinstance(revision, str) else "",
+                                                       user.email, rt.targets().targets))
+    except _NotSaved as e:
+        return (e.message, *NO_CHANGE)
+    loaded = rt.targets()
+    form = _sla_form(rt)
+    if not result.changes:
+        return _alert("No changes to save.", "secondary"), form, _history(rt), file_status(loaded.error)
+    follow = recompute_using(rt, lambda p: p.startswith(SLA_PARAMETER_PREFIX), "the new SLA targets")
+    return (_alert(f"Saved the support SLA targets. {follow}".strip(), "success", "settings-saved"), form,
+            _history(rt), file_status(loaded.error))

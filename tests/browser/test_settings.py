@@ -89,7 +89,7 @@ def test_set001_admin_changes_a_target_and_the_card_turns_red(dash_duo, pulse_ap
     dash_duo.wait_for_text_to_equal(
         ".settings-saved", "Saved 1 change (Win Rate (90 days)), applying from November 2026.", timeout=10)
     assert [a.text for a in dash_duo.find_elements(".settings-tabs .nav-link")] == [
-        "Targets", "Revenue plan", "Sales quotas", "Rep targets", "Pipeline scenarios", "Alert rules", "Health score", "Playbooks", "Change history"]  # a section at a time
+        "Targets", "Revenue plan", "Sales quotas", "Rep targets", "Pipeline scenarios", "Support SLA", "Alert rules", "Health score", "Playbooks", "Change history"]  # a section at a time
     _tab(dash_duo, "Change history")
     dash_duo.wait_for_contains_text("#settings-history", "target 30.0% → 90.0%", timeout=8)
     assert "local admin" in dash_duo.find_element("#settings-history").text
@@ -221,4 +221,29 @@ def test_set005_admin_sets_a_months_plan_and_revenue_ytds_target_follows(dash_du
     _nav(dash_duo, "Company Health")
     dash_duo.wait_for_contains_text(revenue_card, formatting.target_text(after.ytd_usd(rt.today()), "usd", "higher"),
                                     timeout=10)
+    assert dash_duo.get_logs() == []
+
+
+def test_set006_admin_sets_a_support_sla_target(dash_duo, pulse_app, swap_runtime, tmp_path):
+    rt = _local_admin(dash_duo, pulse_app, swap_runtime, tmp_path)
+    _nav(dash_duo, "Settings")
+    high = "[id='" + json.dumps({"part": "first_reply_hours", "priority": "high", "type": "settings-sla-field"},
+                                separators=(",", ":")) + "']"
+    dash_duo.wait_for_element(high, timeout=10)
+    _tab(dash_duo, "Support SLA")
+    rows = [r.text for r in dash_duo.find_elements(".settings-sla-table tbody tr")]
+    assert [r.split("\n")[0] for r in rows] == ["Urgent", "High", "Normal", "Low"]
+    assert dash_duo.find_element(high).get_attribute("value") == "2"
+    _type(dash_duo, high, "30")  # longer than high's 24 h resolution
+    _click(dash_duo, "#settings-sla-save")
+    dash_duo.wait_for_contains_text("#settings-sla-message", "High: the resolution target (24 h) is shorter than "
+                                    "the first reply target (30 h).", timeout=10)
+    assert rt.targets().targets.support_sla_targets.high.first_reply_hours == 2
+    _type(dash_duo, high, "2.5")
+    _click(dash_duo, "#settings-sla-save")
+    dash_duo.wait_for_contains_text("#settings-sla-message .settings-saved", "Saved the support SLA targets.",
+                                    timeout=10)
+    assert rt.targets().targets.support_sla_targets.high.first_reply_hours == 2.5
+    _tab(dash_duo, "Change history")
+    dash_duo.wait_for_contains_text("#settings-history", "high first reply 2 h → 2.5 h", timeout=8)
     assert dash_duo.get_logs() == []

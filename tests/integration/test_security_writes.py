@@ -10,25 +10,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import auth
-from data_access.coordination import MemoryCoordinator
 from data_access.target_store import audit_path
-from tests.fixtures.auth_files import auth_runtime, post_callback, refresh_page, save_request
+from tests.fixtures.auth_files import Recorder, auth_runtime, post_callback, refresh_page, save_request
 
 TRUSTED_IP = "10.1.2.3"
 SAVE_90 = {"win_rate": (90, 15)}
 REFRESH = ([{"id": "refresh-now", "property": "n_clicks", "value": 1}],
            [{"id": "drilldown-state", "property": "data", "value": {"metric": "win_rate"}}])
-
-
-class Recorder(MemoryCoordinator):
-    """The in-process coordinator, remembering refresh requests."""
-
-    def __init__(self):
-        super().__init__()
-        self.requests = []
-
-    def request_refresh(self, metric_id):
-        self.requests.append(metric_id)
 
 
 @pytest.fixture

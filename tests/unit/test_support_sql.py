@@ -13,9 +13,11 @@ from data_access.config import SOURCES, Settings
 from data_access.frame_store import MemoryFrameStore
 from data_access.metrics import snapshot, view_frame
 from data_access.refresh import refresh_all
-from data_access.targets import RevenuePlan, Targets
+from data_access.targets import RevenuePlan, SupportSlaTargets, Targets
 from data_access.warehouse import DuckDBWarehouse
 from tests.fixtures import known_company, known_pages, known_support
+
+SLA = SupportSlaTargets().sql_params()  # the seed's defaults, in business minutes
 
 DATASETS = {s: s for s in SOURCES}
 TARGETS = Targets(revenue_plan=RevenuePlan(monthly_usd=2000))
@@ -63,7 +65,7 @@ def _view(refreshed, metric_id, view_id):
 @pytest.fixture(scope="module")
 def times(wh):
     """Per ticket: business minutes to first reply and resolution, and whether the SLA was met."""
-    df = wh.run("intermediate/ticket_business_times", {"as_of_date": AS_OF})
+    df = wh.run("intermediate/ticket_business_times", {"as_of_date": AS_OF, **SLA})
     return df.set_index("ticket_id")
 
 
@@ -201,10 +203,36 @@ def test_support012_demo_business_minutes_match_its_calendar(tmp_path):
     cal = _Calendar(as_of, -TICKET_HISTORY_DAYS - 60, 60, [d for _, d in _holidays(range(as_of.year - 4, as_of.year + 2))])
     origin = np.datetime64(as_of.isoformat(), "s")
     for day in [as_of, dt.date(2026, 3, 20), dt.date(2026, 11, 10)]:
-        bt = w.run("intermediate/ticket_business_times", {"as_of_date": day})
+        bt = w.run("intermediate/ticket_business_times", {"as_of_date": day, **SLA})
         solved = bt[bt["solved_at"].notna()]
         assert len(solved) > 10
         secs = lambda c: (pd.to_datetime(solved[c]).values.astype("datetime64[s]") - origin).astype(np.int64)  # noqa: E731
         expected = (cal.position(secs("solved_at")) - cal.position(secs("created_at"))) / 60
         assert np.abs(expected - solved["resolution_business_minutes"].to_numpy()).max() == 0, day
     w.close()
+
+
+def test_support013_sla_targets_from_settings_move_compliance(wh):
+    """The targets are parameters, not constants: high's first reply at 2.5 h makes ticket 3 (121
+    business minutes) met, low's at 9 h makes ticket 6 (540, exactly at it) met → 7 / 7; urgent's
+    resolution at 2 h breaches ticket 4 (180 minutes) → 4 / 7 with the other defaults."""
+    store, catalog = MemoryFrameStore(), load_catalog()
+    queries = [q for q in catalog.queries() if q.startswith("support/")]
+    metric = catalog.metrics["ticket_sla_compliance"]
+    cases = [({"high": {"first_reply_hours": 2.5, "resolution_hours": 24},
+               "low": {"first_reply_hours": 9, "resolution_hours": 120}}, 7, []),
+             ({"urgent": {"first_reply_hours": 1, "resolution_hours": 2}}, 4, [4, 6, 3])]
+    for sla, met, breached in cases:
+        targets = TARGETS.model_copy(update={"support_sla_targets": SupportSlaTargets.model_validate(sla)})
+        results = refresh_all(wh, store, catalog, Settings(), targets, as_of=AS_OF, queries=queries)
+        assert [(r.query, r.error) for r in results if not r.ok] == []
+        snap = snapshot(metric, store, targets, AS_OF)
+        assert snap.extras["met_count"] == met and snap.value == pytest.approx(met / 7)
+        tickets = view_frame(metric.view("breached_tickets"), store.get("support/breached_tickets").frame,
+                             targets=targets)
+        assert sorted(tickets["ticket_id"].tolist()) == sorted(breached)
+    by_priority = view_frame(metric.view("sla_by_priority"), store.get("support/sla_by_priority").frame,
+                             targets=targets).set_index("priority")
+    assert by_priority.loc["urgent", "resolution_target_hours"] == pytest.approx(2)
+    four = tickets.set_index("ticket_id").loc[4]
+    assert four["breached"] == "resolution" and four["resolution_over_minutes"] == 60
