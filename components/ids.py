@@ -113,6 +113,11 @@ SETTINGS_SLA_FIELD = "settings-sla-field"  # pattern type: sla_field(priority, p
 SETTINGS_SLA_REVISION = "settings-sla-revision"  # the fingerprint the form was filled from
 SETTINGS_SLA_SAVE = "settings-sla-save"
 SETTINGS_SLA_MESSAGE = "settings-sla-message"
+SETTINGS_HEALTH_WEIGHTS = "settings-health-weights"  # Settings › Company health: component weights
+SETTINGS_HEALTH_WEIGHT = "settings-health-weight"  # pattern type: {"type": …, "metric": component id}
+SETTINGS_HEALTH_WEIGHTS_REVISION = "settings-health-weights-revision"
+SETTINGS_HEALTH_WEIGHTS_SAVE = "settings-health-weights-save"
+SETTINGS_HEALTH_WEIGHTS_MESSAGE = "settings-health-weights-message"
 # Renewals page (pages/renewals.py): the pipeline chart, the table and the renewal form
 RENEWALS_CHART = "renewals-chart"
 RENEWALS_TABLE = "renewals-table"  # the table and the recent changes

@@ -9,7 +9,8 @@ Scoring (the five-part tooltip of ``health_score`` says the same):
 
 - each component scores ``100 × min(1, value ÷ target)`` when higher is better, ``100 × min(1,
   target ÷ value)`` when lower is better (a value of 0 or less then scores 100), never below 0;
-- the score is ``Σ weight × component score ÷ Σ weight`` over the components **with data**: a component
+- the score is ``Σ weight × component score ÷ Σ weight`` over the components **with data** (weights
+  from Settings › Company health, ``targets.ComponentWeights``; else the catalog's, equal): a component
   without a value (no frame, no data, target 0) is left out and the others' weights renormalise;
 - status: excellent ≥ 85, good ≥ 70, fair ≥ 50, poor below (``health_band``).
 
@@ -20,7 +21,8 @@ Frames (prefix ``derived/``):
 - ``derived/<metric>_components``: one row per component in catalog order — ``component`` (str, the
   metric's title), ``value`` and ``target`` (str: the component's value and target in its unit, as its
   card shows them, ``No data``), ``score`` (float64, 0–100, missing without data), ``weight`` (float64,
-  as declared), ``weight_share_pct`` (float64, 0–1 of the weights used; 0 when left out), ``points``
+  as governed on Settings › Company health, else as the catalog declares), ``weight_share_pct``
+  (float64, 0–1 of the weights used; 0 when left out), ``points``
   (float64, score × weight share: what it adds to the score), ``as_of`` (datetime64, the component
   frame's as-of date, missing without one), ``metric`` (str, the component's metric id).
 """
@@ -35,7 +37,7 @@ import pandas as pd
 from data_access.catalog import Catalog, Metric
 from data_access.config import Settings
 from data_access.frame_store import FrameStore
-from data_access.targets import Targets, target_for
+from data_access.targets import HEALTH_SCORE_METRIC, ComponentWeights, Targets, target_for
 
 PREFIX = "derived/"
 CONNECT_HINT = None  # nothing to connect: computed from the cache
@@ -88,6 +90,7 @@ def frames(metric: Metric, catalog: Catalog, store: FrameStore, targets: Targets
         raise ValueError(f"{metric.id} has no components")
     from components import formatting  # pure wording (as data_access.status)
 
+    weights = targets.health_score_weights if metric.id == HEALTH_SCORE_METRIC else ComponentWeights()
     rows = []
     for comp in metric.components:
         m = catalog.metrics[comp.metric]
@@ -96,11 +99,12 @@ def frames(metric: Metric, catalog: Catalog, store: FrameStore, targets: Targets
         rows.append({"component": m.title,
                      "value": "No data" if value is None else formatting.value(value, m.unit),
                      "target": formatting.target_text(float(target), m.unit, m.direction).removeprefix("Target "),
-                     "score": component_score(value, float(target), m.direction), "weight": float(comp.weight),
+                     "score": component_score(value, float(target), m.direction),
+                     "weight": weights.weight(m.id, comp.weight),
                      "as_of": day, "metric": m.id})
     df = pd.DataFrame(rows)
     df["score"] = df["score"].astype("float64")
-    used = df["score"].notna()
+    used = df["score"].notna() & (df["weight"] > 0)  # a component weighted 0 is left out like one without data
     total_weight = df.loc[used, "weight"].sum()
     df["weight_share_pct"] = (df["weight"].where(used, 0.0) / total_weight) if total_weight > 0 else 0.0
     df["points"] = (df["score"] * df["weight_share_pct"]).astype("float64")

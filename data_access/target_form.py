@@ -277,3 +277,22 @@ def check_sla_targets(raw: dict[tuple[str, str], object]) -> tuple[dict, list[st
                             f"is shorter than the first reply target ({row['first_reply_hours']:g} h).")
         values[priority] = row
     return values, problems
+
+
+def check_component_weights(raw: dict[str, object], titles: dict[str, str]) -> tuple[dict, list[str]]:
+    """The Company health form (component metric id → weight as typed; blank: the catalog's weight)
+    → ``(values for targets.ComponentWeights, problems)``; ``titles`` names the components in the
+    messages. A weight is a number from 0 to ``SCENARIO_WEIGHT_MAX`` (10); that not all are 0 is
+    checked when the file is parsed (``targets.check_against_catalog``)."""
+    weights, problems = {}, []
+    for mid, w in raw.items():
+        if mid not in titles or _blank(w):
+            continue
+        weight, msg = parse_number(w)
+        if msg is None and not 0 <= weight <= SCENARIO_WEIGHT_MAX:
+            msg = f"A weight from 0 to {SCENARIO_WEIGHT_MAX:g}."
+        if msg:
+            problems.append(f"{titles[mid]}: {msg}")
+        else:
+            weights[mid] = weight
+    return {"weights": weights}, problems

@@ -493,9 +493,11 @@ def _save(targets_path: Path, catalog: Catalog, change: Callable[[Targets], tupl
 
 # The whole-section settings of the targets file (not dated: in force from the save on) → the metric
 # the audit files the change under.
-SECTIONS = {"pipeline_scenarios": "weighted_pipeline_usd", "support_sla_targets": "ticket_sla_compliance"}
+SECTIONS = {"pipeline_scenarios": "weighted_pipeline_usd", "support_sla_targets": "ticket_sla_compliance",
+            "health_score_weights": "health_score"}
 SCENARIO_METRIC = SECTIONS["pipeline_scenarios"]
-SECTION_NAMES = {"pipeline_scenarios": "the scenario weights", "support_sla_targets": "the support SLA targets"}
+SECTION_NAMES = {"pipeline_scenarios": "the scenario weights", "support_sla_targets": "the support SLA targets",
+                 "health_score_weights": "the health score weights"}
 
 
 def section_revision(targets: Targets, section: str) -> str:

@@ -295,11 +295,27 @@ class SupportSlaTargets(_Strict):
         return out
 
 
+HEALTH_SCORE_METRIC = "health_score"  # the derived metric whose component weights Settings governs
+
+
+class ComponentWeights(_Strict):
+    """The Company Health Score's component weights set on Settings (component metric id → weight,
+    0–10); a component without one keeps its catalog weight (equal by default). The score divides by
+    the sum of the weights used (``data_access.health_score``), so only their ratios matter."""
+
+    weights: dict[str, Weight] = {}
+
+    def weight(self, metric_id: str, default: float) -> float:
+        """The weight of one component: the governed one, else ``default`` (the catalog's)."""
+        return float(self.weights.get(metric_id, default))
+
+
 class Targets(_Strict):
     revenue_plan: RevenuePlan
     metrics: dict[str, MetricTarget] = {}
     pipeline_scenarios: PipelineScenarios = PipelineScenarios()
     support_sla_targets: SupportSlaTargets = SupportSlaTargets()
+    health_score_weights: ComponentWeights = ComponentWeights()
 
 
 def ratio_ceiling(metric: Metric) -> float:
@@ -310,9 +326,18 @@ def ratio_ceiling(metric: Metric) -> float:
 
 
 def check_against_catalog(targets: Targets, catalog: Catalog) -> list[str]:
-    """Problems only the catalog can see: a ratio target beyond the metric's range.
+    """Problems only the catalog can see: a ratio target beyond the metric's range; health score
+    weights for a metric that is not one of its components, or weights that are all 0.
     Entries for metrics the catalog no longer has are ignored (not an error)."""
     problems = []
+    score = catalog.metrics.get(HEALTH_SCORE_METRIC)
+    governed = targets.health_score_weights.weights
+    if score is not None and governed:
+        components = {c.metric: c.weight for c in score.components}
+        problems += [f"health_score_weights.weights.{mid}: not a component of the {score.title}"
+                     for mid in governed if mid not in components]
+        if not any(targets.health_score_weights.weight(mid, w) > 0 for mid, w in components.items()):
+            problems.append("health_score_weights: at least one component needs a weight above 0")
     for mid, mt in targets.metrics.items():
         metric = catalog.metrics.get(mid)
         if metric is None or metric.unit != "ratio":

@@ -18,7 +18,7 @@ from components import formatting, ids
 from data_access.catalog import Metric
 from data_access.metrics import UNASSIGNED_OWNER, owner_options
 from data_access.runtime import get_runtime
-from data_access.targets import MONTH_RE, SLA_PRIORITIES, rep_quotas, target_for
+from data_access.targets import HEALTH_SCORE_METRIC, MONTH_RE, SLA_PRIORITIES, rep_quotas, target_for
 from data_access.warehouse import parameters_of
 from data_access.target_form import (check_rep_target, check_row, check_usd, shown_band, shown_input, target_spec,
                                      zone_text)
@@ -27,7 +27,7 @@ from data_access.target_store import (EditError, TargetsBusy, default_targets, f
                                       save_plan_months, save_rep_quotas, save_scenarios, save_section, scenarios_revision,
                                       section_revision)
 from data_access.scenarios import DEFAULT_BEST_WEIGHT, DEFAULT_WORST_WEIGHT, STAGE_FRAME
-from data_access.target_form import check_scenarios, check_sla_targets
+from data_access.target_form import check_component_weights, check_scenarios, check_sla_targets
 from pages._alert_rules import rules_tab  # the Alert rules tab (its callbacks register on import)
 from pages._health_config import health_tab  # the Health score tab (likewise)
 from pages._playbooks import playbooks_tab  # the Playbooks tab (likewise)
@@ -279,6 +279,19 @@ def _sla_change_text(old: dict, new: dict) -> list[str]:
     return out or ["support SLA targets unchanged"]
 
 
+def _weights_change_text(catalog, old: dict, new: dict) -> list[str]:
+    """``weight of Win Rate (90 days) default → 2`` (only what changed; default: the catalog's)."""
+    if not isinstance(old, dict) or not isinstance(new, dict):
+        return ["health score weights changed"]
+    out = []
+    for mid in sorted(set(old) | set(new)):
+        if old.get(mid) != new.get(mid):
+            title = catalog.metrics[mid].title if mid in catalog.metrics else mid
+            text = lambda v: "default" if v is None else _change_text(None, "weight", v)  # noqa: E731
+            out.append(f"weight of {title} {text(old.get(mid))} → {text(new.get(mid))}")
+    return out or ["health score weights unchanged"]
+
+
 def _change_text(metric: Metric | None, field: str, value) -> str:
     if value is None or not isinstance(value, (int, float)) or isinstance(value, bool):
         return "—"
@@ -308,6 +321,8 @@ def history_table(records: list[dict], catalog, tz: str, names: dict[str, str] |
                 changes += _scenario_change_text(old.get(k) or {}, v)
             elif k == "support_sla_targets" and isinstance(v, dict) and isinstance(old.get(k) or {}, dict):
                 changes += _sla_change_text(old.get(k) or {}, v)
+            elif k == "health_score_weights" and isinstance(v, dict) and isinstance(old.get(k) or {}, dict):
+                changes += _weights_change_text(catalog, (old.get(k) or {}).get("weights") or {}, v.get("weights") or {})
             elif k == "rep_targets" and metric is not None and isinstance(v, dict) and isinstance(old.get(k) or {}, dict):
                 changes += _rep_target_change_text(metric, old.get(k) or {}, v, names or {})
             else:
@@ -449,8 +464,23 @@ def layout(**_query) -> html.Div:
                 html.Div(id=ids.SETTINGS_SLA_MESSAGE, className="settings-message mt-2"),
             ]),
           ], className="mb-4 settings-card")),
+          dbc.Tab(label="Company health", tab_id="company_health", children=dbc.Card([
+            dbc.CardBody([
+                html.P("The Company Health Score (0–100) is Σ weight × component score ÷ Σ weight over the "
+                       "components with data; each component scores 100 × min(1, value ÷ target) against its own "
+                       "target (on Targets). Only the ratios of the weights matter; 0 leaves a component out, "
+                       "blank keeps the default. In force as soon as saved; the card follows within a minute.",
+                       className="text-muted small"),
+                dcc.Loading(html.Div(id=ids.SETTINGS_HEALTH_WEIGHTS), type="dot", delay_show=300,
+                            target_components={ids.SETTINGS_HEALTH_WEIGHTS: "children"}),
+            ]),
+            dbc.CardFooter([
+                dbc.Button("Save weights", id=ids.SETTINGS_HEALTH_WEIGHTS_SAVE, color="primary"),
+                html.Div(id=ids.SETTINGS_HEALTH_WEIGHTS_MESSAGE, className="settings-message mt-2"),
+            ]),
+          ], className="mb-4 settings-card")),
+          dbc.Tab(label="Customer health", tab_id="health", children=health_tab()),
           dbc.Tab(label="Alert rules", tab_id="alerts", children=rules_tab(rt.catalog)),
-          dbc.Tab(label="Health score", tab_id="health", children=health_tab()),
           dbc.Tab(label="Playbooks", tab_id="playbooks", children=playbooks_tab()),
           dbc.Tab(label="Change history", tab_id="history", children=dbc.Card(
               dbc.CardBody(html.Div(id=ids.SETTINGS_HISTORY)), className="mb-4 settings-card")),
@@ -1084,4 +1114,82 @@ def save_sla_targets(n_clicks, _hours, _revision):
         return _alert("No changes to save.", "secondary"), form, _history(rt), file_status(loaded.error)
     follow = recompute_using(rt, lambda p: p.startswith(SLA_PARAMETER_PREFIX), "the new SLA targets")
     return (_alert(f"Saved the support SLA targets. {follow}".strip(), "success", "settings-saved"), form,
+            _history(rt), file_status(loaded.error))
+
+
+# ---------------------------------------------------------------- company health score weights
+
+def health_weights_form(catalog, weights, revision: str) -> html.Div:
+    """One row per component of the Company Health Score (catalog order): its title, the weight set
+    on Settings (blank: the catalog's, shown as the placeholder) and the share of the score it has
+    with the weights in force (before leaving out components without data)."""
+    score = catalog.metrics[HEALTH_SCORE_METRIC]
+    shown = {c.metric: weights.weight(c.metric, c.weight) for c in score.components}
+    total = sum(shown.values())
+    rows = [html.Tr([html.Td(catalog.metrics[c.metric].title),
+                     html.Td(dbc.Input(id={"type": ids.SETTINGS_HEALTH_WEIGHT, "metric": c.metric}, type="number",
+                                       step="any", value=weights.weights.get(c.metric), placeholder=f"{c.weight:g}",
+                                       inputmode="decimal", size="sm", className="settings-input")),
+                     html.Td(f"{shown[c.metric] / total:.0%}" if total > 0 else "—", className="text-muted")])
+            for c in score.components]
+    return html.Div([
+        dcc.Store(id={"type": ids.SETTINGS_HEALTH_WEIGHTS_REVISION, "form": "health"}, data=revision),
+        dbc.Table([html.Thead(html.Tr([html.Th("Component"), html.Th("Weight (0–10)"), html.Th("Share in force")])),
+                   html.Tbody(rows)], size="sm", className="settings-health-weights-table",
+                  style={"maxWidth": "40rem"}),
+    ])
+
+
+def _health_weights_form(rt) -> html.Div:
+    targets = rt.targets().targets
+    return health_weights_form(rt.catalog, targets.health_score_weights,
+                               section_revision(targets, "health_score_weights"))
+
+
+@callback(Output(ids.SETTINGS_HEALTH_WEIGHTS, "children"), Input(ids.SETTINGS_EFFECTIVE, "value"))
+def fill_health_weights(_effective):
+    """The Company health weights form, pre-filled with the weights in force (admins only)."""
+    if not auth.has_role("admin"):
+        return dbc.Alert(REFUSED, color="danger")
+    return _health_weights_form(get_runtime())
+
+
+@callback(
+    Output(ids.SETTINGS_HEALTH_WEIGHTS_MESSAGE, "children"),
+    Output(ids.SETTINGS_HEALTH_WEIGHTS, "children", allow_duplicate=True),
+    Output(ids.SETTINGS_HISTORY, "children", allow_duplicate=True),
+    Output(ids.SETTINGS_FILE_STATUS, "children", allow_duplicate=True),
+    Input(ids.SETTINGS_HEALTH_WEIGHTS_SAVE, "n_clicks"),
+    State({"type": ids.SETTINGS_HEALTH_WEIGHT, "metric": ALL}, "value"),  # pattern ids: filled later
+    State({"type": ids.SETTINGS_HEALTH_WEIGHTS_REVISION, "form": ALL}, "data"),
+    prevent_initial_call=True,
+)
+def save_health_weights(n_clicks, _weights, _revision):
+    """Validate the weights, then write the section (locked, atomic, audited; refused when someone saved
+    since the form was filled; all weights 0 refused) and ask the worker to recompute the score. Admins only."""
+    if not n_clicks:
+        return (no_update, *NO_CHANGE)
+    user = auth.current_user()
+    if user is None or not user.can("admin"):
+        return (_alert(REFUSED), *NO_CHANGE)
+    rt = get_runtime()
+    titles = {c.metric: rt.catalog.metrics[c.metric].title for c in rt.catalog.metrics[HEALTH_SCORE_METRIC].components}
+    values, problems = check_component_weights(_by_id(ctx.states_list[0]), titles)
+    revision = next((i.get("value") for i in ctx.states_list[1] or [] if isinstance(i, dict)), None)
+    try:
+        result = _write(problems, lambda: save_section(rt.settings.targets_path, rt.catalog, "health_score_weights",
+                                                       values, revision if isinstance(revision, str) else "",
+                                                       user.email, rt.targets().targets))
+    except _NotSaved as e:
+        return (e.message, *NO_CHANGE)
+    loaded = rt.targets()
+    form = _health_weights_form(rt)
+    if not result.changes:
+        return _alert("No changes to save.", "secondary"), form, _history(rt), file_status(loaded.error)
+    try:
+        rt.coordinator.request_refresh(HEALTH_SCORE_METRIC)
+        follow = "The Company Health Score is being recomputed with them (within a minute)."
+    except Exception as e:  # the queue (Redis) is down: the save stands, the card follows at its next refresh
+        follow = f"The Company Health Score uses them at its next scheduled refresh ({type(e).__name__})."
+    return (_alert(f"Saved the health score weights. {follow}", "success", "settings-saved"), form,
             _history(rt), file_status(loaded.error))

@@ -89,7 +89,7 @@ def test_set001_admin_changes_a_target_and_the_card_turns_red(dash_duo, pulse_ap
     dash_duo.wait_for_text_to_equal(
         ".settings-saved", "Saved 1 change (Win Rate (90 days)), applying from November 2026.", timeout=10)
     assert [a.text for a in dash_duo.find_elements(".settings-tabs .nav-link")] == [
-        "Targets", "Revenue plan", "Sales quotas", "Rep targets", "Pipeline scenarios", "Support SLA", "Alert rules", "Health score", "Playbooks", "Change history"]  # a section at a time
+        "Targets", "Revenue plan", "Sales quotas", "Rep targets", "Pipeline scenarios", "Support SLA", "Company health", "Customer health", "Alert rules", "Playbooks", "Change history"]  # a section at a time
     _tab(dash_duo, "Change history")
     dash_duo.wait_for_contains_text("#settings-history", "target 30.0% → 90.0%", timeout=8)
     assert "local admin" in dash_duo.find_element("#settings-history").text

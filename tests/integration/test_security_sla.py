@@ -74,3 +74,41 @@ def test_slaset102_admin_saves_recomputes_and_bad_input_loses_nothing(proxy):
     body = _save(client, rt, {("high", "first_reply_hours"): 3}, "admin@x.com", revision="stale-0000000000")
     assert "changed by someone else" in str(body["settings-sla-message"])
     assert _files(rt) == before and rt.targets().targets.support_sla_targets.high.first_reply_hours == 2.5
+
+
+def _save_weights(client, rt, weights: dict, email: str, revision=None):
+    state = [[{"id": {"type": "settings-health-weight", "metric": m}, "property": "value", "value": v}
+              for m, v in weights.items()],
+             [{"id": {"type": "settings-health-weights-revision", "form": "health"}, "property": "data",
+               "value": revision if revision is not None
+               else section_revision(rt.targets().targets, "health_score_weights")}]]
+    inputs = [{"id": "settings-health-weights-save", "property": "n_clicks", "value": 1}]
+    r = post_callback(client, "settings-health-weights-save", "n_clicks", inputs, state, **_as(email))
+    assert r.status_code == 200
+    return r.get_json()["response"]
+
+
+ALL_ZERO = {m: 0 for m in ("contract_spend_pct", "pipeline_coverage", "win_rate", "ticket_sla_compliance", "csat_score")}
+
+
+def test_slaset103_health_weights_admin_only_validated_and_recomputed(proxy):
+    client, rt = proxy
+    before = _files(rt)
+    body = _save_weights(client, rt, {"win_rate": 3}, "viewer@x.com")
+    assert set(body) == {"settings-health-weights-message"} and _files(rt) == before
+    body = _save_weights(client, rt, {"win_rate": 3, "csat_score": "", "nrr": 5}, "admin@x.com")  # nrr: not offered
+    assert "Saved the health score weights" in str(body["settings-health-weights-message"])
+    assert rt.targets().targets.health_score_weights.weights == {"win_rate": 3}
+    assert rt.coordinator.requests == ["health_score"]
+    assert "weight of Win Rate (90 days) default → 3" in str(body["settings-history"])
+    assert "43%" in str(body["settings-health-weights"])  # 3 of 7: win rate's share in force
+    before = _files(rt)
+    for weights, problem in (({"win_rate": 11}, "Win Rate (90 days): A weight from 0 to 10."),
+                             ({"win_rate": "x"}, "Win Rate (90 days): Must be a number."),
+                             (ALL_ZERO, "at least one component needs a weight above 0")):
+        text = str(_save_weights(client, rt, weights, "admin@x.com")["settings-health-weights-message"])
+        assert "Nothing saved" in text and problem in text
+        assert _files(rt) == before
+    body = _save_weights(client, rt, {"win_rate": 1}, "admin@x.com", revision="stale-0000000000")
+    assert "health score weights were changed by someone else" in str(body["settings-health-weights-message"])
+    assert _files(rt) == before

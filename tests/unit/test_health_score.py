@@ -187,3 +187,33 @@ def test_hs010_status_sorts_problems_by_criticality(tmp_path):
     failing = [(r["frame"], r["criticality"]) for r in rows if r["state"] == "failing"]
     assert failing[:3] == [(crit, "critical"), (medium, "medium"), (low, "low")]
     assert rows[0]["owners"] == ["Executive Leadership"]
+
+
+def test_hs010_weights_governed_on_settings_replace_the_catalogs():
+    """Values of hs003 (80 / 100 / 80 / 100 / 80). Settings weights contract spend 3 and CSAT 0 (the
+    others keep the catalog's 1): (3×80 + 100 + 80 + 100) ÷ 6 = 86.67, CSAT left out like a component
+    without data; all five at 0 is refused when the file is read."""
+    from data_access.targets import ComponentWeights
+
+    catalog, store = _store(contract_spend_pct=0.40, pipeline_coverage=3.6, win_rate=0.24,
+                            ticket_sla_compliance=0.90, csat_score=0.68)
+    base = parse_targets(NO_TARGETS)
+    targets = base.model_copy(update={"health_score_weights": ComponentWeights(
+        weights={"contract_spend_pct": 3, "csat_score": 0})})
+    out = frames(catalog.metrics["health_score"], catalog, store, targets, AS_OF)
+    value = out["derived/health_score"].iloc[0]
+    assert value["value"] == pytest.approx(520 / 6) and value["components_used"] == 4
+    comps = out["derived/health_score_components"].set_index("metric")
+    assert comps["weight"].tolist() == [3, 1, 1, 1, 0]
+    assert comps.loc["csat_score", "weight_share_pct"] == 0 and comps.loc["csat_score", "score"] == 80
+    assert comps["weight_share_pct"].sum() == pytest.approx(1.0)
+    only_csat = base.model_copy(update={"health_score_weights": ComponentWeights(
+        weights={m: 0 for m in ("contract_spend_pct", "pipeline_coverage", "win_rate", "ticket_sla_compliance")})})
+    assert frames(catalog.metrics["health_score"], catalog, store, only_csat,
+                  AS_OF)["derived/health_score"]["value"].iloc[0] == pytest.approx(80.0)
+    zero = NO_TARGETS[:-1] + ', "health_score_weights": {"weights": {"contract_spend_pct": 0, "pipeline_coverage": 0, ' \
+        '"win_rate": 0, "ticket_sla_compliance": 0, "csat_score": 0}}}'
+    with pytest.raises(ValueError, match="at least one component needs a weight above 0"):
+        parse_targets(zero, catalog)
+    with pytest.raises(ValueError, match="not a component of the Company Health Score"):
+        parse_targets(NO_TARGETS[:-1] + ', "health_score_weights": {"weights": {"nrr": 1}}}', catalog)
