@@ -24,7 +24,8 @@ Frames (prefix ``derived/``):
   as governed on Settings › Company health, else as the catalog declares), ``weight_share_pct``
   (float64, 0–1 of the weights used; 0 when left out), ``points``
   (float64, score × weight share: what it adds to the score), ``as_of`` (datetime64, the component
-  frame's as-of date, missing without one), ``metric`` (str, the component's metric id).
+  frame's as-of date, missing without one), ``metric`` (str, the component's metric id);
+- ``derived/<metric>_by_segment``: the score per customer segment (``by_segment``).
 """
 from __future__ import annotations
 
@@ -114,7 +115,73 @@ def frames(metric: Metric, catalog: Catalog, store: FrameStore, targets: Targets
                            "components_total": len(df)}]).astype({"value": "float64", "components_used": "int64",
                                                                   "components_total": "int64"})
     cols = ["component", "value", "target", "score", "weight", "weight_share_pct", "points", "as_of", "metric"]
-    return {metric.query: value, **{v.query: df[cols] for v in metric.views}}
+    out = {metric.query: value}
+    for v in metric.views:
+        out[v.query] = (by_segment(metric, catalog, store, targets, as_of, df.set_index("metric")["weight"])
+                        if v.query.endswith(SEGMENT_SUFFIX) else df[cols])
+    return out
+
+
+SEGMENT_SUFFIX = "_by_segment"
+# The components that split by segment (a customer's QuickBooks customer type; a deal's company's
+# HubSpot industry — one list of segment names, as in the demo): metric → (its by-segment view's
+# frame, numerator, denominator columns). The segment's value is Σ numerator ÷ Σ denominator — the
+# metric's own definition over that segment's rows. Pipeline coverage (its plan is company-wide) and
+# ticket SLA compliance (Zendesk organizations are not matched to customers) have none and are left
+# out per segment.
+SEGMENT_INPUTS = {
+    "contract_spend_pct": ("demand_am/contract_spend_by_customer", "spend_usd", "contract_usd"),
+    "win_rate": ("company_health/win_rate_by_segment", "won_count", ("won_count", "lost_count")),
+    "csat_score": ("support/csat_by_segment", "satisfied_count", ("response_count",)),
+}
+
+
+def by_segment(metric: Metric, catalog: Catalog, store: FrameStore, targets: Targets, as_of: dt.date,
+               weights: pd.Series) -> pd.DataFrame:
+    """The score per customer segment over the components that split by segment (``SEGMENT_INPUTS``),
+    each scored against its company target with the weights of the score (``weights``: metric id →
+    weight), renormalised over the segment's components with data.
+
+    Returns one row per segment, best score first: ``segment`` (str), ``score`` (float64, 0–100,
+    missing without data), ``band`` (str), ``components_used`` (int64) and one float64 column per
+    splittable component (its score, 0–100, missing when the segment has no data for it)."""
+    parts = []
+    for comp in metric.components:
+        if comp.metric not in SEGMENT_INPUTS or weights.get(comp.metric, 0) <= 0:
+            continue
+        m = catalog.metrics[comp.metric]
+        query, numerator, denominator = SEGMENT_INPUTS[comp.metric]
+        cached = store.get(query)
+        if cached is None or cached.frame.empty:
+            continue
+        f = cached.frame
+        den_cols = (denominator,) if isinstance(denominator, str) else denominator
+        sums = (f.assign(_num=f[numerator].astype("float64"), _den=f[list(den_cols)].astype("float64").sum(axis=1))
+                .groupby("segment", dropna=False)[["_num", "_den"]].sum())
+        target, _ = target_for(m, targets, cached.meta.as_of or as_of)
+        for segment, row in sums.iterrows():
+            value = row["_num"] / row["_den"] if row["_den"] > 0 else None
+            parts.append({"segment": str(segment), "metric": m.id,
+                          "score": component_score(value, float(target), m.direction),
+                          "weight": float(weights[comp.metric])})
+    columns = [c.metric for c in metric.components if c.metric in SEGMENT_INPUTS]
+    if not parts:
+        empty = pd.DataFrame({"segment": pd.Series(dtype="object"), "score": pd.Series(dtype="float64"),
+                              "band": pd.Series(dtype="object"), "components_used": pd.Series(dtype="int64")})
+        return empty.assign(**{c: pd.Series(dtype="float64") for c in columns})
+    long = pd.DataFrame(parts)
+    long["score"] = long["score"].astype("float64")
+    used = long[long["score"].notna()]
+    points = (used["score"] * used["weight"]).groupby(used["segment"]).sum()
+    total = used.groupby("segment")["weight"].sum()
+    wide = long.pivot(index="segment", columns="metric", values="score").reindex(columns=columns)
+    out = pd.DataFrame({"segment": wide.index.astype(str)})
+    out["score"] = (points / total).reindex(wide.index).to_numpy(dtype="float64")
+    out["band"] = [health_band(v) for v in out["score"]]
+    out["components_used"] = used.groupby("segment").size().reindex(wide.index).fillna(0).astype("int64").to_numpy()
+    for c in columns:
+        out[c] = wide[c].to_numpy(dtype="float64")
+    return out.sort_values(["score", "segment"], ascending=[False, True], na_position="last").reset_index(drop=True)
 
 
 def refresh(metrics: list[Metric], catalog: Catalog, store: FrameStore, targets: Targets, as_of: dt.date) -> list:

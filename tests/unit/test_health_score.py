@@ -10,7 +10,7 @@ import pytest
 from data_access.catalog import CatalogError, load_catalog, parse_catalog
 from data_access.frame_store import CachedFrame, FrameMeta, MemoryFrameStore
 from data_access.health_score import component_score, frames, health_band, refresh
-from data_access.targets import parse_targets
+from data_access.targets import ComponentWeights, parse_targets
 
 AS_OF = dt.date(2026, 11, 21)
 NOW = dt.datetime(2026, 11, 21, 12, tzinfo=dt.timezone.utc)
@@ -125,7 +125,8 @@ def test_hs007_refresh_stores_both_frames_and_a_failure_keeps_the_last_good_valu
     targets = parse_targets(NO_TARGETS)
     results = refresh([metric], catalog, store, targets, AS_OF)
     assert [(r.query, r.ok, r.rows) for r in results] == [("derived/health_score", True, 1),
-                                                          ("derived/health_score_components", True, 5)]
+                                                          ("derived/health_score_components", True, 5),
+                                                          ("derived/health_score_by_segment", True, 0)]
     assert store.get("derived/health_score").frame["value"].iloc[0] == pytest.approx(100.0)
 
     class Broken(MemoryFrameStore):
@@ -137,7 +138,7 @@ def test_hs007_refresh_stores_both_frames_and_a_failure_keeps_the_last_good_valu
     broken = Broken()
     broken._frames = dict(store._frames)
     results = refresh([metric], catalog, broken, targets, AS_OF)
-    assert [r.ok for r in results] == [False, False]
+    assert [r.ok for r in results] == [False, False, False]
     assert broken.get("derived/health_score").frame["value"].iloc[0] == pytest.approx(100.0)
     assert broken.get_outcome("derived/health_score")["error_class"] == "ConnectionError"
 
@@ -193,8 +194,6 @@ def test_hs010_weights_governed_on_settings_replace_the_catalogs():
     """Values of hs003 (80 / 100 / 80 / 100 / 80). Settings weights contract spend 3 and CSAT 0 (the
     others keep the catalog's 1): (3×80 + 100 + 80 + 100) ÷ 6 = 86.67, CSAT left out like a component
     without data; all five at 0 is refused when the file is read."""
-    from data_access.targets import ComponentWeights
-
     catalog, store = _store(contract_spend_pct=0.40, pipeline_coverage=3.6, win_rate=0.24,
                             ticket_sla_compliance=0.90, csat_score=0.68)
     base = parse_targets(NO_TARGETS)
@@ -217,3 +216,38 @@ def test_hs010_weights_governed_on_settings_replace_the_catalogs():
         parse_targets(zero, catalog)
     with pytest.raises(ValueError, match="not a component of the Company Health Score"):
         parse_targets(NO_TARGETS[:-1] + ', "health_score_weights": {"weights": {"nrr": 1}}}', catalog)
+
+
+def _put_frame(store, name, frame):
+    store.put(name, CachedFrame(frame, FrameMeta(name, AS_OF, NOW, 0.1, len(frame))))
+
+
+def test_hs011_score_by_segment_over_the_components_that_split():
+    """Contract spend A 40/100 → 80, B 60/100 → 100 (two contracts each); win rate A 3 of 10 → 100,
+    B none closed (no data), 'No customer' 1 of 2 → 100; CSAT A 17/20 = 0.85 → 100, B 1/2 → 58.82
+    (targets 0.5 / 0.30 / 0.85). Equal weights: A (80 + 100 + 100) ÷ 3 = 93.33, B (100 + 58.82) ÷ 2 =
+    79.41, No customer 100 (one component). Coverage and SLA have no segment: left out."""
+    catalog, store = _store(contract_spend_pct=0.5, win_rate=0.3, csat_score=0.85)
+    _put_frame(store, "demand_am/contract_spend_by_customer", pd.DataFrame(
+        {"segment": ["A", "A", "B", "B"], "spend_usd": [20.0, 20, 30, 30], "contract_usd": [50.0, 50, 50, 50]}))
+    _put_frame(store, "company_health/win_rate_by_segment", pd.DataFrame(
+        {"segment": ["A", "B", "No customer"], "won_count": [3, 0, 1], "lost_count": [7, 0, 1]}))
+    _put_frame(store, "support/csat_by_segment", pd.DataFrame(
+        {"segment": ["A", "B"], "response_count": [20, 2], "satisfied_count": [17, 1]}))
+    out = frames(catalog.metrics["health_score"], catalog, store, parse_targets(NO_TARGETS), AS_OF)
+    seg = out["derived/health_score_by_segment"]
+    assert seg["segment"].tolist() == ["No customer", "A", "B"]
+    assert seg["score"].tolist() == pytest.approx([100, 280 / 3, (100 + 50 / 0.85) / 2])
+    assert seg["band"].tolist() == ["Excellent", "Excellent", "Good"]
+    assert seg["components_used"].tolist() == [1, 3, 2]
+    assert list(seg.columns) == ["segment", "score", "band", "components_used", "contract_spend_pct", "win_rate",
+                                 "csat_score"]
+    b = seg.set_index("segment").loc["B"]
+    assert b["contract_spend_pct"] == 100 and pd.isna(b["win_rate"]) and b["csat_score"] == pytest.approx(50 / 0.85)
+    weighted = parse_targets(NO_TARGETS).model_copy(update={"health_score_weights": ComponentWeights(
+        weights={"csat_score": 0, "contract_spend_pct": 3})})
+    seg = frames(catalog.metrics["health_score"], catalog, store, weighted, AS_OF)["derived/health_score_by_segment"]
+    assert seg.set_index("segment")["score"].to_dict() == pytest.approx({"A": (240 + 100) / 4, "B": 100,
+                                                                         "No customer": 100})
+    empty = frames(catalog.metrics["health_score"], catalog, MemoryFrameStore(), parse_targets(NO_TARGETS), AS_OF)
+    assert empty["derived/health_score_by_segment"].empty

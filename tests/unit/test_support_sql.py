@@ -236,3 +236,20 @@ def test_support013_sla_targets_from_settings_move_compliance(wh):
     assert by_priority.loc["urgent", "resolution_target_hours"] == pytest.approx(2)
     four = tickets.set_index("ticket_id").loc[4]
     assert four["breached"] == "resolution" and four["resolution_over_minutes"] == 60
+
+
+def test_support014_by_segment_views(refreshed, wh):
+    """CSAT by segment: the four 1–5 responses of the window are Acme Drinks' (Beverage): 2 / 4. Win
+    rate by segment (known company, 90 days to 2026-11-21): deal 4 won (Acme Drinks Inc, industry
+    Beverage); deals 12 won and 5 lost have no company → 'No company' 1 / 2."""
+    csat = _view(refreshed, "csat_score", "csat_by_segment")
+    assert csat[["segment", "response_count", "satisfied_count"]].values.tolist() == [["Beverage", 4, 2]]
+    assert csat["csat_rate"].tolist() == pytest.approx([0.5])
+    store, catalog = MemoryFrameStore(), load_catalog()
+    results = refresh_all(wh, store, catalog, Settings(), TARGETS, as_of=known_company.AS_OF,
+                          queries=["company_health/win_rate_by_segment"])
+    assert all(r.ok for r in results)
+    wins = store.get("company_health/win_rate_by_segment").frame.set_index("segment")
+    assert wins[["won_count", "lost_count"]].to_dict("index") == {"No company": {"won_count": 1, "lost_count": 1},
+                                                                  "Beverage": {"won_count": 1, "lost_count": 0}}
+    assert wins["win_rate"].to_dict() == pytest.approx({"No company": 0.5, "Beverage": 1.0})
