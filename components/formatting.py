@@ -133,7 +133,8 @@ def column_title(name: str) -> str:
                "company_name": "Company", "age_days": "Age (days)", "cycle_days": "Cycle (days)",
                "rep_target_rate": "Target", "rep_target_usd": "Target (USD)", "rep_target_days": "Target (days)",
                "rep_target_count": "Target (count)", "rep_target_multiple": "Target (×)", "vs_target": "Status",
-               "won_qtd_usd": "Won QTD (USD)", "open_deal_count": "Open deals", "nps": "NPS"}
+               "won_qtd_usd": "Won QTD (USD)", "open_deal_count": "Open deals", "nps": "NPS",
+               "csat_score": "CSAT score"}
     if name in special:
         return special[name]
     for suffix, unit in (("_usd", " (USD)"), ("_count", ""), ("_days", " (days)"), ("_multiple", " (×)"),

@@ -134,6 +134,8 @@ SEGMENT_INPUTS = {
     "win_rate": ("company_health/win_rate_by_segment", "won_count", ("won_count", "lost_count")),
     "csat_score": ("support/csat_by_segment", "satisfied_count", ("response_count",)),
 }
+SEGMENT_COLUMNS = {"contract_spend_pct": "contract_spend_score", "win_rate": "win_rate_score",
+                   "csat_score": "csat_score"}  # the by-segment frame's score column per component
 
 
 def by_segment(metric: Metric, catalog: Catalog, store: FrameStore, targets: Targets, as_of: dt.date,
@@ -144,7 +146,8 @@ def by_segment(metric: Metric, catalog: Catalog, store: FrameStore, targets: Tar
 
     Returns one row per segment, best score first: ``segment`` (str), ``score`` (float64, 0–100,
     missing without data), ``band`` (str), ``components_used`` (int64) and one float64 column per
-    splittable component (its score, 0–100, missing when the segment has no data for it)."""
+    splittable component (``SEGMENT_COLUMNS``: its score, 0–100, missing when the segment has no data
+    for it)."""
     parts = []
     for comp in metric.components:
         if comp.metric not in SEGMENT_INPUTS or weights.get(comp.metric, 0) <= 0:
@@ -168,7 +171,7 @@ def by_segment(metric: Metric, catalog: Catalog, store: FrameStore, targets: Tar
     if not parts:
         empty = pd.DataFrame({"segment": pd.Series(dtype="object"), "score": pd.Series(dtype="float64"),
                               "band": pd.Series(dtype="object"), "components_used": pd.Series(dtype="int64")})
-        return empty.assign(**{c: pd.Series(dtype="float64") for c in columns})
+        return empty.assign(**{SEGMENT_COLUMNS[c]: pd.Series(dtype="float64") for c in columns})
     long = pd.DataFrame(parts)
     long["score"] = long["score"].astype("float64")
     used = long[long["score"].notna()]
@@ -180,7 +183,7 @@ def by_segment(metric: Metric, catalog: Catalog, store: FrameStore, targets: Tar
     out["band"] = [health_band(v) for v in out["score"]]
     out["components_used"] = used.groupby("segment").size().reindex(wide.index).fillna(0).astype("int64").to_numpy()
     for c in columns:
-        out[c] = wide[c].to_numpy(dtype="float64")
+        out[SEGMENT_COLUMNS[c]] = wide[c].to_numpy(dtype="float64")
     return out.sort_values(["score", "segment"], ascending=[False, True], na_position="last").reset_index(drop=True)
 
 

@@ -240,10 +240,11 @@ def test_hs011_score_by_segment_over_the_components_that_split():
     assert seg["score"].tolist() == pytest.approx([100, 280 / 3, (100 + 50 / 0.85) / 2])
     assert seg["band"].tolist() == ["Excellent", "Excellent", "Good"]
     assert seg["components_used"].tolist() == [1, 3, 2]
-    assert list(seg.columns) == ["segment", "score", "band", "components_used", "contract_spend_pct", "win_rate",
-                                 "csat_score"]
+    assert list(seg.columns) == ["segment", "score", "band", "components_used", "contract_spend_score",
+                                 "win_rate_score", "csat_score"]
     b = seg.set_index("segment").loc["B"]
-    assert b["contract_spend_pct"] == 100 and pd.isna(b["win_rate"]) and b["csat_score"] == pytest.approx(50 / 0.85)
+    assert b["contract_spend_score"] == 100 and pd.isna(b["win_rate_score"])
+    assert b["csat_score"] == pytest.approx(50 / 0.85)
     weighted = parse_targets(NO_TARGETS).model_copy(update={"health_score_weights": ComponentWeights(
         weights={"csat_score": 0, "contract_spend_pct": 3})})
     seg = frames(catalog.metrics["health_score"], catalog, store, weighted, AS_OF)["derived/health_score_by_segment"]
