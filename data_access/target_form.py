@@ -243,17 +243,25 @@ def check_scenarios(raw_threshold, best: dict[str, object], worst: dict[str, obj
     values = {"commit_threshold": round(threshold / 100, 10) if msg is None else None,
               "best_weights": {}, "worst_weights": {}}
     for key, name, raw in (("best_weights", "Best", best), ("worst_weights", "Worst", worst)):
-        for stage, w in raw.items():
-            if _blank(w):
-                continue
-            weight, msg = parse_number(w)
-            if msg is None and not 0 <= weight <= SCENARIO_WEIGHT_MAX:
-                msg = f"A weight from 0 to {SCENARIO_WEIGHT_MAX:g}."
-            if msg:
-                problems.append(f"{name} weight of {stage}: {msg}")
-            else:
-                values[key][stage] = weight
+        values[key] = _weights(raw, lambda stage, n=name: f"{n} weight of {stage}", problems)
     return values, problems
+
+
+def _weights(raw: dict[str, object], label, problems: list[str]) -> dict[str, float]:
+    """The weights typed in a form (key → raw; blank ones skipped) that are numbers from 0 to
+    ``SCENARIO_WEIGHT_MAX``; each other one adds ``"<label(key)>: <why>"`` to ``problems``."""
+    out = {}
+    for key, w in raw.items():
+        if _blank(w):
+            continue
+        weight, msg = parse_number(w)
+        if msg is None and not 0 <= weight <= SCENARIO_WEIGHT_MAX:
+            msg = f"A weight from 0 to {SCENARIO_WEIGHT_MAX:g}."
+        if msg:
+            problems.append(f"{label(key)}: {msg}")
+        else:
+            out[key] = weight
+    return out
 
 
 def check_sla_targets(raw: dict[tuple[str, str], object]) -> tuple[dict, list[str]]:
@@ -284,15 +292,6 @@ def check_component_weights(raw: dict[str, object], titles: dict[str, str]) -> t
     → ``(values for targets.ComponentWeights, problems)``; ``titles`` names the components in the
     messages. A weight is a number from 0 to ``SCENARIO_WEIGHT_MAX`` (10); that not all are 0 is
     checked when the file is parsed (``targets.check_against_catalog``)."""
-    weights, problems = {}, []
-    for mid, w in raw.items():
-        if mid not in titles or _blank(w):
-            continue
-        weight, msg = parse_number(w)
-        if msg is None and not 0 <= weight <= SCENARIO_WEIGHT_MAX:
-            msg = f"A weight from 0 to {SCENARIO_WEIGHT_MAX:g}."
-        if msg:
-            problems.append(f"{titles[mid]}: {msg}")
-        else:
-            weights[mid] = weight
+    problems = []
+    weights = _weights({mid: w for mid, w in raw.items() if mid in titles}, titles.get, problems)
     return {"weights": weights}, problems

@@ -24,7 +24,7 @@ from data_access.target_form import (check_rep_target, check_row, check_usd, sho
                                      zone_text)
 from data_access.target_store import (EditError, TargetsBusy, default_targets, form_values, plan_metric, plan_months,
                                       read_audit, rep_target_metrics, save_edits, save_metric_rep_targets,
-                                      save_plan_months, save_rep_quotas, save_scenarios, save_section, scenarios_revision,
+                                      save_plan_months, save_rep_quotas, save_section, scenarios_revision,
                                       section_revision)
 from data_access.scenarios import DEFAULT_BEST_WEIGHT, DEFAULT_WORST_WEIGHT, STAGE_FRAME
 from data_access.target_form import check_component_weights, check_scenarios, check_sla_targets
@@ -68,6 +68,22 @@ def value_input(ident, value, usd: bool, placeholder: str | None = None) -> dbc.
         return dbc.Input(id=ident, type="text", value=value, inputmode="decimal", autocomplete="off",
                          placeholder=placeholder)
     return dbc.Input(id=ident, type="number", value=value, step="any", inputmode="decimal", placeholder=placeholder)
+
+
+def section_tab(label: str, tab_id: str, intro, body_id: str, save_label: str, save_id: str,
+                message_id: str) -> dbc.Tab:
+    """One Settings section: the ``intro`` text, the form a callback fills into ``body_id`` (a spinner
+    while it loads), and the Save button with its message below."""
+    return dbc.Tab(label=label, tab_id=tab_id, children=dbc.Card([
+        dbc.CardBody([
+            html.P(intro, className="text-muted small"),
+            dcc.Loading(html.Div(id=body_id), type="dot", delay_show=300, target_components={body_id: "children"}),
+        ]),
+        dbc.CardFooter([
+            dbc.Button(save_label, id=save_id, color="primary"),
+            html.Div(id=message_id, className="settings-message mt-2"),
+        ]),
+    ], className="mb-4 settings-card"))
 
 
 def metric_row(metric: Metric, in_force_text: str, target_value, band_value) -> html.Tr:
@@ -385,33 +401,17 @@ def layout(**_query) -> html.Div:
                 html.Div(id=ids.SETTINGS_MESSAGE, className="settings-message mt-2"),
             ]),
           ], className="mb-4 settings-card")),
-          dbc.Tab(label="Revenue plan", tab_id="plan", children=dbc.Card([
-            dbc.CardBody([
-                html.P("Planned revenue for single months, in USD, for the twelve months from the month "
-                       "chosen. Blank: the month follows the monthly plan (Revenue YTD's target, on Targets). Revenue YTD "
-                       "and Revenue by month vs target use these figures; Pipeline Coverage uses the quarter's "
-                       "plan.", className="text-muted small"),
-                dcc.Loading(html.Div(id=ids.SETTINGS_PLAN), type="dot", delay_show=300,
-                            target_components={ids.SETTINGS_PLAN: "children"}),
-            ]),
-            dbc.CardFooter([
-                dbc.Button("Save plan", id=ids.SETTINGS_PLAN_SAVE, color="primary"),
-                html.Div(id=ids.SETTINGS_PLAN_MESSAGE, className="settings-message mt-2"),
-            ]),
-          ], className="mb-4 settings-card")),
-          dbc.Tab(label="Sales quotas", tab_id="quotas", children=dbc.Card([
-            dbc.CardBody([
-                html.P("Each rep's quota for a calendar quarter, in USD. Pipeline Coverage by rep divides a rep's "
-                       "open pipeline by what is left of their quota this quarter. Leave a quota blank for none. "
-                       "Changes apply from the month chosen at the top.", className="text-muted small"),
-                dcc.Loading(html.Div(id=ids.SETTINGS_QUOTAS), type="dot", delay_show=300,
-                            target_components={ids.SETTINGS_QUOTAS: "children"}),
-            ]),
-            dbc.CardFooter([
-                dbc.Button("Save quotas", id=ids.SETTINGS_QUOTAS_SAVE, color="primary"),
-                html.Div(id=ids.SETTINGS_QUOTAS_MESSAGE, className="settings-message mt-2"),
-            ]),
-          ], className="mb-4 settings-card")),
+          section_tab("Revenue plan", "plan",
+                      "Planned revenue for single months, in USD, for the twelve months from the month "
+                      "chosen. Blank: the month follows the monthly plan (Revenue YTD's target, on Targets). Revenue YTD "
+                      "and Revenue by month vs target use these figures; Pipeline Coverage uses the quarter's "
+                      "plan.",
+                      ids.SETTINGS_PLAN, "Save plan", ids.SETTINGS_PLAN_SAVE, ids.SETTINGS_PLAN_MESSAGE),
+          section_tab("Sales quotas", "quotas",
+                      "Each rep's quota for a calendar quarter, in USD. Pipeline Coverage by rep divides a rep's "
+                      "open pipeline by what is left of their quota this quarter. Leave a quota blank for none. "
+                      "Changes apply from the month chosen at the top.",
+                      ids.SETTINGS_QUOTAS, "Save quotas", ids.SETTINGS_QUOTAS_SAVE, ids.SETTINGS_QUOTAS_MESSAGE),
           dbc.Tab(label="Rep targets", tab_id="rep_targets", children=dbc.Card([
             dbc.CardHeader(dbc.Row([
                 dbc.Col(html.H4("Rep targets", className="mb-0"), className="d-flex align-items-center"),
@@ -424,8 +424,8 @@ def layout(**_query) -> html.Div:
             ], className="g-2 justify-content-between")),
             dbc.CardBody([
                 html.P("A rep's own target for a metric, in the metric's unit; blank: the rep is held to the "
-                       "metric's target. The metric's by-rep view shows each rep's status against it. Changes "
-                       "apply from the month chosen at the top.", className="text-muted small"),
+                      "metric's target. The metric's by-rep view shows each rep's status against it. Changes "
+                      "apply from the month chosen at the top.", className="text-muted small"),
                 dcc.Loading(html.Div(id=ids.SETTINGS_REP_TARGETS), type="dot", delay_show=300,
                             target_components={ids.SETTINGS_REP_TARGETS: "children"}),
             ]),
@@ -434,51 +434,26 @@ def layout(**_query) -> html.Div:
                 html.Div(id=ids.SETTINGS_REP_TARGETS_MESSAGE, className="settings-message mt-2"),
             ]),
           ], className="mb-4 settings-card")),
-          dbc.Tab(label="Pipeline scenarios", tab_id="scenarios", children=dbc.Card([
-            dbc.CardBody([
-                html.P("The Weighted Pipeline's scenarios on the Sales page: each counts an open deal at amount × "
-                       "min(1, stage probability × stage weight). Base: every weight 1. Commit: only the stages whose "
-                       "probability is at or above the threshold. Best and worst: a weight per stage (0–10; blank: "
-                       f"{DEFAULT_BEST_WEIGHT:g} for best, {DEFAULT_WORST_WEIGHT:g} for worst). In force as soon as "
-                       "saved.", className="text-muted small"),
-                dcc.Loading(html.Div(id=ids.SETTINGS_SCENARIOS), type="dot", delay_show=300,
-                            target_components={ids.SETTINGS_SCENARIOS: "children"}),
-            ]),
-            dbc.CardFooter([
-                dbc.Button("Save scenarios", id=ids.SETTINGS_SCENARIOS_SAVE, color="primary"),
-                html.Div(id=ids.SETTINGS_SCENARIOS_MESSAGE, className="settings-message mt-2"),
-            ]),
-          ], className="mb-4 settings-card")),
-          dbc.Tab(label="Support SLA", tab_id="sla", children=dbc.Card([
-            dbc.CardBody([
-                html.P("Each Zendesk priority's targets, in business hours of the support schedule (holidays "
-                       "excluded): the first public reply by an agent, and full resolution (creation to the last "
-                       "solve). Ticket SLA Compliance counts a solved ticket as met when both are within them; "
-                       "the Support drill-downs show each ticket against them. In force as soon as saved, for "
-                       "every day computed from then on.", className="text-muted small"),
-                dcc.Loading(html.Div(id=ids.SETTINGS_SLA), type="dot", delay_show=300,
-                            target_components={ids.SETTINGS_SLA: "children"}),
-            ]),
-            dbc.CardFooter([
-                dbc.Button("Save SLA targets", id=ids.SETTINGS_SLA_SAVE, color="primary"),
-                html.Div(id=ids.SETTINGS_SLA_MESSAGE, className="settings-message mt-2"),
-            ]),
-          ], className="mb-4 settings-card")),
-          dbc.Tab(label="Company health", tab_id="company_health", children=dbc.Card([
-            dbc.CardBody([
-                html.P("The Company Health Score (0–100) is Σ weight × component score ÷ Σ weight over the "
-                       "components with data; each component scores 100 × min(1, value ÷ target) against its own "
-                       "target (on Targets). Only the ratios of the weights matter; 0 leaves a component out, "
-                       "blank keeps the default. In force as soon as saved; the card follows within a minute.",
-                       className="text-muted small"),
-                dcc.Loading(html.Div(id=ids.SETTINGS_HEALTH_WEIGHTS), type="dot", delay_show=300,
-                            target_components={ids.SETTINGS_HEALTH_WEIGHTS: "children"}),
-            ]),
-            dbc.CardFooter([
-                dbc.Button("Save weights", id=ids.SETTINGS_HEALTH_WEIGHTS_SAVE, color="primary"),
-                html.Div(id=ids.SETTINGS_HEALTH_WEIGHTS_MESSAGE, className="settings-message mt-2"),
-            ]),
-          ], className="mb-4 settings-card")),
+          section_tab("Pipeline scenarios", "scenarios",
+                      "The Weighted Pipeline's scenarios on the Sales page: each counts an open deal at amount × "
+                      "min(1, stage probability × stage weight). Base: every weight 1. Commit: only the stages whose "
+                      "probability is at or above the threshold. Best and worst: a weight per stage (0–10; blank: "
+                      f"{DEFAULT_BEST_WEIGHT:g} for best, {DEFAULT_WORST_WEIGHT:g} for worst). In force as soon as "
+                      "saved.",
+                      ids.SETTINGS_SCENARIOS, "Save scenarios", ids.SETTINGS_SCENARIOS_SAVE, ids.SETTINGS_SCENARIOS_MESSAGE),
+          section_tab("Support SLA", "sla",
+                      "Each Zendesk priority's targets, in business hours of the support schedule (holidays "
+                      "excluded): the first public reply by an agent, and full resolution (creation to the last "
+                      "solve). Ticket SLA Compliance counts a solved ticket as met when both are within them; "
+                      "the Support drill-downs show each ticket against them. In force as soon as saved, for "
+                      "every day computed from then on.",
+                      ids.SETTINGS_SLA, "Save SLA targets", ids.SETTINGS_SLA_SAVE, ids.SETTINGS_SLA_MESSAGE),
+          section_tab("Company health", "company_health",
+                      "The Company Health Score (0–100) is Σ weight × component score ÷ Σ weight over the "
+                      "components with data; each component scores 100 × min(1, value ÷ target) against its own "
+                      "target (on Targets). Only the ratios of the weights matter; 0 leaves a component out, "
+                      "blank keeps the default. In force as soon as saved; the card follows within a minute.",
+                      ids.SETTINGS_HEALTH_WEIGHTS, "Save weights", ids.SETTINGS_HEALTH_WEIGHTS_SAVE, ids.SETTINGS_HEALTH_WEIGHTS_MESSAGE),
           dbc.Tab(label="Customer health", tab_id="health", children=health_tab()),
           dbc.Tab(label="Alert rules", tab_id="alerts", children=rules_tab(rt.catalog)),
           dbc.Tab(label="Playbooks", tab_id="playbooks", children=playbooks_tab()),
@@ -953,6 +928,47 @@ def reset_to_default(n_clicks, effective, rep_metric_id=None):
                                                      "rep targets). Save each part to apply it.", "info")
 
 
+# ---------------------------------------------------------------- whole sections (scenarios, SLA, weights)
+
+def _fill_section(form):
+    """A whole-section form (``form(rt)``), or the refusal for a non-admin."""
+    if not auth.has_role("admin"):
+        return dbc.Alert(REFUSED, color="danger")
+    return form(get_runtime())
+
+
+def _revision(states: list | None) -> str:
+    """The fingerprint a form was filled from (its revision store, read through ``ALL``); "" if absent."""
+    value = next((i.get("value") for i in states or [] if isinstance(i, dict)), None)
+    return value if isinstance(value, str) else ""
+
+
+def _save_section(n_clicks, section: str, check, form, saved: str, follow=lambda rt: "") -> tuple:
+    """Save one whole section of the targets file from its form: admins only (decided here, whatever
+    the browser sent); ``check(rt)`` → ``(values, problems)`` of the form; written locked, atomic and
+    audited, refused when the section changed since the form was filled (the revision store, the
+    callback's last State). Returns the message, the form again (``form(rt)``), the history and the
+    file status; ``saved`` and ``follow(rt)`` (what happens next: a recompute) make the success message."""
+    if not n_clicks:
+        return (no_update, *NO_CHANGE)
+    user = auth.current_user()
+    if user is None or not user.can("admin"):
+        return (_alert(REFUSED), *NO_CHANGE)
+    rt = get_runtime()
+    values, problems = check(rt)
+    revision = _revision(ctx.states_list[-1])
+    try:
+        result = _write(problems, lambda: save_section(rt.settings.targets_path, rt.catalog, section, values,
+                                                       revision, user.email, rt.targets().targets))
+    except _NotSaved as e:
+        return (e.message, *NO_CHANGE)
+    loaded = rt.targets()
+    if not result.changes:
+        return _alert("No changes to save.", "secondary"), form(rt), _history(rt), file_status(loaded.error)
+    return (_alert(f"{saved} {follow(rt)}".strip(), "success", "settings-saved"), form(rt), _history(rt),
+            file_status(loaded.error))
+
+
 # ---------------------------------------------------------------- pipeline scenarios
 
 def scenario_stages(store, scenarios) -> list[str]:
@@ -997,9 +1013,7 @@ def _scenarios_form(rt) -> html.Div:
 @callback(Output(ids.SETTINGS_SCENARIOS, "children"), Input(ids.SETTINGS_EFFECTIVE, "value"))
 def fill_scenarios(_effective):
     """The scenario form, pre-filled with the weights in force (admins only)."""
-    if not auth.has_role("admin"):
-        return dbc.Alert(REFUSED, color="danger")
-    return _scenarios_form(get_runtime())
+    return _fill_section(_scenarios_form)
 
 
 @callback(
@@ -1015,30 +1029,13 @@ def fill_scenarios(_effective):
     prevent_initial_call=True,
 )
 def save_pipeline_scenarios(n_clicks, _threshold, _best, _worst, _revision):
-    """Validate the threshold and every weight, then write the section (locked, atomic, audited; refused
-    when someone saved since the form was filled). Admins only."""
-    if not n_clicks:
-        return (no_update, *NO_CHANGE)
-    user = auth.current_user()
-    if user is None or not user.can("admin"):
-        return (_alert(REFUSED), *NO_CHANGE)
-    rt = get_runtime()
-    threshold = _by_id(ctx.states_list[0], "stage").get("threshold")
-    revision = next((i.get("value") for i in ctx.states_list[3] or [] if isinstance(i, dict)), None)
-    values, problems = check_scenarios(threshold, _by_id(ctx.states_list[1], "stage"),
-                                       _by_id(ctx.states_list[2], "stage"))
-    try:
-        result = _write(problems, lambda: save_scenarios(rt.settings.targets_path, rt.catalog, values,
-                                                         revision if isinstance(revision, str) else "",
-                                                         user.email, rt.targets().targets))
-    except _NotSaved as e:
-        return (e.message, *NO_CHANGE)
-    loaded = rt.targets()
-    form = _scenarios_form(rt)
-    if not result.changes:
-        return _alert("No changes to save.", "secondary"), form, _history(rt), file_status(loaded.error)
-    return (_alert("Saved the pipeline scenarios; the Sales page uses them from its next read.", "success",
-                   "settings-saved"), form, _history(rt), file_status(loaded.error))
+    """Validate the threshold and every weight, then write the section (``_save_section``)."""
+    def check(_rt):
+        threshold = _by_id(ctx.states_list[0], "stage").get("threshold")
+        return check_scenarios(threshold, _by_id(ctx.states_list[1], "stage"), _by_id(ctx.states_list[2], "stage"))
+
+    return _save_section(n_clicks, "pipeline_scenarios", check, _scenarios_form,
+                         "Saved the pipeline scenarios; the Sales page uses them from its next read.")
 
 
 # ---------------------------------------------------------------- support SLA targets
@@ -1071,9 +1068,7 @@ def _sla_form(rt) -> html.Div:
 @callback(Output(ids.SETTINGS_SLA, "children"), Input(ids.SETTINGS_EFFECTIVE, "value"))
 def fill_sla(_effective):
     """The Support SLA form, pre-filled with the targets in force (admins only)."""
-    if not auth.has_role("admin"):
-        return dbc.Alert(REFUSED, color="danger")
-    return _sla_form(get_runtime())
+    return _fill_section(_sla_form)
 
 
 @callback(
@@ -1087,34 +1082,19 @@ def fill_sla(_effective):
     prevent_initial_call=True,
 )
 def save_sla_targets(n_clicks, _hours, _revision):
-    """Validate the eight targets, then write the section (locked, atomic, audited; refused when someone
-    saved since the form was filled) and ask the worker to recompute the support metrics. Admins only."""
-    if not n_clicks:
-        return (no_update, *NO_CHANGE)
-    user = auth.current_user()
-    if user is None or not user.can("admin"):
-        return (_alert(REFUSED), *NO_CHANGE)
-    rt = get_runtime()
-    raw = {}
-    for item in ctx.states_list[0] or []:
-        ident = item.get("id") if isinstance(item, dict) else None
-        if isinstance(ident, dict) and ident.get("priority") in SLA_PRIORITIES:
-            raw[(ident["priority"], ident.get("part"))] = item.get("value")
-    revision = next((i.get("value") for i in ctx.states_list[1] or [] if isinstance(i, dict)), None)
-    values, problems = check_sla_targets(raw)
-    try:
-        result = _write(problems, lambda: save_section(rt.settings.targets_path, rt.catalog, "support_sla_targets",
-                                                       values, revision if isinstance(revision, str) else "",
-                                                       user.email, rt.targets().targets))
-    except _NotSaved as e:
-        return (e.message, *NO_CHANGE)
-    loaded = rt.targets()
-    form = _sla_form(rt)
-    if not result.changes:
-        return _alert("No changes to save.", "secondary"), form, _history(rt), file_status(loaded.error)
-    follow = recompute_using(rt, lambda p: p.startswith(SLA_PARAMETER_PREFIX), "the new SLA targets")
-    return (_alert(f"Saved the support SLA targets. {follow}".strip(), "success", "settings-saved"), form,
-            _history(rt), file_status(loaded.error))
+    """Validate the eight targets, then write the section (``_save_section``) and ask the worker to
+    recompute the metrics whose SQL reads them."""
+    def check(_rt):
+        raw = {}
+        for item in ctx.states_list[0] or []:
+            ident = item.get("id") if isinstance(item, dict) else None
+            if isinstance(ident, dict) and ident.get("priority") in SLA_PRIORITIES:
+                raw[(ident["priority"], ident.get("part"))] = item.get("value")
+        return check_sla_targets(raw)
+
+    return _save_section(n_clicks, "support_sla_targets", check, _sla_form, "Saved the support SLA targets.",
+                         lambda rt: recompute_using(rt, lambda p: p.startswith(SLA_PARAMETER_PREFIX),
+                                                    "the new SLA targets"))
 
 
 # ---------------------------------------------------------------- company health score weights
@@ -1149,9 +1129,7 @@ def _health_weights_form(rt) -> html.Div:
 @callback(Output(ids.SETTINGS_HEALTH_WEIGHTS, "children"), Input(ids.SETTINGS_EFFECTIVE, "value"))
 def fill_health_weights(_effective):
     """The Company health weights form, pre-filled with the weights in force (admins only)."""
-    if not auth.has_role("admin"):
-        return dbc.Alert(REFUSED, color="danger")
-    return _health_weights_form(get_runtime())
+    return _fill_section(_health_weights_form)
 
 
 @callback(
@@ -1165,31 +1143,19 @@ def fill_health_weights(_effective):
     prevent_initial_call=True,
 )
 def save_health_weights(n_clicks, _weights, _revision):
-    """Validate the weights, then write the section (locked, atomic, audited; refused when someone saved
-    since the form was filled; all weights 0 refused) and ask the worker to recompute the score. Admins only."""
-    if not n_clicks:
-        return (no_update, *NO_CHANGE)
-    user = auth.current_user()
-    if user is None or not user.can("admin"):
-        return (_alert(REFUSED), *NO_CHANGE)
-    rt = get_runtime()
-    titles = {c.metric: rt.catalog.metrics[c.metric].title for c in rt.catalog.metrics[HEALTH_SCORE_METRIC].components}
-    values, problems = check_component_weights(_by_id(ctx.states_list[0]), titles)
-    revision = next((i.get("value") for i in ctx.states_list[1] or [] if isinstance(i, dict)), None)
-    try:
-        result = _write(problems, lambda: save_section(rt.settings.targets_path, rt.catalog, "health_score_weights",
-                                                       values, revision if isinstance(revision, str) else "",
-                                                       user.email, rt.targets().targets))
-    except _NotSaved as e:
-        return (e.message, *NO_CHANGE)
-    loaded = rt.targets()
-    form = _health_weights_form(rt)
-    if not result.changes:
-        return _alert("No changes to save.", "secondary"), form, _history(rt), file_status(loaded.error)
-    try:
-        rt.coordinator.request_refresh(HEALTH_SCORE_METRIC)
-        follow = "The Company Health Score is being recomputed with them (within a minute)."
-    except Exception as e:  # the queue (Redis) is down: the save stands, the card follows at its next refresh
-        follow = f"The Company Health Score uses them at its next scheduled refresh ({type(e).__name__})."
-    return (_alert(f"Saved the health score weights. {follow}", "success", "settings-saved"), form,
-            _history(rt), file_status(loaded.error))
+    """Validate the weights, then write the section (``_save_section``; all weights 0 is refused when
+    the file is parsed) and ask the worker to recompute the score."""
+    def check(rt):
+        titles = {c.metric: rt.catalog.metrics[c.metric].title
+                  for c in rt.catalog.metrics[HEALTH_SCORE_METRIC].components}
+        return check_component_weights(_by_id(ctx.states_list[0]), titles)
+
+    def follow(rt) -> str:
+        try:
+            rt.coordinator.request_refresh(HEALTH_SCORE_METRIC)
+        except Exception as e:  # the queue (Redis) is down: the save stands, the card follows at its next refresh
+            return f"The Company Health Score uses them at its next scheduled refresh ({type(e).__name__})."
+        return "The Company Health Score is being recomputed with them (within a minute)."
+
+    return _save_section(n_clicks, "health_score_weights", check, _health_weights_form,
+                         "Saved the health score weights.", follow)
