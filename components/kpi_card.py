@@ -82,6 +82,7 @@ def kpi_card(
     delta_tone: str = "flat",
     breakdown: list[tuple[str, str]] | None = None,
     band: str | None = None,
+    badge: str | None = None,
 ) -> html.Div:
     """A clickable KPI card: title, value in its unit, target, status badge, freshness line.
 
@@ -95,7 +96,8 @@ def kpi_card(
     (oldest first) drawn as a sparkline; ``delta`` (``formatting.delta_text``) the change vs the
     previous period, coloured by ``delta_tone`` (good | bad | flat); neither shows without history.
     ``breakdown`` (label, text) pairs list a composite metric's components under the value (the health
-    score's component scores), ``band`` names its band (``Good``) beside the value.
+    score's component scores), ``band`` names its band (``Good``) beside the value. ``badge`` (e.g.
+    ``"Scenario: Commit"``) is a badge beside the title saying the value is not the metric's own figure.
     Clicking the card (id ``ids.kpi_card(metric.id)``) opens the metric's drill-down; hovering it,
     or tapping (focusing) its "i" button, shows the tooltip.
     """
@@ -120,10 +122,12 @@ def kpi_card(
                                 className="ms-1 kpi-stale"))
     if failure:
         footer.append(html.Div(["⚠ ", failure], className="kpi-failure"))
+    title = html.Span(metric.title, className="kpi-title")
     card = dbc.Card(
         dbc.CardBody(
             [
-                html.Div(html.Span(metric.title, className="kpi-title"), className="kpi-head"),
+                html.Div([title, dbc.Badge(badge, color="info", className="kpi-badge")] if badge else title,
+                         className="kpi-head"),
                 html.Div([value_text, *([html.Span(band, className="kpi-band ms-2")] if band and status != "nodata" else [])],
                          className=f"kpi-value kpi-value-{status}"),
                 *([html.Ul([html.Li([html.Span(label), html.Span(text, className="kpi-breakdown-value")])
@@ -149,7 +153,8 @@ def kpi_card(
         n_clicks=0,
         role="button",
         className="kpi-card-wrap h-100",
-        **{"aria-label": f"{metric.title}: {value_text}{'. ' + delta if delta and show_trend else ''}. Open details."},
+        **{"aria-label": f"{metric.title}{f' ({badge})' if badge else ''}: {value_text}"
+                         f"{'. ' + delta if delta and show_trend else ''}. Open details."},
     )
     # the "i" sits beside the clickable card, not in it: tapping it focuses it (the tooltip opens)
     # without opening the drill-down

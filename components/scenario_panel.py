@@ -7,21 +7,29 @@ from dash import dcc, html
 
 from components import formatting, ids
 from components.figures import PALETTE, TEMPLATE, TEMPLATE_DARK
-from data_access.scenarios import SCENARIO_TITLES, SCENARIOS, by_stage, formula, scenario_totals
+from components.kpi_card import kpi_card
+from data_access.catalog import Metric
+from data_access.scenarios import SCENARIO_TITLES, SCENARIOS, ScenarioCardValue, by_stage, formula, scenario_totals
 from data_access.targets import PipelineScenarios
 
 
-def scenario_toggle(value: str) -> dbc.RadioItems:
+def scenario_toggle(value: str, remember: bool = True) -> dbc.RadioItems:
+    """The base | commit | best | worst buttons at ``value``. With ``remember`` the pick is kept for the
+    browser tab (session storage) across reloads of the page; without it (the URL names the scenario,
+    which wins) this load neither restores nor records a pick."""
     return dbc.RadioItems(id=ids.SALES_SCENARIO, value=value, inline=True, className="btn-group scenario-toggle",
+                          persistence=remember, persistence_type="session",
                           inputClassName="btn-check", labelClassName="btn btn-outline-primary btn-sm",
                           labelCheckedClassName="active",
                           options=[{"label": SCENARIO_TITLES[s], "value": s} for s in SCENARIOS])
 
 
-def scenario_section(value: str) -> dbc.Card:
-    """The panel's skeleton (no data: the callback fills it on load and on each toggle)."""
+def scenario_section(value: str, remember: bool = True) -> dbc.Card:
+    """The panel's skeleton (no data: the callback fills it on load and on each toggle); ``value`` and
+    ``remember`` as ``scenario_toggle``."""
     return dbc.Card([
-        dbc.CardHeader(html.Div([html.H4("Weighted pipeline scenarios", className="mb-0 h6"), scenario_toggle(value)],
+        dbc.CardHeader(html.Div([html.H4("Weighted pipeline scenarios", className="mb-0 h6"),
+                                 scenario_toggle(value, remember)],
                                 className="d-flex justify-content-between align-items-center gap-2 flex-wrap")),
         dbc.CardBody(dbc.Row([
             dbc.Col(html.Div(id=ids.SALES_SCENARIO_SUMMARY), md=4),
@@ -45,7 +53,8 @@ def scenario_summary(totals: dict[str, float | None], settings: PipelineScenario
                       className="fw-bold" if s == scenario else None) for s in SCENARIOS]
     return html.Div([
         html.Div([html.Span(f"Weighted Pipeline (Quarter) · {SCENARIO_TITLES[scenario]}", className="small text-muted"),
-                  html.Span(" ⓘ", id=ids.SALES_SCENARIO_INFO, tabIndex=0, className="kpi-info")]),
+                  html.Span("i", id=ids.SALES_SCENARIO_INFO, tabIndex=0, className="kpi-info scenario-info",
+                            role="button", **{"aria-label": "How the scenario is calculated"})]),
         html.Div(formatting.usd(value) if value is not None else "No data", className="display-6 scenario-value"),
         html.Ul(others, className="list-unstyled small mb-1 scenario-totals"),
         html.Div(as_of_text, className="small text-muted"),
@@ -74,3 +83,18 @@ def scenario_figure(frame: pd.DataFrame | None, settings: PipelineScenarios, sce
     ], "layout": {"template": TEMPLATE_DARK if dark else TEMPLATE, "title": {"text": title}, "height": 320,
                   "barmode": "overlay", "xaxis": {"title": {"text": "Stage"}, "type": "category"},
                   "yaxis": {"title": {"text": "Pipeline (USD)"}, "tickprefix": "$", "tickformat": "~s"}}}
+
+
+def scenario_badge(scenario: str) -> str:
+    """``Scenario: Commit``: the badge on the grid's Weighted Pipeline card under a scenario."""
+    return f"Scenario: {SCENARIO_TITLES[scenario]}"
+
+
+def scenario_kpi_card(metric: Metric, card: ScenarioCardValue, as_of_text: str, stale_sla: str | None = None,
+                      problem: str | None = None) -> list:
+    """The children of the grid's Weighted Pipeline card box (``ids.kpi_tip(metric.id)``) under a
+    scenario: ``card.value_usd`` against ``card.target_usd``, coloured by ``card.status``, badged
+    ``Scenario: …``; no sparkline or delta (the KPI history records the base figure only). ``stale_sla``
+    and ``problem`` as ``kpi_card``."""
+    return kpi_card(metric, card.value_usd, card.target_usd, card.status, as_of_text, stale_sla=stale_sla,
+                    problem=problem, badge=scenario_badge(card.scenario)).children

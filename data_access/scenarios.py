@@ -15,10 +15,14 @@ The weights are governed on Settings (``targets.PipelineScenarios`` in the targe
 """
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
-from data_access.targets import PipelineScenarios
+from data_access.catalog import Metric
+from data_access.targets import PipelineScenarios, Status, Targets, status, target_for
 
 SCENARIOS = ("base", "commit", "best", "worst")
 SCENARIO_TITLES = {"base": "Base", "commit": "Commit", "best": "Best case", "worst": "Worst case"}
@@ -27,6 +31,7 @@ DEFAULT_BEST_WEIGHT = 1.25
 DEFAULT_WORST_WEIGHT = 0.75
 DEFAULT_SCENARIO = "base"
 STAGE_FRAME = "sales/weighted_pipeline_by_stage"
+SCENARIO_METRIC = "weighted_pipeline_usd"  # the KPI card the toggle switches (its base is this metric)
 
 
 def stage_weight(settings: PipelineScenarios, scenario: str, stage_label: str, probability: float) -> float:
@@ -89,6 +94,31 @@ def formula(settings: PipelineScenarios, scenario: str) -> str:
     own = settings.best_weights if scenario == "best" else settings.worst_weights
     parts = ", ".join(f"{k} {v:g}" for k, v in own.items())
     return head + f"\n  {scenario}: per-stage weights ({parts + '; ' if parts else ''}others {default:g})"
+
+
+@dataclass(frozen=True)
+class ScenarioCardValue:
+    """What the Weighted Pipeline card shows under a scenario: ``value_usd`` (the scenario total in
+    USD; ``None`` before the first refresh), ``target_usd`` (the metric's target in force on the
+    frame's as-of day) and ``status`` (green | yellow | red | nodata) of the value against it."""
+
+    scenario: str
+    value_usd: float | None
+    target_usd: float
+    status: Status
+
+
+def scenario_card_value(frame: pd.DataFrame | None, settings: PipelineScenarios, scenario: str, metric: Metric,
+                        targets: Targets, as_of: dt.date) -> ScenarioCardValue:
+    """The Weighted Pipeline card's value, target and status under ``scenario`` (one of
+    ``SCENARIOS``; ``KeyError`` otherwise): the scenario total of the per-stage ``frame`` (``None``:
+    not refreshed yet → ``nodata``) judged by ``targets.status`` against ``metric``'s target and yellow
+    band on ``as_of`` (``targets.target_for``), exactly as the grid judges the base value."""
+    if scenario not in SCENARIOS:
+        raise KeyError(scenario)
+    value = scenario_totals(frame, settings)[scenario]
+    target, band = target_for(metric, targets, as_of)
+    return ScenarioCardValue(scenario, value, target, status(value, target, metric.direction, band))
 
 
 def parse_scenario(raw) -> str:

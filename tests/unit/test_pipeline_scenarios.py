@@ -21,7 +21,8 @@ from data_access.config import Settings
 from data_access.frame_store import MemoryFrameStore
 from data_access.metrics import view_frame
 from data_access.refresh import query_params, refresh_query
-from data_access.scenarios import STAGE_FRAME, by_stage, formula, scenario_totals
+from data_access.scenarios import (SCENARIO_METRIC, STAGE_FRAME, by_stage, formula, scenario_card_value,
+                                   scenario_totals)
 from data_access.target_store import EditError, apply_scenarios, save_scenarios, scenarios_revision
 from data_access.targets import PipelineScenarios, RevenuePlan, Targets, parse_targets
 from data_access.warehouse import DuckDBWarehouse
@@ -136,3 +137,29 @@ def test_scen009_grouped_bar_draws_the_scenarios_side_by_side(stages):
     assert fig["layout"]["barmode"] == "group"
     assert [t["name"] for t in fig["data"]] == ["Base (USD)", "Commit (USD)", "Best (USD)", "Worst (USD)"]
     assert sum(fig["data"][2]["y"]) == pytest.approx(8500)
+
+
+def test_scen010_grid_card_value_and_status_under_each_scenario(stages):
+    """Target 6,000 (band 0.2 from the catalog: yellow from 4,800): base 6,800 is on target, commit
+    (threshold 0.5) 5,000 is near it, commit at the default 0.7 (0) is off it."""
+    catalog = load_catalog()
+    metric = catalog.metrics[SCENARIO_METRIC]
+    targets = parse_targets(json.dumps({"revenue_plan": {"monthly_usd": 2000},
+                                        "metrics": {SCENARIO_METRIC: {"target": 6000}},
+                                        "pipeline_scenarios": {"commit_threshold": 0.5}}), catalog)
+    s = targets.pipeline_scenarios
+
+    def card(scenario, frame=stages, settings=s):
+        return scenario_card_value(frame, settings, scenario, metric, targets, known_company.AS_OF)
+
+    base, commit = card("base"), card("commit")
+    assert (base.value_usd, base.target_usd, base.status) == (pytest.approx(6800), 6000, "green")
+    assert (commit.value_usd, commit.target_usd, commit.status) == (pytest.approx(5000), 6000, "yellow")
+    assert card("commit", settings=PipelineScenarios()).status == "red"  # 0 < 4,800
+    assert (card("best").value_usd, card("best").status) == (pytest.approx(8500), "green")
+    assert (card("worst").value_usd, card("worst").status) == (pytest.approx(5100), "yellow")
+    before = card("commit", frame=None)
+    assert (before.value_usd, before.status) == (None, "nodata")
+    assert card("commit", frame=stages.iloc[0:0]).value_usd == 0
+    with pytest.raises(KeyError):
+        card("stretch")
