@@ -66,12 +66,24 @@ meetings as (
         and upper(coalesce(meeting_outcome, '')) not in ('CANCELED', 'CANCELLED', 'RESCHEDULED')
 ),
 
+-- only the activities without a rep of their own (meetings, a few calls and emails) read the
+-- parent engagement for its owner_id: the join then probes ≈ 2M rows, not all 4.8M (scale 200)
+unowned as (
+    select 'call' as channel, engagement_id, occurred_at, is_response from calls where owner_id is null
+    union all
+    select 'email' as channel, engagement_id, occurred_at, is_response from sent_emails where owner_id is null
+    union all
+    select 'meeting' as channel, engagement_id, occurred_at, is_response from meetings
+),
+
 activities as (
-    select 'call' as channel, engagement_id, owner_id, occurred_at, is_response from calls
+    select 'call' as channel, engagement_id, owner_id, occurred_at, is_response from calls where owner_id is not null
     union all
-    select 'email' as channel, engagement_id, owner_id, occurred_at, is_response from sent_emails
+    select 'email' as channel, engagement_id, owner_id, occurred_at, is_response from sent_emails where owner_id is not null
     union all
-    select 'meeting' as channel, engagement_id, owner_id, occurred_at, is_response from meetings
+    select u.channel, u.engagement_id, e.owner_id, u.occurred_at, u.is_response
+    from unowned as u
+    left join engagements as e on u.engagement_id = e.engagement_id
 ),
 
 owners as (
@@ -82,14 +94,13 @@ final as (
     select
         a.engagement_id,
         a.channel,
-        coalesce(a.owner_id, e.owner_id) as owner_id,
+        a.owner_id,
         coalesce(o.owner_name, 'Unassigned') as owner_name,
         a.occurred_at,
         cast(a.occurred_at as date) as activity_date,
         a.is_response
     from activities as a
-    left join engagements as e on a.engagement_id = e.engagement_id
-    left join owners as o on coalesce(a.owner_id, e.owner_id) = o.owner_id
+    left join owners as o on a.owner_id = o.owner_id
 )
 
 select * from final
