@@ -243,9 +243,10 @@ def get_view(metric_id: str, view_id: str):
         "offset": offset,
         "limit": limit,
         "next_offset": offset + limit if offset + limit < len(df) else None,
-        "rows": json.loads(json.dumps(display_records(page), default=_json_default)),
+        "rows": display_records(page),
     }
-    return jsonify(body)
+    # one serialisation of the page (json.dumps → loads → jsonify cost three on a 1,000-row page)
+    return Response(json.dumps(body, default=_json_default), mimetype="application/json")
 
 
 @api.get("/status")

@@ -110,8 +110,8 @@ def test_chk002_what_the_seeds_lack(seeds_file, env, capsys):
             "  finance.budget (staging/budget): no operating budget: OpEx vs budget has no budget to compare with\n"
             "    degrades 3 queries: coo/opex_vs_budget, coo/opex_by_category, coo/opex_by_month\n") in out
     assert ("  surveys.response (staging/survey_responses): no survey responses: CSAT and NPS have no data\n"
-            "    degrades 7 queries: support/csat_score, support/nps, support/csat_by_month, support/csat_by_channel,"
-            " support/survey_responses, support/nps_by_month, support/nps_by_customer\n") in out
+            "    degrades 8 queries: support/csat_score, support/nps, support/csat_by_month, support/csat_by_channel,"
+            " support/csat_by_segment, support/survey_responses, support/nps_by_month, support/nps_by_customer\n") in out
     assert "Query plans (DuckDB EXPLAIN; dry-run bytes are BigQuery-only):" in out
     assert f"  PROBLEM  {PIPELINE_PROBLEMS[0]}\n    fix: none to suggest: no pipeline of this HubSpot holds deals\n" in out
     assert out.endswith("Result: FAILED: 2 pipeline settings find no deals.\n")
