@@ -148,7 +148,7 @@ class Metric(_Strict):
     freshness SLA and views.
 
     ``source`` is ``warehouse`` (``query`` and view queries are SQL files) or the name of an
-    external API integration (``simplefin``), whose refresh produces the frames named by
+    external API integration (``simplefin``, ``smartlead``), whose refresh produces the frames named by
     ``query`` and the views' ``query`` (``api/<source>/<frame>``), or ``pulse_db``: computed from
     Pulse's own database (``data_access.renewal_metrics``; frames ``pulse_db/<frame>``), or ``derived``:
     worked out from the cached values of its ``components`` (``data_access.health_score``; frames
@@ -161,7 +161,7 @@ class Metric(_Strict):
     also_on: list[str] = []
     unit: Unit
     direction: Literal["higher", "lower"]
-    source: Literal["warehouse", "simplefin", "pulse_db", "derived"] = "warehouse"
+    source: Literal["warehouse", "simplefin", "smartlead", "pulse_db", "derived"] = "warehouse"
     query: str
     target: float | None = None
     target_rule: Literal["revenue_plan_ytd"] | None = None

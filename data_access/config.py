@@ -116,6 +116,9 @@ class Settings(BaseSettings):
     simplefin_access_url: SecretStr | None = None  # SimpleFIN Bridge Access URL (credentials inside)
     simplefin_account_ids: Annotated[list[str] | None, NoDecode] = None  # allow-list, comma-separated
     simplefin_timeout_s: float = 20.0
+    smartlead_api_key: SecretStr | None = None  # Smartlead API key (sent as the api_key query parameter)
+    smartlead_base_url: str = "https://server.smartlead.ai/api/v1"  # overridable for local fakes (tests)
+    smartlead_timeout_s: float = Field(default=20.0, gt=0)
     # Pulse's own database (data_access.db: audit events, alert rules…); a SQLAlchemy URL that may
     # carry a password, e.g. postgresql+psycopg://pulse:…@db:5432/pulse. Default: var/pulse.db (SQLite)
     database_url: SecretStr | None = None

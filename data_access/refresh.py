@@ -149,6 +149,10 @@ def api_source(source: str):
         from integrations import simplefin_source
 
         return simplefin_source
+    if source == "smartlead":
+        from integrations import smartlead_source
+
+        return smartlead_source
     if source == "pulse_db":
         from data_access import renewal_metrics
 

@@ -11,6 +11,7 @@ from tests.integration.conftest import RedisServer
 
 REDIS_SECRET = "Redis-Secret-Canary-5501"
 SFIN_SECRET = "Sfin-Secret-Canary-9902"
+SMARTLEAD_SECRET = "Smartlead-Secret-Canary-3303"
 
 
 @pytest.fixture
@@ -19,7 +20,8 @@ def secret_runtime(tmp_path, swap_runtime, pulse_app):
     (tmp_path / "redis").mkdir()
     server.start()
     sfin = f"http://pulse:{quote(SFIN_SECRET)}@127.0.0.1:9/simplefin"  # nothing listens on port 9
-    rt = known_runtime(tmp_path, redis_url=server.url, simplefin_access_url=sfin)
+    rt = known_runtime(tmp_path, redis_url=server.url, simplefin_access_url=sfin,
+                       smartlead_api_key=SMARTLEAD_SECRET, smartlead_base_url="http://127.0.0.1:9/api/v1")
     assert all(r.ok for r in rt.refresh())  # warehouse frames; SimpleFIN is only configured
     swap_runtime(rt)
     yield rt
@@ -85,7 +87,7 @@ def test_sec001_no_secret_in_any_response(secret_runtime, pulse_app):
     assert "Deal 1" in bodies["body pipeline_coverage/open_deals"]  # the crawl really rendered data
 
     for name, text in bodies.items():
-        for secret in (REDIS_SECRET, SFIN_SECRET, quote(SFIN_SECRET)):
+        for secret in (REDIS_SECRET, SFIN_SECRET, quote(SFIN_SECRET), SMARTLEAD_SECRET):
             assert secret not in text, f"secret leaked in {name}"
     status = json.loads(bodies["/api/status"])
     assert status["cache_available"] is True

@@ -17,6 +17,7 @@ from tests.integration.conftest import RedisServer
 
 REDIS_SECRET = "Redis-Secret-Canary-6602"
 SFIN_SECRET = "Sfin-Secret-Canary-4417"
+SMARTLEAD_SECRET = "Smartlead-Secret-Canary-5518"
 DIMS = ("owner", "segment", "start", "end")
 
 
@@ -25,7 +26,8 @@ def admin(tmp_path, swap_runtime, pulse_app):
     (tmp_path / "redis").mkdir()
     server = RedisServer(tmp_path / "redis", password=REDIS_SECRET).start()
     sfin = f"http://pulse:{quote(SFIN_SECRET)}@127.0.0.1:9/simplefin"  # nothing listens on port 9
-    rt = auth_runtime(tmp_path, "password", refresh=True, redis_url=server.url, simplefin_access_url=sfin)
+    rt = auth_runtime(tmp_path, "password", refresh=True, redis_url=server.url, simplefin_access_url=sfin,
+                      smartlead_api_key=SMARTLEAD_SECRET, smartlead_base_url="http://127.0.0.1:9/api/v1")
     swap_runtime(rt)
     client = pulse_app.server.test_client()
     r = client.post("/login", data={"email": "admin@x.com", "password": PASSWORDS["admin@x.com"]})
@@ -35,7 +37,7 @@ def admin(tmp_path, swap_runtime, pulse_app):
 
 
 def _secrets() -> list[str]:
-    out = [SECRET_KEY, REDIS_SECRET, SFIN_SECRET, quote(SFIN_SECRET)]
+    out = [SECRET_KEY, REDIS_SECRET, SFIN_SECRET, quote(SFIN_SECRET), SMARTLEAD_SECRET]
     for h in password_hashes().values():
         out += [h, h.rsplit("$", 1)[-1], h.rsplit("$", 2)[-2]]  # the whole hash, its digest, its salt
     return out

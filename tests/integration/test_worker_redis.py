@@ -200,8 +200,9 @@ def test_wrk006_frames_lost_by_redis_are_refilled_by_the_worker(tmp_path, redis_
     redis_server.client().flushdb()
     assert rt.store.get_meta("company_health/win_rate") is None
     refilled = worker.fill_missing(rt)
-    # every metric again, except cash_position: its API (SimpleFIN) is not configured here
-    assert sorted(refilled) == sorted(m for m in rt.catalog.metrics if m != "cash_position")
+    # every metric again, except those of APIs not configured here (SimpleFIN, Smartlead)
+    assert sorted(refilled) == sorted(m for m in rt.catalog.metrics
+                                      if m not in ("cash_position", "lead_queue_runway_days"))
     assert rt.store.get("company_health/win_rate").frame["value"].iloc[0] == pytest.approx(2 / 3)
     assert all(rt.store.get_meta(q) is not None for q in rt.catalog.queries())
     assert worker.fill_missing(rt) == []  # present frames are left to their cadence

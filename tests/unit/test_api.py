@@ -18,7 +18,8 @@ def test_api001_list_metrics(client):
     r = client.get("/api/metrics")
     assert r.status_code == 200
     metrics = {m["id"]: m for m in r.get_json()["metrics"]}
-    assert len(metrics) == 39  # 29, the six Support metrics, the health score, MQL → SQL and the two rep activity metrics (issue 13)
+    assert len(metrics) == 40  # 29, the six Support metrics, the health score, MQL → SQL, the two rep activity metrics (issue 13) and the Smartlead lead queue runway (issue 17)
+    assert metrics["lead_queue_runway_days"]["value"] is None  # Smartlead not connected in tests
     assert metrics["renewal_rate"]["value"] is None  # no renewal resolved in Pulse's database
     assert metrics["renewals_due_90_days_usd"]["value"] == 0
     assert metrics["cash_position"]["value"] is None  # SimpleFIN not connected in tests: no value, no error

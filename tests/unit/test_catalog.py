@@ -23,7 +23,7 @@ def test_cat001_shipped_catalog_is_valid():
         "pipeline_usd", "weighted_pipeline_usd", "open_deals_without_close_date", "mql_to_sql_rate",
         "opex_vs_budget", "bill_payment_timeliness", "current_assets", "working_capital",
         "new_unique_inventory", "onboarded_last_7_days", "onboarding_days_in_stage", "meetings_next_7_days",
-        "meetings_last_7_days", "contacts_stuck_supply_target",
+        "meetings_last_7_days", "contacts_stuck_supply_target", "lead_queue_runway_days",
         "contract_spend_pct", "unspent_contract_usd", "renewals_due_90_days_usd", "renewal_rate", "at_risk_arr_usd",
         "ticket_sla_compliance", "first_reply_time_hours", "open_tickets", "csat_score", "nps", "zendesk_satisfaction",
         "activities_last_30_days", "meetings_held_last_30_days", "health_score"}

@@ -170,7 +170,7 @@ def test_his008_refresh_writes_history_and_cards_show_the_delta(tmp_path, swap_r
     assert all(r.ok for r in rt.refresh_everything())
     today = rt.history().read(AS_OF, AS_OF)
     # every metric with a value: the warehouse's and Pulse's database's (SimpleFIN is not connected here)
-    assert set(today["metric_id"]) == {m for m, x in rt.catalog.metrics.items() if x.source != "simplefin"}
+    assert set(today["metric_id"]) == {m for m, x in rt.catalog.metrics.items() if x.source not in ("simplefin", "smartlead")}
     assert rt.store.get_outcome(HISTORY_FRAME)["ok"] is True
     swap_runtime(rt)
     cards = {c.children.id["metric"]: c.children for c in _kpi.kpi_grid("company_health") if hasattr(c, "children")

@@ -72,7 +72,8 @@ def test_pages001_every_page_has_its_metrics():
     assert on["coo"] == ["opex_vs_budget", "bill_payment_timeliness", "current_assets", "working_capital",
                          "customer_concentration"]
     assert on["supply"] == ["new_unique_inventory", "onboarded_last_7_days", "onboarding_days_in_stage",
-                            "meetings_next_7_days", "meetings_last_7_days", "contacts_stuck_supply_target"]
+                            "meetings_next_7_days", "meetings_last_7_days", "contacts_stuck_supply_target",
+                            "lead_queue_runway_days"]
     assert on["demand_am"] == ["contract_spend_pct", "unspent_contract_usd", "time_to_fulfill_days"]
     assert {"time_to_fulfill_days", "churned_customers"} <= {m.id for m in catalog.metrics_on("company_health")}
     assert catalog.pages["demand_am"].path == "/demand-am"
