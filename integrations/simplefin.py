@@ -35,11 +35,9 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
-import email.utils
 import ipaddress
 import json
 import logging
-import math
 import re
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -49,7 +47,9 @@ from typing import Any
 
 import httpx
 import pandas as pd
-from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
+from tenacity import RetryCallState, wait_exponential_jitter
+
+from integrations._http import ApiError, RetryingGet, parse_retry_after  # noqa: F401 — parse_retry_after re-exported
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +63,6 @@ ACCOUNT_COLUMNS = (
     "balance_date",
 )
 
-RETRYABLE_STATUS = frozenset({500, 502, 503, 504})
 _MAX_MESSAGE_CHARS = 500
 _MAX_DECIMAL_DIGITS = 38  # decimal128
 _USERINFO_RE = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://)[^/\s@]*@")
@@ -74,26 +73,10 @@ _LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
 # --------------------------------------------------------------------------- errors
 
 
-class SimpleFinError(Exception):
-    """Base of every error this module raises.
-
-    Attributes:
-        kind: short machine-readable class of failure (``"auth"``, ``"payment_required"``,
-            ``"unavailable"``, ``"rate_limited"``, ``"bad_response"``, ``"http_error"``,
-            ``"config"``), suitable for the refresh status page.
-        message: human-readable and sanitized (no credentials, no URL userinfo).
-        status: the HTTP status code when the error came from a response, else ``None``.
-    """
-
-    kind = "error"
-
-    def __init__(self, message: str, *, status: int | None = None) -> None:
-        self.message = message
-        self.status = status
-        super().__init__(message)
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(kind={self.kind!r}, status={self.status!r}, message={self.message!r})"
+class SimpleFinError(ApiError):
+    """Base of every error this module raises (``_http.ApiError``: ``kind``, a sanitized ``message``
+    without credentials or URL userinfo, ``status``). Kinds: ``"auth"``, ``"payment_required"``,
+    ``"unavailable"``, ``"rate_limited"``, ``"bad_response"``, ``"http_error"``, ``"config"``."""
 
 
 class SimpleFinConfigError(SimpleFinError, ValueError):
@@ -141,16 +124,6 @@ class SimpleFinHTTPError(SimpleFinError):
     """Any other non-retryable status (400, 404, 422, a redirect, …)."""
 
     kind = "http_error"
-
-
-class _Transient(Exception):
-    """Internal: a failure worth retrying. ``description`` is already sanitized."""
-
-    def __init__(self, description: str, *, status: int | None = None, retry_after: float | None = None) -> None:
-        super().__init__(description)
-        self.description = description
-        self.status = status
-        self.retry_after = retry_after
 
 
 # --------------------------------------------------------------------------- data
@@ -224,7 +197,7 @@ def cash_position(snapshot: CashSnapshot, now: dt.datetime | None = None) -> dic
 # --------------------------------------------------------------------------- client
 
 
-class SimpleFinClient:
+class SimpleFinClient(RetryingGet):
     """Read-only client for a SimpleFIN Bridge Access URL (synchronous, httpx + tenacity).
 
     Args:
@@ -252,6 +225,11 @@ class SimpleFinClient:
 
     The instance refuses to be pickled (it holds the credentials); ``repr()`` redacts them.
     """
+
+    api_name = "SimpleFIN Bridge"
+    unavailable_error = SimpleFinUnavailable
+    rate_limited_error = SimpleFinRateLimited
+    rate_limit_note = "; the bridge expects at most 24 /accounts requests a day"
 
     def __init__(
         self,
@@ -323,28 +301,12 @@ class SimpleFinClient:
     # ------------------------------------------------------------------ HTTP
 
     def _get_json(self, path: str, params: Mapping[str, str]) -> Any:
-        url = self.base_url + path
-        retrying = Retrying(
-            stop=stop_after_attempt(self.max_attempts),
-            wait=self._wait,
-            retry=retry_if_exception_type(_Transient),
-            sleep=self._sleep,
-            before_sleep=self._log_retry,
-            reraise=True,
-        )
         headers = {"Accept": "application/json", "User-Agent": "pulse-simplefin/1"}
         with httpx.Client(
             auth=self._auth, timeout=httpx.Timeout(self.timeout_s), follow_redirects=False,
             headers=headers,
         ) as http:
-            try:
-                response = retrying(self._attempt, http, url, params)
-            except _Transient as exc:
-                cls = SimpleFinRateLimited if exc.status == 429 else SimpleFinUnavailable
-                raise cls(
-                    f"SimpleFIN Bridge unavailable after {self.max_attempts} attempt(s): {exc.description}",
-                    status=exc.status,
-                ) from None
+            response = self._get_with_retries(http, self.base_url + path, params, self._log_retry)
         try:
             return json.loads(response.content, parse_float=Decimal)
         except (ValueError, UnicodeDecodeError):
@@ -354,28 +316,8 @@ class SimpleFinClient:
                 status=response.status_code,
             ) from None
 
-    def _attempt(self, http: httpx.Client, url: str, params: Mapping[str, str]) -> httpx.Response:
-        try:
-            response = http.get(url, params=params)
-        except httpx.TimeoutException as exc:
-            raise _Transient(f"timeout after {self.timeout_s:g} s ({type(exc).__name__})") from None
-        except httpx.TransportError as exc:
-            raise _Transient(f"transport error {type(exc).__name__}: {self._clean(str(exc))}") from None
+    def _on_status(self, response: httpx.Response) -> None:
         status = response.status_code
-        if status == 200:
-            return response
-        if status == 429:
-            retry_after = parse_retry_after(response.headers.get("retry-after"))
-            if retry_after is not None and retry_after > self.backoff_max_s:
-                raise SimpleFinRateLimited(
-                    f"SimpleFIN Bridge rate limit (429): asked to retry after {retry_after:g} s, "
-                    f"longer than the allowed {self.backoff_max_s:g} s; the bridge expects at most "
-                    "24 /accounts requests a day",
-                    status=429,
-                )
-            raise _Transient("HTTP 429 rate limited", status=429, retry_after=retry_after)
-        if status in RETRYABLE_STATUS:
-            raise _Transient(f"HTTP {status}", status=status)
         if status in (401, 403):
             raise SimpleFinAuthError(
                 f"SimpleFIN Bridge refused the credentials (HTTP {status}): access revoked or token "
@@ -392,28 +334,12 @@ class SimpleFinClient:
             f"SimpleFIN /accounts returned HTTP {status}{self._body_hint(response)}", status=status
         )
 
-    def _wait(self, retry_state: RetryCallState) -> float:
-        exc = retry_state.outcome.exception() if retry_state.outcome else None
-        if isinstance(exc, _Transient) and exc.retry_after is not None:
-            return exc.retry_after
-        return float(self._backoff(retry_state))
-
     def _log_retry(self, retry_state: RetryCallState) -> None:
-        exc = retry_state.outcome.exception() if retry_state.outcome else None
-        what = exc.description if isinstance(exc, _Transient) else type(exc).__name__
-        wait = retry_state.next_action.sleep if retry_state.next_action else 0.0
+        what, wait = self._retry_text(retry_state)
         log.warning(
             "SimpleFIN %s failed (%s); attempt %d/%d, retrying in %.2f s",
             self.base_url, what, retry_state.attempt_number, self.max_attempts, wait,
         )
-
-    def _body_hint(self, response: httpx.Response) -> str:
-        try:
-            text = response.text
-        except Exception:  # noqa: BLE001 - undecodable body: no hint
-            return ""
-        text = self._clean(text)[:200]
-        return f": {text}" if text else ""
 
     def _clean(self, text: str) -> str:
         return sanitize_message(text, self._secrets)
@@ -576,26 +502,6 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
-
-
-def parse_retry_after(value: str | None) -> float | None:
-    """``Retry-After`` as delay-seconds or an HTTP-date → seconds (≥ 0), else ``None``."""
-    if value is None:
-        return None
-    value = value.strip()
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=dt.timezone.utc)
-        seconds = (when - dt.datetime.now(dt.timezone.utc)).total_seconds()
-    if math.isnan(seconds):
-        return None
-    return max(0.0, seconds)
 
 
 def _text(value: Any) -> str:

@@ -33,9 +33,10 @@ from typing import Any
 
 import httpx
 import pandas as pd
-from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
+from tenacity import RetryCallState, wait_exponential_jitter
 
-from integrations.simplefin import _is_loopback, parse_retry_after, sanitize_message
+from integrations._http import ApiError, RetryingGet
+from integrations.simplefin import _is_loopback, sanitize_message
 
 log = logging.getLogger(__name__)
 
@@ -43,25 +44,14 @@ DEFAULT_BASE_URL = "https://server.smartlead.ai/api/v1"
 WINDOW_DAYS = 14  # the contract's cold-start average: Σ unique_sent_count over 14 days ÷ 14
 COUNTED_STATUS = "ACTIVE"
 CAMPAIGN_COLUMNS = ("campaign_id", "campaign_name", "status", "queued_lead_count", "sent_14d_count", "runway_days")
-RETRYABLE_STATUS = frozenset({500, 502, 503, 504})
 _API_KEY_RE = re.compile(r"(?i)(api_key=)[^&\s\"']*")
 
 
 # --------------------------------------------------------------------------- errors
 
 
-class SmartleadError(Exception):
-    """Base of every error this module raises; ``kind``, a sanitized ``message`` and ``status``."""
-
-    kind = "error"
-
-    def __init__(self, message: str, *, status: int | None = None) -> None:
-        self.message = message
-        self.status = status
-        super().__init__(message)
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(kind={self.kind!r}, status={self.status!r}, message={self.message!r})"
+class SmartleadError(ApiError):
+    """Base of every error this module raises (``_http.ApiError``: ``kind``, a sanitized ``message``, ``status``)."""
 
 
 class SmartleadConfigError(SmartleadError, ValueError):
@@ -98,16 +88,6 @@ class SmartleadHTTPError(SmartleadError):
     """Any other non-retryable status (400, 404, 422, a redirect, …)."""
 
     kind = "http_error"
-
-
-class _Transient(Exception):
-    """Internal: a failure worth retrying. ``description`` is already sanitized."""
-
-    def __init__(self, description: str, *, status: int | None = None, retry_after: float | None = None) -> None:
-        super().__init__(description)
-        self.description = description
-        self.status = status
-        self.retry_after = retry_after
 
 
 # --------------------------------------------------------------------------- log redaction
@@ -186,7 +166,7 @@ def empty_campaigns_frame() -> pd.DataFrame:
 # --------------------------------------------------------------------------- client
 
 
-class SmartleadClient:
+class SmartleadClient(RetryingGet):
     """Read-only Smartlead API client (synchronous, httpx + tenacity).
 
     Args:
@@ -200,6 +180,10 @@ class SmartleadClient:
 
     The instance refuses to be pickled; ``repr()`` redacts the key.
     """
+
+    api_name = "Smartlead"
+    unavailable_error = SmartleadUnavailable
+    rate_limited_error = SmartleadRateLimited
 
     def __init__(self, api_key: str, base_url: str = DEFAULT_BASE_URL, timeout_s: float = 20.0,
                  max_attempts: int = 5, backoff_max_s: float = 60.0, *,
@@ -298,23 +282,10 @@ class SmartleadClient:
         return payload
 
     def _get_json(self, path: str, params: Mapping[str, str]) -> Any:
-        url = self.base_url + path
-        retrying = Retrying(
-            stop=stop_after_attempt(self.max_attempts),
-            wait=self._wait,
-            retry=retry_if_exception_type(_Transient),
-            sleep=self._sleep,
-            before_sleep=lambda state: self._log_retry(state, path),
-            reraise=True,
-        )
         headers = {"Accept": "application/json", "User-Agent": "pulse-smartlead/1"}
         with httpx.Client(timeout=httpx.Timeout(self.timeout_s), follow_redirects=False, headers=headers) as http:
-            try:
-                response = retrying(self._attempt, http, url, path, {**params, "api_key": self._api_key})
-            except _Transient as exc:
-                cls = SmartleadRateLimited if exc.status == 429 else SmartleadUnavailable
-                raise cls(f"Smartlead unavailable after {self.max_attempts} attempt(s): {exc.description}",
-                          status=exc.status) from None
+            response = self._get_with_retries(http, self.base_url + path, {**params, "api_key": self._api_key},
+                                              lambda state: self._log_retry(state, path))
         try:
             return json.loads(response.content)
         except (ValueError, UnicodeDecodeError):
@@ -323,52 +294,20 @@ class SmartleadClient:
                 status=response.status_code,
             ) from None
 
-    def _attempt(self, http: httpx.Client, url: str, path: str, params: Mapping[str, str]) -> httpx.Response:
-        try:
-            response = http.get(url, params=params)
-        except httpx.TimeoutException as exc:
-            raise _Transient(f"timeout after {self.timeout_s:g} s ({type(exc).__name__})") from None
-        except httpx.TransportError as exc:
-            raise _Transient(f"transport error {type(exc).__name__}: {self._clean(str(exc))}") from None
+    def _on_status(self, response: httpx.Response) -> None:
         status = response.status_code
-        if status == 200:
-            return response
-        if status == 429:
-            retry_after = parse_retry_after(response.headers.get("retry-after"))
-            if retry_after is not None and retry_after > self.backoff_max_s:
-                raise SmartleadRateLimited(
-                    f"Smartlead rate limit (429): asked to retry after {retry_after:g} s, longer than the "
-                    f"allowed {self.backoff_max_s:g} s", status=429)
-            raise _Transient("HTTP 429 rate limited", status=429, retry_after=retry_after)
-        if status in RETRYABLE_STATUS:
-            raise _Transient(f"HTTP {status}", status=status)
         if status in (401, 403):
             raise SmartleadAuthError(
                 f"Smartlead refused the API key (HTTP {status}): check or replace PULSE_SMARTLEAD_API_KEY.",
                 status=status)
+        path = response.request.url.path[len(httpx.URL(self.base_url).path.rstrip("/")):]
         raise SmartleadHTTPError(f"Smartlead {_template(path)} returned HTTP {status}{self._body_hint(response)}",
                                  status=status)
 
-    def _wait(self, retry_state: RetryCallState) -> float:
-        exc = retry_state.outcome.exception() if retry_state.outcome else None
-        if isinstance(exc, _Transient) and exc.retry_after is not None:
-            return exc.retry_after
-        return float(self._backoff(retry_state))
-
     def _log_retry(self, retry_state: RetryCallState, path: str) -> None:
-        exc = retry_state.outcome.exception() if retry_state.outcome else None
-        what = exc.description if isinstance(exc, _Transient) else type(exc).__name__
-        wait = retry_state.next_action.sleep if retry_state.next_action else 0.0
+        what, wait = self._retry_text(retry_state)
         log.warning("Smartlead %s failed (%s); attempt %d/%d, retrying in %.2f s",
                     _template(path), what, retry_state.attempt_number, self.max_attempts, wait)
-
-    def _body_hint(self, response: httpx.Response) -> str:
-        try:
-            text = response.text
-        except Exception:  # noqa: BLE001 - undecodable body: no hint
-            return ""
-        text = self._clean(text)[:200]
-        return f": {text}" if text else ""
 
     def _clean(self, text: str) -> str:
         return redact(sanitize_message(text, self._secrets))
