@@ -72,6 +72,31 @@ def _past_card(rt, metric, day, period: str):
                     else formatting.delta_tone(moved, metric.direction))
 
 
+def live_card(rt, metric, period: str, targets, problems: dict, progress: str | None) -> tuple:
+    """Today's card of ``metric`` from the cache (``kpi_card``; its sparkline and delta vs ``period``
+    from the cached history), and whether it waits for the running refresh round (``progress``:
+    ``round_progress``). ``problems``: ``current_problems`` of the store."""
+    snap = snapshot(metric, rt.store, targets, rt.today())
+    as_of = formatting.as_of_text(snap.as_of, snap.refreshed_at)
+    if snap.as_of is None and not rt.cache_available:
+        as_of = "Cache unavailable: the value returns with it"
+    hint = connect_hint(metric, rt.settings)
+    refreshing = progress if snap.as_of is None and hint is None else None
+    tr = trend(rt.store, metric.id, snap.as_of, period) if snap.as_of else None
+    moved = change(snap.value, tr.previous, metric.unit) if tr else None
+    delta = formatting.delta_text(moved, metric.unit, PERIODS[period][0])
+    breakdown, band = components_breakdown(rt, metric)
+    card = kpi_card(metric, snap.value, snap.target, snap.status, as_of, breakdown=breakdown, band=band,
+                    stale_sla=formatting.sla_text(metric.freshness_sla_minutes) if snap.stale else None,
+                    failure=failure_text(snap, rt.settings.timezone),
+                    not_connected=(hint if auth.has_role("admin") else NOT_CONNECTED_FOR_VIEWERS) if hint else None,
+                    problem=metric_problem(metric, problems), refreshing=refreshing,
+                    trend=[v for _, v in tr.points] if tr else None, delta=delta,
+                    delta_tone="flat" if delta is None or delta.startswith("No change")
+                    else formatting.delta_tone(moved, metric.direction))
+    return card, refreshing is not None
+
+
 def _grid(page: str, period: str = DEFAULT_PERIOD, as_of: dt.date | None = None) -> tuple[list, bool]:
     """The cards of ``page`` and whether one of them waits for a running refresh round. Each card's
     sparkline and delta (vs ``period``, one of ``trends.PERIODS``) come from the cached history;
@@ -86,25 +111,8 @@ def _grid(page: str, period: str = DEFAULT_PERIOD, as_of: dt.date | None = None)
     progress = round_progress(rt)
     cols, waiting = [], False
     for metric in rt.catalog.metrics_on(page):
-        snap = snapshot(metric, rt.store, loaded.targets, rt.today())
-        as_of = formatting.as_of_text(snap.as_of, snap.refreshed_at)
-        if snap.as_of is None and not rt.cache_available:
-            as_of = "Cache unavailable: the value returns with it"
-        hint = connect_hint(metric, rt.settings)
-        refreshing = progress if snap.as_of is None and hint is None else None
-        waiting |= refreshing is not None
-        tr = trend(rt.store, metric.id, snap.as_of, period) if snap.as_of else None
-        moved = change(snap.value, tr.previous, metric.unit) if tr else None
-        delta = formatting.delta_text(moved, metric.unit, PERIODS[period][0])
-        breakdown, band = components_breakdown(rt, metric)
-        card = kpi_card(metric, snap.value, snap.target, snap.status, as_of, breakdown=breakdown, band=band,
-                        stale_sla=formatting.sla_text(metric.freshness_sla_minutes) if snap.stale else None,
-                        failure=failure_text(snap, rt.settings.timezone),
-                        not_connected=(hint if auth.has_role("admin") else NOT_CONNECTED_FOR_VIEWERS) if hint else None,
-                        problem=metric_problem(metric, problems), refreshing=refreshing,
-                        trend=[v for _, v in tr.points] if tr else None, delta=delta,
-                        delta_tone="flat" if delta is None or delta.startswith("No change")
-                        else formatting.delta_tone(moved, metric.direction))
+        card, refreshing = live_card(rt, metric, period, loaded.targets, problems, progress)
+        waiting |= refreshing
         cols.append(dbc.Col(card, xs=12, sm=6, lg=4, xxl=3))
     alerts = []
     if loaded.error:

@@ -13,8 +13,8 @@ from data_access.pipelines import current_problems, metric_problem
 from data_access.runtime import get_runtime
 from data_access.scenarios import (SCENARIO_METRIC, SCENARIOS, STAGE_FRAME, parse_scenario, scenario_card_value,
                                    scenario_totals)
-from data_access.trends import DEFAULT_PERIOD
-from pages._kpi import kpi_grid, kpi_page
+from data_access.trends import DEFAULT_PERIOD, PERIODS
+from pages._kpi import kpi_page, live_card, round_progress
 
 dash.register_page(__name__, path="/sales", name="Sales", title="Pulse · Sales", order=1)
 
@@ -45,14 +45,12 @@ def show_scenario(scenario, _n):
                             parse_scenario(scenario), rt.settings.timezone)
 
 
-def grid_card(page: str, metric_id: str, period: str | None) -> list | None:
-    """The children of ``metric_id``'s card box exactly as the page's grid draws it today (``None``
-    when the metric is not on ``page``)."""
-    for col in kpi_grid(page, period or DEFAULT_PERIOD):  # the grid's own builder: nothing re-made here
-        box = col.children
-        if getattr(box, "id", None) == ids.kpi_tip(metric_id):
-            return box.children
-    return None
+def grid_card(rt, metric_id: str, period: str | None) -> list:
+    """The children of ``metric_id``'s card box exactly as the page's grid draws it today
+    (``_kpi.live_card``, the grid's own builder: nothing re-made here)."""
+    card, _ = live_card(rt, rt.catalog.metrics[metric_id], period if period in PERIODS else DEFAULT_PERIOD,
+                        rt.targets().targets, current_problems(rt.store), round_progress(rt))
+    return card.children
 
 
 def scenario_card(rt, scenario: str) -> list:
@@ -86,6 +84,5 @@ def show_scenario_card(scenario, _n, period, as_of):
         raise PreventUpdate  # the grid's own card is the one to show, and it is showing
     rt = get_runtime()
     if scenario == "base":
-        card = grid_card("sales", SCENARIO_METRIC, period)
-        return card if card is not None else dash.no_update
+        return grid_card(rt, SCENARIO_METRIC, period)
     return scenario_card(rt, scenario)
