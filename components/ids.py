@@ -341,3 +341,14 @@ def sla_revision(form: Any = "sla") -> dict:
     """Pattern-matching id of the Support SLA form's revision store (filled with the form, so the
     Save callback reads it through ``ALL``: absent until the form is drawn)."""
     return {"type": SETTINGS_SLA_REVISION, "form": form}
+
+
+def health_weight(metric: Any) -> dict:
+    """Pattern-matching id of a component's weight input on Settings › Company health (``metric``: the
+    component's metric id, or ``ALL``)."""
+    return {"type": SETTINGS_HEALTH_WEIGHT, "metric": metric}
+
+
+def health_weights_revision(form: Any = "health") -> dict:
+    """Pattern-matching id of the Company health form's revision store (read through ``ALL``)."""
+    return {"type": SETTINGS_HEALTH_WEIGHTS_REVISION, "form": form}

@@ -424,8 +424,8 @@ def layout(**_query) -> html.Div:
             ], className="g-2 justify-content-between")),
             dbc.CardBody([
                 html.P("A rep's own target for a metric, in the metric's unit; blank: the rep is held to the "
-                      "metric's target. The metric's by-rep view shows each rep's status against it. Changes "
-                      "apply from the month chosen at the top.", className="text-muted small"),
+                       "metric's target. The metric's by-rep view shows each rep's status against it. Changes "
+                       "apply from the month chosen at the top.", className="text-muted small"),
                 dcc.Loading(html.Div(id=ids.SETTINGS_REP_TARGETS), type="dot", delay_show=300,
                             target_components={ids.SETTINGS_REP_TARGETS: "children"}),
             ]),
@@ -1107,13 +1107,13 @@ def health_weights_form(catalog, weights, revision: str) -> html.Div:
     shown = {c.metric: weights.weight(c.metric, c.weight) for c in score.components}
     total = sum(shown.values())
     rows = [html.Tr([html.Td(catalog.metrics[c.metric].title),
-                     html.Td(dbc.Input(id={"type": ids.SETTINGS_HEALTH_WEIGHT, "metric": c.metric}, type="number",
+                     html.Td(dbc.Input(id=ids.health_weight(c.metric), type="number",
                                        step="any", value=weights.weights.get(c.metric), placeholder=f"{c.weight:g}",
                                        inputmode="decimal", size="sm", className="settings-input")),
                      html.Td(f"{shown[c.metric] / total:.0%}" if total > 0 else "—", className="text-muted")])
             for c in score.components]
     return html.Div([
-        dcc.Store(id={"type": ids.SETTINGS_HEALTH_WEIGHTS_REVISION, "form": "health"}, data=revision),
+        dcc.Store(id=ids.health_weights_revision(), data=revision),
         dbc.Table([html.Thead(html.Tr([html.Th("Component"), html.Th("Weight (0–10)"), html.Th("Share in force")])),
                    html.Tbody(rows)], size="sm", className="settings-health-weights-table",
                   style={"maxWidth": "40rem"}),
@@ -1138,8 +1138,8 @@ def fill_health_weights(_effective):
     Output(ids.SETTINGS_HISTORY, "children", allow_duplicate=True),
     Output(ids.SETTINGS_FILE_STATUS, "children", allow_duplicate=True),
     Input(ids.SETTINGS_HEALTH_WEIGHTS_SAVE, "n_clicks"),
-    State({"type": ids.SETTINGS_HEALTH_WEIGHT, "metric": ALL}, "value"),  # pattern ids: filled later
-    State({"type": ids.SETTINGS_HEALTH_WEIGHTS_REVISION, "form": ALL}, "data"),
+    State(ids.health_weight(ALL), "value"),  # pattern ids: filled later
+    State(ids.health_weights_revision(ALL), "data"),
     prevent_initial_call=True,
 )
 def save_health_weights(n_clicks, _weights, _revision):

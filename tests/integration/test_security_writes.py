@@ -457,19 +457,26 @@ def test_wrt013_dash_validation_layout_holds_every_pages_ids_whoever_came_first(
 SUPPORT_SLA_METRICS = ["ticket_sla_compliance", "first_reply_time_hours"]  # their SQL reads the sla_ parameters
 
 
+def _post_section(client, rt, section: str, save_id: str, fields: list[tuple[dict, object]], revision_id: dict,
+                  email: str, revision=None):
+    """POST a whole-section Save of Settings: ``fields`` (pattern id, value typed) and the form's revision
+    store ``revision_id`` (``revision``; default the fingerprint of ``section`` in force)."""
+    state = [[{"id": ident, "property": "value", "value": v} for ident, v in fields],
+             [{"id": revision_id, "property": "data",
+               "value": revision if revision is not None else section_revision(rt.targets().targets, section)}]]
+    inputs = [{"id": save_id, "property": "n_clicks", "value": 1}]
+    r = post_callback(client, save_id, "n_clicks", inputs, state, **_as(email))
+    assert r.status_code == 200
+    return r.get_json()["response"]
+
+
 def _save_sla(client, rt, hours: dict, email: str, revision=None):
     """POST the Save with the defaults and ``hours`` ((priority, part) → value) typed over them."""
     typed = {(p, part): v for p, row in SupportSlaTargets().model_dump().items() for part, v in row.items()}
     typed.update(hours)
-    state = [[{"id": {"type": "settings-sla-field", "priority": p, "part": part}, "property": "value", "value": v}
-              for (p, part), v in typed.items()],
-             [{"id": {"type": "settings-sla-revision", "form": "sla"}, "property": "data",
-               "value": revision if revision is not None
-               else section_revision(rt.targets().targets, "support_sla_targets")}]]
-    inputs = [{"id": "settings-sla-save", "property": "n_clicks", "value": 1}]
-    r = post_callback(client, "settings-sla-save", "n_clicks", inputs, state, **_as(email))
-    assert r.status_code == 200
-    return r.get_json()["response"]
+    fields = [({"type": "settings-sla-field", "priority": p, "part": part}, v) for (p, part), v in typed.items()]
+    return _post_section(client, rt, "support_sla_targets", "settings-sla-save", fields,
+                         {"type": "settings-sla-revision", "form": "sla"}, email, revision)
 
 
 @pytest.mark.parametrize("email", ["viewer@x.com", "mgr@x.com"])
@@ -504,15 +511,9 @@ def test_wrt020_sla_admin_saves_recomputes_and_bad_input_loses_nothing(proxy):
 
 
 def _save_weights(client, rt, weights: dict, email: str, revision=None):
-    state = [[{"id": {"type": "settings-health-weight", "metric": m}, "property": "value", "value": v}
-              for m, v in weights.items()],
-             [{"id": {"type": "settings-health-weights-revision", "form": "health"}, "property": "data",
-               "value": revision if revision is not None
-               else section_revision(rt.targets().targets, "health_score_weights")}]]
-    inputs = [{"id": "settings-health-weights-save", "property": "n_clicks", "value": 1}]
-    r = post_callback(client, "settings-health-weights-save", "n_clicks", inputs, state, **_as(email))
-    assert r.status_code == 200
-    return r.get_json()["response"]
+    fields = [({"type": "settings-health-weight", "metric": m}, v) for m, v in weights.items()]
+    return _post_section(client, rt, "health_score_weights", "settings-health-weights-save", fields,
+                         {"type": "settings-health-weights-revision", "form": "health"}, email, revision)
 
 
 ALL_ZERO = {m: 0 for m in ("contract_spend_pct", "pipeline_coverage", "win_rate", "ticket_sla_compliance", "csat_score")}
